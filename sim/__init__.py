@@ -1,0 +1,16 @@
+"""clustersim: agent-based Monte Carlo of Shanxi's agricultural processing clusters."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("clustersim")
+except PackageNotFoundError:  # running from a source tree
+    __version__ = "0.0.0+source"
+
+__all__ = ["__version__", "run_replicate"]
+
+
+def run_replicate(*args, **kwargs):
+    """Run one replicate; see :func:`sim.api.run_replicate`."""
+    from sim.api import run_replicate as _run
+    return _run(*args, **kwargs)

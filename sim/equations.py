@@ -1,0 +1,127 @@
+"""The model's equations as pure numpy functions.
+
+Each function works on scalars and on arrays alike, so the vectorised farmer population and
+the per-object reference agents call the very same code. Tests check each one against
+hand-computed values (``tests/test_equations.py``). Units are in the argument names.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def logistic(x):
+    """The logistic function 1 / (1 + e^-x), overflow-safe."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=float)))
+
+
+def choice_probability(gain_yuan, sensitivity_per_1000):
+    """Probability of choosing an option worth ``gain_yuan`` more than the alternative.
+
+    A binary logit: ``sensitivity_per_1000`` is the logit slope per 1000 yuan of gain.
+    """
+    return logistic(np.asarray(gain_yuan, dtype=float) * sensitivity_per_1000 / 1000.0)
+
+
+def farm_net_return_per_mu(productivity, revenue_yuan_per_mu, cost_yuan_per_mu, price_index,
+                           yield_factor, coop_member, coop_cost_cut, contract,
+                           contract_premium, subsidy_yuan_per_mu):
+    """Net return of one mu operated for a year (yuan).
+
+    Revenue = productivity × base revenue × price × yield factor × (1 + premium if under
+    contract); cost = base cost × (1 - cooperative cost cut if a member); the per-mu
+    producer subsidy goes to contracted (cluster-linked) land.
+    """
+    revenue = (productivity * revenue_yuan_per_mu * price_index * yield_factor
+               * (1.0 + contract_premium * contract))
+    cost = cost_yuan_per_mu * (1.0 - coop_cost_cut * coop_member)
+    return revenue - cost + subsidy_yuan_per_mu * contract
+
+
+def offfarm_return_per_mu(wage_yuan_per_labourer, max_mu_per_labourer):
+    """Wage a household can earn off-farm with the labour one mu of farming takes."""
+    return wage_yuan_per_labourer / max_mu_per_labourer
+
+
+def reservation_rent(net_return_per_mu, offfarm_per_mu, transaction_cost):
+    """Lowest rent (yuan/mu) at which renting the land out beats farming it.
+
+    Renting out frees the labour the land took; the owner bears the transaction cost.
+    """
+    return net_return_per_mu - offfarm_per_mu + transaction_cost
+
+
+def willingness_to_pay(net_return_per_mu, offfarm_per_mu, transaction_cost):
+    """Highest rent (yuan/mu) at which renting more land in pays."""
+    return net_return_per_mu - offfarm_per_mu - transaction_cost
+
+
+def transaction_cost(base_yuan_per_mu, service_coverage, service_cost_cut):
+    """Land-transfer transaction cost where the service system covers a share of villages."""
+    return base_yuan_per_mu * (1.0 - service_coverage * service_cost_cut)
+
+
+def spoilage(coverage, spoilage_2020, coverage_2020, elasticity):
+    """Spoilage share of perishables at a cold-chain coverage; falls as coverage rises."""
+    s = spoilage_2020 * np.exp(-elasticity * (np.asarray(coverage, float) - coverage_2020))
+    return np.clip(s, 0.0, 0.95)
+
+
+def share_gain(base, brand_effect, brand_fund_yi, output_yi, cold_effect, coverage_gain,
+               passthrough, cost_cut):
+    """Annual market-share growth of a cluster's firms (1/yr).
+
+    ``base`` is the share gain without new policy; marketing funds add
+    ``brand_effect × log(1 + fund / 1% of output)``; perishable clusters gain
+    ``cold_effect × coverage gain``; part of the subsidy-driven unit-cost cut is passed into
+    prices (``passthrough × cost_cut``).
+    """
+    brand = brand_effect * np.log1p(brand_fund_yi / np.maximum(0.01 * output_yi, 1e-9))
+    return base + brand + cold_effect * coverage_gain + passthrough * cost_cut
+
+
+def investment_return(margin, capital_output_ratio, capital_subsidy_rate):
+    """Annual return on the firm's own money for one yuan of added capacity."""
+    return margin / (capital_output_ratio * (1.0 - capital_subsidy_rate))
+
+
+def required_return(hurdle_rate, interest_subsidy_pp):
+    """Return a firm requires: its hurdle, lowered by the interest subsidy."""
+    return hurdle_rate - interest_subsidy_pp / 100.0
+
+
+def invest_share(expected_return, required, softness):
+    """Share of its capacity gap a firm closes this year (a smooth hurdle rule)."""
+    return logistic((np.asarray(expected_return, float) - required) / softness)
+
+
+def coop_surplus(sales_handled_yuan, margin, land_operated_mu, land_net_yuan_per_mu,
+                 rent_paid_yuan, fixed_cost_yuan, grant_yuan):
+    """A cooperative's distributable surplus for a year (may be negative)."""
+    return (sales_handled_yuan * margin + land_operated_mu * land_net_yuan_per_mu
+            - rent_paid_yuan - fixed_cost_yuan + grant_yuan)
+
+
+def dividends(surplus_yuan, payout_share, member_sales):
+    """Dividends per member: the payout share of a positive surplus, by sales to the coop.
+
+    Returns an array summing to ``payout_share × max(surplus, 0)``.
+    """
+    member_sales = np.asarray(member_sales, dtype=float)
+    pool = payout_share * max(float(surplus_yuan), 0.0)
+    total = member_sales.sum()
+    if total <= 0 or pool == 0:
+        return np.zeros_like(member_sales)
+    return pool * member_sales / total
+
+
+def wilson_interval(successes, n, z=1.959963984540054):
+    """Wilson score interval for a binomial proportion (95% by default)."""
+    successes = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = successes / n
+        denom = 1.0 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)

@@ -1,0 +1,212 @@
+"""Outcomes recorded each year and the plan's 2025 targets they are judged against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import plan
+
+OTHER_PROCESSING_2020_YI = plan.PROVINCE.processing_output_2020_yi - sum(
+    c.implied_output_2020_yi_yuan for c in plan.CLUSTERS)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A 2025 target: ``metric`` in the 2025 outcomes must be ``>= threshold``."""
+
+    name: str
+    metric: str
+    threshold: float
+    unit: str
+    section: str
+    label_en: str
+    label_zh: str
+    group: str
+
+
+def _targets() -> tuple[Target, ...]:
+    t: list[Target] = []
+    for c in plan.CLUSTERS:
+        t.append(Target(f"output_{c.key}", f"output_{c.key}", c.target_output_yi_yuan, "亿元",
+                        c.section, f"{c.en}: output", f"{c.zh}产值", "cluster_output"))
+    t.append(Target("output_total", "output_total", plan.TOTAL_OUTPUT_TARGET_YI, "亿元",
+                    "Ch.2 §3", "Ten clusters: total output", "十大集群总产值", "cluster_output"))
+    for c in plan.CLUSTERS:
+        t.append(Target(f"farmers_{c.key}", f"farmers_{c.key}", c.farmers_target_wan, "万人",
+                        c.section, f"{c.en}: farmers linked", f"{c.zh}带动农民",
+                        "cluster_farmers"))
+        t.append(Target(f"income_gain_{c.key}", f"income_gain_{c.key}",
+                        c.income_gain_target_yuan, "元/人", c.section,
+                        f"{c.en}: income gain per linked farmer", f"{c.zh}人均增收",
+                        "cluster_income"))
+        for tier in c.tiers:
+            t.append(Target(f"tier_{c.key}_{tier.tier}", f"firms_{c.key}_{tier.tier}",
+                            tier.count, "firms", c.section,
+                            f"{c.en}: {tier.count} firm(s) ≥{tier.min_output_yi_yuan:g} 亿",
+                            f"{c.zh}{tier.count}家≥{tier.min_output_yi_yuan:g}亿",
+                            "firm_tiers"))
+    for name, n, v in plan.PROVINCE_FIRM_TARGETS:
+        t.append(Target(name, name, n, "firms", "Ch.2 §3",
+                        f"Province: {n} firm(s) ≥{v:g} 亿", f"全省{n}家≥{v:g}亿", "firm_tiers"))
+    t.append(Target("investment", "investment_cum", plan.PROVINCE.investment_target_yi, "亿元",
+                    "Ch.2 §3", "Investment 2021-2025", "招商引资", "province"))
+    for p in plan.PLATFORMS:
+        t.append(Target(f"volume_{p.key}", f"volume_{p.key}", p.target_volume_wan_t, "万吨",
+                        p.section, f"{p.en}: volume", f"{p.zh}交易量", "platforms"))
+        if p.target_value_yi_yuan:
+            t.append(Target(f"value_{p.key}", f"value_{p.key}", p.target_value_yi_yuan, "亿元",
+                            p.section, f"{p.en}: value", f"{p.zh}交易额", "platforms"))
+        t.append(Target(f"farmers_{p.key}", f"farmers_{p.key}", p.farmers_target_wan, "万人",
+                        p.section, f"{p.en}: farmers linked", f"{p.zh}带动农民", "platforms"))
+        t.append(Target(f"income_gain_{p.key}", f"income_gain_{p.key}",
+                        p.income_gain_target_yuan, "元/人", p.section,
+                        f"{p.en}: income gain", f"{p.zh}人均增收", "platforms"))
+    t += [
+        Target("volume_platforms", "volume_platforms", plan.PLATFORM_TOTAL_VOLUME_TARGET_WAN_T,
+               "万吨", "Ch.5 §3", "Five platforms: volume", "五大平台交易量", "platforms"),
+        Target("cold_chain_new", "cold_chain_new", plan.COLD_CHAIN_NEW_CAPACITY_TARGET_WAN_T,
+               "万吨", "Ch.5 §3", "New cold-chain storage", "新增冷链库容", "platforms"),
+        Target("processing_output", "processing_output", plan.PROVINCE.processing_output_target_yi,
+               "亿元", "Ch.2 §3", "Agri-processing output", "农产品加工业产值", "province"),
+        Target("processing_ratio", "processing_ratio",
+               plan.PROVINCE.processing_to_agri_ratio_target, "ratio", "Ch.2 §3",
+               "Processing : agricultural output", "加工业产值与农业总产值比", "province"),
+        Target("primary_va", "primary_va", plan.PROVINCE.primary_va_target_yi, "亿元",
+               "Ch.2 §3", "Primary-industry value added", "第一产业增加值", "province"),
+        Target("grain", "grain", plan.PROVINCE.grain_target_wan_t, "万吨", "Ch.3 §1",
+               "Grain production", "粮食产量", "province"),
+        Target("rural_income_level", "rural_income_ratio", 1.0, "ratio", "Ch.3 §5",
+               "Rural income ≥ national average", "农村居民收入达到全国平均", "province"),
+        Target("rural_income_growth", "rural_income_growth_gap", 0.0, "1/yr", "Ch.2 §3",
+               "Rural income growth above national", "农村居民收入增速高于全国", "province"),
+        Target("training", "trained_wan", plan.PROVINCE.training_target_wan, "万人", "Ch.3 §5",
+               "Farmers trained", "培训高素质农民", "province"),
+        Target("training_certified", "certified_share",
+               plan.PROVINCE.training_certified_share_target, "share", "Ch.3 §5",
+               "Trainees certified", "持证比例", "province"),
+        Target("farmland", "farmland_hs", plan.PROVINCE.farmland_hs_target_wan_mu, "万亩",
+               "Ch.2 §3", "High-standard farmland", "高标准农田", "province"),
+        Target("precooling", "precooling_rate", plan.PROVINCE.precooling_target, "share",
+               "Ch.2 §3", "Fruit & vegetable pre-cooling rate", "果蔬预冷率", "province"),
+    ]
+    return tuple(t)
+
+
+TARGETS: tuple[Target, ...] = _targets()
+TARGET_BY_NAME = {t.name: t for t in TARGETS}
+
+# Targets of the plan the model does not represent, listed so nobody thinks they were
+# forgotten (docs/ODD.md, "Known limitations").
+NOT_MODELLED = (
+    "crop mechanisation 77% (Ch.2 §3)", "agricultural S&T contribution 64% (Ch.2 §3)",
+    "refrigerated transport ~50% (Ch.2 §3)", "1500 entities build cold storage (Ch.7)",
+    "~50 national top-100 agri firms; ≥300 projects (Ch.2 §3)",
+    "poverty-area income growth and Ch.4 consolidation targets",
+    "land-transfer revenue share to agriculture ≥50% (Ch.8 §3)",
+)
+
+
+def evaluate(outcomes_2025: dict[str, float]) -> dict[str, bool]:
+    """Met / not met for every modelled target."""
+    return {t.name: bool(outcomes_2025[t.metric] >= t.threshold) for t in TARGETS}
+
+
+class YearRecorder:
+    """Collects each year's outcomes from the model (a Mesa-style data collector)."""
+
+    def __init__(self):
+        self.rows: dict[int, dict[str, float]] = {}
+
+    def year(self, m, year: int) -> None:
+        """Record the model's outcomes for ``year``."""
+        f = m.farmers
+        r: dict[str, float] = {}
+        nk = len(plan.CLUSTERS)
+        out = m.base_output.copy() if year == plan.BASE_YEAR else m.output_q.copy()
+        for i, c in enumerate(plan.CLUSTERS):
+            r[f"output_{c.key}"] = float(out[i])
+        r["output_total"] = float(out.sum())
+        inc = m.income
+        w = f.weight
+        lab = f.labourers
+        cl = f.cluster
+        share = m.job_share_ck[f.city]  # (n, nk)
+        link_income = inc["link_contract"] + inc["link_dividend"]
+        persons_k = np.zeros(nk)
+        income_k = np.zeros(nk)
+        for i, c in enumerate(plan.CLUSTERS):
+            lk = f.contract & (cl == i)
+            persons_k[i] = np.sum(w * (lab * lk + f.job * share[:, i] * ~lk))
+            income_k[i] = np.sum(w * (link_income * lk + inc["link_job"] * share[:, i]))
+            r[f"farmers_{c.key}"] = persons_k[i] / 1e4
+            r[f"income_gain_{c.key}"] = income_k[i] / max(persons_k[i], 1.0)
+        ft = m.firms
+        alive = ft.alive
+        for i, c in enumerate(plan.CLUSTERS):
+            o = ft.output[alive & (ft.cluster == i)]
+            for tier in c.tiers:
+                r[f"firms_{c.key}_{tier.tier}"] = float(np.sum(o >= tier.min_output_yi_yuan))
+        for name, _, v in plan.PROVINCE_FIRM_TARGETS:
+            r[name] = float(np.sum(ft.output[alive] >= v))
+        r["firms_alive"] = float(alive.sum())
+        r["investment_cum"] = m.cum_investment_yi
+        vol_total = 0.0
+        for p, spec in zip(m.platforms, plan.PLATFORMS, strict=True):
+            r[f"volume_{spec.key}"] = p.volume_wan_t
+            vol_total += p.volume_wan_t
+            if spec.target_value_yi_yuan:
+                r[f"value_{spec.key}"] = p.value_yi_yuan
+            cities = np.isin(f.city, [plan.CITY_KEYS.index(c) for c in spec.cities])
+            idx = [plan.CLUSTER_KEYS.index(k) for k in spec.clusters]
+            lk = f.contract & np.isin(cl, idx) & cities
+            js = share[:, idx].sum(axis=1) * cities
+            persons = np.sum(w * (lab * lk + f.job * js * ~lk))
+            r[f"farmers_{spec.key}"] = persons / 1e4
+            r[f"income_gain_{spec.key}"] = np.sum(
+                w * (link_income * lk + inc["link_job"] * js)) / max(persons, 1.0)
+        r["volume_platforms"] = vol_total
+        r["cold_chain_total"] = float(sum(p.cold_wan_t for p in m.platforms))
+        r["cold_chain_new"] = m.cold_new_wan_t
+        # Province reduced-form submodels (docs/ODD.md §7.9).
+        n = year - plan.BASE_YEAR
+        u = m.u
+        hh = np.bincount(f.city, w, minlength=len(plan.CITIES))
+        dshare = 0.0 if year == plan.BASE_YEAR else float(np.sum(hh * m.drought) / hh.sum())
+        dfac = 1.0 - u["drought_yield_loss"] * dshare
+        r["processing_output"] = r["output_total"] + OTHER_PROCESSING_2020_YI * (
+            1 + u["other_processing_growth"]) ** n
+        agri = m.k["agri_output_2020_yi"] * (1 + u["agri_output_growth"]) ** n * dfac
+        r["agri_output"] = agri
+        r["processing_ratio"] = r["processing_output"] / agri
+        r["primary_va"] = m.k["primary_va_2020_yi"] * (1 + u["primary_va_growth"]) ** n * dfac
+        r["grain"] = plan.PROVINCE.grain_2020_wan_t * (1 + u["grain_trend"]) ** n * dfac
+        r["trained_wan"] = m.trained_wan
+        r["certified_share"] = u["training_certified_share"] if m.trained_wan > 0 else 0.0
+        r["farmland_hs"] = m.farmland_wan_mu
+        fruit = m.platforms[plan.PLATFORM_KEYS.index("fruit_export")]
+        r["precooling_rate"] = plan.PROVINCE.precooling_2020 * (
+            r["cold_chain_total"] / m.cold_2020_wan_t) / (fruit.volume_wan_t
+                                                          / fruit.volume_2020_wan_t)
+        persons_all = np.sum(w * f.persons)
+        total_inc = sum(inc[s] for s in ("wage", "operating", "property", "transfer"))
+        r["rural_income"] = float(np.sum(w * total_inc) / persons_all)
+        for s in ("wage", "operating", "property", "transfer"):
+            r[f"rural_income_{s}"] = float(np.sum(w * inc[s]) / persons_all)
+        from sim.model import NATIONAL_RURAL_INCOME_2020
+        nat = NATIONAL_RURAL_INCOME_2020 * (1 + u["national_rural_income_growth"]) ** n
+        r["national_rural_income"] = nat
+        r["rural_income_ratio"] = r["rural_income"] / nat
+        g_sx = (r["rural_income"] / plan.PROVINCE.rural_income_2020_yuan) ** (1 / max(n, 1)) - 1
+        r["rural_income_growth_gap"] = (g_sx - u["national_rural_income_growth"]) if n else 0.0
+        own = np.sum(w * f.land_own)
+        coop_land = sum(c.land_mu for c in m.coops)
+        r["land_transferred_share"] = float((np.sum(w * f.land_out)) / own)
+        r["land_conservation_error"] = float(
+            (np.sum(w * f.land_operated) + coop_land - own) / own)
+        r["rent_yuan_per_mu"] = float(np.sum(hh * m.rent) / hh.sum())
+        r["coops"] = float(len(m.coops))
+        r["coop_member_share"] = float(np.sum(w * (f.coop >= 0)) / np.sum(w))
+        r["contract_share"] = float(np.sum(w * f.contract) / np.sum(w))
+        self.rows[year] = {k: float(v) for k, v in r.items()}

@@ -1,0 +1,330 @@
+"""One declaration per model parameter.
+
+Every number the model uses that is not a plan figure (``sim.plan``) is declared here once:
+its default, its allowed range (levers and constants) or sampling range (uncertainties),
+its unit and where it comes from. The scenario loader, the sampler, sweeps, sensitivity
+analysis and the documentation table (``docs/parameters.md``) all read this one list.
+
+Kinds follow the EMA Workbench vocabulary:
+
+* ``lever`` - what policy sets; a scenario may give a value, a value per key (cluster or
+  platform), a value per year 2021-2025, or both.
+* ``uncertainty`` - what nobody controls; sampled uniformly within ``[low, high]`` once per
+  replicate from a stream named after the parameter (common random numbers across
+  scenarios). A scenario may narrow the range or pin it to a value.
+* ``constant`` - a structural assumption held fixed in a replicate; its documented range
+  says how unsure we are and is what sensitivity analysis may vary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.plan import CLUSTER_KEYS, PLATFORM_KEYS, YEARS
+
+KINDS = ("lever", "uncertainty", "constant")
+PER_KEYS = {"cluster": CLUSTER_KEYS, "platform": PLATFORM_KEYS}
+
+
+@dataclass(frozen=True)
+class Param:
+    """A model parameter, declared once.
+
+    Args:
+        name: Identifier used in scenarios, results and docs (carries its unit).
+        kind: ``lever``, ``uncertainty`` or ``constant``.
+        default: Scalar, or a mapping key -> value when ``per`` is set.
+        low: Lower bound (allowed for levers/constants, sampled for uncertainties);
+            scalar or per-key mapping.
+        high: Upper bound, like ``low``.
+        unit: Unit of the value.
+        provenance: Plan section, public source, or "assumption" with reasoning.
+        per: ``"cluster"`` or ``"platform"`` when the value differs per key.
+        by_year: Levers only: the value may differ per year 2021-2025.
+        integer: Round sampled values to whole numbers.
+        description: One line saying what it does in the model.
+    """
+
+    name: str
+    kind: str
+    default: Any
+    low: Any
+    high: Any
+    unit: str
+    provenance: str
+    per: str | None = None
+    by_year: bool = False
+    integer: bool = False
+    description: str = ""
+    keys: tuple[str, ...] = field(default=(), init=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"{self.name}: kind must be one of {KINDS}")
+        object.__setattr__(self, "keys", PER_KEYS[self.per] if self.per else ())
+
+    def per_key(self, value: Any) -> Any:
+        """Expand a scalar or mapping to a per-key tuple (or return the scalar)."""
+        if not self.per:
+            return value
+        if isinstance(value, dict):
+            return tuple(float(value[k]) for k in self.keys)
+        return tuple(float(value) for _ in self.keys)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Shape of the resolved array: (keys?, years?)."""
+        s: tuple[int, ...] = (len(self.keys),) if self.per else ()
+        if self.by_year:
+            s = s + (len(YEARS),)
+        return s
+
+
+A = "assumption"
+
+
+def _c(**kw: float) -> dict[str, float]:
+    """Per-cluster mapping, checked complete."""
+    assert set(kw) == set(CLUSTER_KEYS), set(CLUSTER_KEYS) ^ set(kw)
+    return kw
+
+
+PARAMS: tuple[Param, ...] = (
+    # ---------------------------------------------------------------- levers
+    Param("capital_subsidy_rate", "lever", 0.15, 0.0, 0.6, "share of capex",
+          "Plan Ch.8 §3 names fiscal support to firms and projects without a rate; 0.15 is "
+          f"our reading of the plan package ({A}); status quo 0.05 in no_new_policy.",
+          per="cluster", by_year=True,
+          description="Share of a firm's capacity investment paid by government."),
+    Param("interest_subsidy_pp", "lever", 1.5, 0.0, 5.0, "percentage points",
+          f"Plan Ch.8 §3 贷款贴息 without a rate; {A}; status quo 0.5.",
+          per="cluster", by_year=True,
+          description="Cut in the interest rate firms pay on investment loans."),
+    Param("producer_subsidy_yuan_per_mu", "lever", 30.0, 0.0, 300.0, "yuan/mu/yr",
+          f"Plan Ch.8 §3 (support to raw-material bases) without a rate; {A}; status quo 0.",
+          by_year=True,
+          description="Per-mu payment to households farming for a cluster under contract."),
+    Param("coop_grant_yi_yuan", "lever", 3.0, 0.0, 20.0, "亿元/yr",
+          f"Plan Ch.7 §3 (cooperative quality upgrade) without an amount; {A}; status quo 1.",
+          by_year=True,
+          description="Grants to cooperatives: lowers their service cost and raises formation."),
+    Param("land_service_coverage", "lever",
+          0.6, 0.0, 1.0, "share of villages",
+          f"Plan Ch.3 §4, Ch.8 §2 (land-transfer service system); path {A}; status quo 0.3.",
+          by_year=True,
+          description="Share of villages served by the land-transfer service system."),
+    Param("cold_chain_new_capacity_wan_t", "lever",
+          {"fruit_export": 6.0, "grain_export": 2.0, "meat_export": 3.0, "tcm_trade": 1.0,
+           "dried_fruit_trade": 3.0}, 0.0, 50.0, "万吨/yr",
+          "Plan Ch.5 §3: ≥75 万吨 new cold-chain storage by 2025 (15/yr); the split by "
+          f"platform is {A} (by perishable volume served).",
+          per="platform", by_year=True,
+          description="New cold-chain storage commissioned at each platform per year."),
+    Param("brand_fund_yi_yuan", "lever", 0.5, 0.0, 10.0, "亿元/yr",
+          f"Plan Ch.8 §3 (per-cluster marketing funds for flagship brands); amount {A}; "
+          "status quo 0.1.", per="cluster", by_year=True,
+          description="Marketing fund per cluster; raises market-share gain."),
+    Param("training_places_wan", "lever", 5.0, 0.0, 20.0, "万 places/yr",
+          "Plan Ch.3 §5: 25 万 high-quality farmers trained over 2021-2025 (5 万/yr); "
+          "status quo 2 (assumption).", by_year=True,
+          description="Farmer training places; trained labourers earn the skill premium."),
+    Param("farmland_construction_wan_mu", "lever", 155.0, 0.0, 400.0, "万亩/yr",
+          "Plan Ch.2 §3: 1628 → 2400 万亩 high-standard farmland, i.e. ~155 万亩/yr; "
+          "status quo 80 (assumption).", by_year=True,
+          description="High-standard farmland built per year."),
+    # ---------------------------------------------------------------- uncertainties
+    Param("national_demand_growth", "uncertainty",
+          _c(brewing=0.07, meat=0.045, dairy=0.055, fruit=0.055, beverage=0.10, staple=0.055,
+             tcm=0.085, functional=0.10, supplement=0.065, cosmetics=0.085),
+          _c(brewing=0.04, meat=0.02, dairy=0.03, fruit=0.03, beverage=0.06, staple=0.03,
+             tcm=0.05, functional=0.06, supplement=0.03, cosmetics=0.05),
+          _c(brewing=0.10, meat=0.07, dairy=0.08, fruit=0.08, beverage=0.14, staple=0.08,
+             tcm=0.12, functional=0.14, supplement=0.10, cosmetics=0.12),
+          "1/yr (nominal)",
+          f"{A}: wide bands around nominal growth of the national product markets in "
+          "2015-2019; see docs/parameters.md.", per="cluster",
+          description="Growth of the national market each cluster sells into."),
+    Param("shanxi_share_gain", "uncertainty", 0.005, -0.01, 0.02, "1/yr",
+          "Calibrated: with status-quo levers the ten clusters grow near the 8.2%/yr of "
+          "2015-2020 processing output (Ch.1 §1); range " + A + ".",
+          description="Market-share gain of Shanxi firms absent new policy."),
+    Param("brand_effect", "uncertainty", 0.015, 0.0, 0.03, "1/yr per log unit",
+          f"{A}: share gain per log(1 + fund / 1% of cluster output).",
+          description="How strongly marketing funds raise a cluster's market-share growth."),
+    Param("cold_chain_effect", "uncertainty", 0.05, 0.0, 0.10, "1/yr per unit coverage",
+          f"{A}.",
+          description="Share gain of perishable clusters per unit rise in cold-chain coverage."),
+    Param("subsidy_passthrough", "uncertainty", 0.3, 0.0, 0.6, "share",
+          f"{A}: part of the capital-cost saving passed to prices, raising market share.",
+          description="Share of the subsidy-driven cost cut that becomes a price advantage."),
+    Param("price_shock_sd", "uncertainty", 0.05, 0.02, 0.08, "log SD/yr", f"{A}.",
+          description="Annual cluster price-index shock."),
+    Param("firm_growth_sd", "uncertainty", 0.08, 0.04, 0.15, "log SD/yr", f"{A}.",
+          description="Idiosyncratic variation of a firm's sales growth."),
+    Param("drought_probability", "uncertainty", 0.2, 0.10, 0.30, "per city-year",
+          f"{A}: Shanxi is semi-arid; regional droughts struck in several years of 2009-2020.",
+          description="Chance that a city has a drought year."),
+    Param("drought_yield_loss", "uncertainty", 0.2, 0.10, 0.35, "share", f"{A}.",
+          description="Yield loss of crops in a drought year."),
+    Param("disease_probability", "uncertainty", 0.12, 0.05, 0.25, "per cluster-year",
+          f"{A}: African swine fever 2018-2019 is the precedent.",
+          description="Chance of an animal-disease outbreak hitting meat or dairy in a year."),
+    Param("disease_output_loss", "uncertainty", 0.12, 0.05, 0.25, "share", f"{A}.",
+          description="Output lost in the outbreak year."),
+    Param("input_cost_inflation", "uncertainty", 0.03, 0.01, 0.05, "1/yr", f"{A}.",
+          description="Growth of farm input costs."),
+    Param("policy_delivery", "uncertainty", 0.8, 0.5, 1.0, "share",
+          f"{A}: fiscal plans are rarely delivered in full.",
+          description="Share of every lever actually delivered."),
+    Param("hurdle_rate", "uncertainty", 0.12, 0.08, 0.16, "1/yr", f"{A}.",
+          description="Return a firm needs on new capacity beyond its cost of debt."),
+    Param("adoption_sensitivity", "uncertainty", 1.0, 0.5, 2.0, "logit per 1000 yuan",
+          f"{A}.", description="Sharpness of household discrete choices."),
+    Param("off_farm_wage_growth", "uncertainty", 0.075, 0.06, 0.09, "1/yr",
+          "NBS: national rural wage income per capita grew 8.7%/yr 2015-2020 (4,600 → "
+          f"6,974 元); the 2021-25 band is {A}.",
+          description="Growth of off-farm wages."),
+    Param("transfer_income_growth", "uncertainty", 0.08, 0.06, 0.10, "1/yr",
+          "NBS: national rural transfer income grew 12.1%/yr 2015-2020 (2,066 → 3,661 元); "
+          f"slower growth after 2020 is {A}.",
+          description="Growth of transfer income other than the model's levers."),
+    Param("national_rural_income_growth", "uncertainty", 0.07, 0.055, 0.085, "1/yr",
+          "NBS: national rural per-capita income 17,131 元 in 2020, +8.4%/yr 2015-2020; "
+          f"the 2021-25 band is {A}.",
+          description="Growth of the national rural per-capita income (the comparator)."),
+    Param("capital_output_ratio", "uncertainty", 0.9, 0.6, 1.4, "yuan capex per yuan/yr",
+          f"{A}: food processing fixed assets roughly match one year's sales.",
+          description="Capex needed per yuan of added annual output capacity."),
+    Param("construction_lag_quarters", "uncertainty", 4, 2, 8, "quarters", f"{A}.",
+          integer=True, description="Time from an investment decision to capacity."),
+    Param("entry_rate", "uncertainty", 0.04, 0.01, 0.08, "entrants per firm-year", f"{A}.",
+          description="New firms per existing firm and year at zero excess return."),
+    Param("contract_premium", "uncertainty", 0.10, 0.05, 0.15, "share of spot price",
+          f"{A}: order-farming premiums reported in the literature are 5-15%.",
+          description="Price premium a contract pays over the spot price."),
+    Param("linked_2020_fraction", "uncertainty", 0.45, 0.3, 0.6, "share of 2025 target",
+          f"{A}: the plan gives no 2020 count of linked farmers.",
+          description="Farmers linked to each cluster in 2020 as a share of its 2025 target."),
+    Param("platform_2020_fraction", "uncertainty", 0.55, 0.4, 0.7, "share of 2025 target",
+          f"{A}: the plan gives no 2020 platform volumes.",
+          description="Platform trade volume in 2020 as a share of its 2025 target."),
+    Param("cold_chain_2020_wan_t", "uncertainty", 70.0, 40.0, 100.0, "万吨",
+          f"{A}: storage already serving the platforms' produce in 2020.",
+          description="Cold-chain storage in place in 2020."),
+    Param("other_processing_growth", "uncertainty", 0.06, 0.04, 0.09, "1/yr",
+          f"{A} around the 8.2%/yr of 2015-2020 (Ch.1 §1).",
+          description="Growth of processing output outside the ten clusters."),
+    Param("agri_output_growth", "uncertainty", 0.04, 0.02, 0.06, "1/yr", f"{A}.",
+          description="Nominal growth of gross agricultural output (农林牧渔总产值)."),
+    Param("primary_va_growth", "uncertainty", 0.05, 0.03, 0.07, "1/yr", f"{A}.",
+          description="Nominal growth of primary-industry value added (before drought)."),
+    Param("grain_trend", "uncertainty", 0.0, -0.01, 0.01, "1/yr", f"{A}.",
+          description="Trend of grain output before drought."),
+    Param("training_certified_share", "uncertainty", 0.8, 0.7, 0.9, "share", f"{A}.",
+          description="Share of trainees who obtain a certificate."),
+    Param("land_service_cost_cut", "uncertainty", 0.5, 0.3, 0.7, "share", f"{A}.",
+          description="Cut in land-transfer transaction cost where the service operates."),
+    # ---------------------------------------------------------------- constants
+    Param("persons_per_household", "constant", 2.8, 2.5, 3.1, "persons",
+          f"{A}: rural households are larger than the census all-household mean (2.5).",
+          description="Rural persons per household."),
+    Param("labourers_per_household", "constant", 1.7, 1.4, 2.0, "persons", f"{A}.",
+          description="Working-age labourers per household."),
+    Param("land_mu_per_household", "constant", 12.0, 9.0, 15.0, "mu",
+          f"{A}: ~5,800 万亩 cultivated land over ~4.7 million rural households.",
+          description="Mean contracted land per household (lognormal, SD 0.6 in logs)."),
+    Param("supplier_share", "constant", 0.45, 0.3, 0.6, "share of households", f"{A}.",
+          description="Households whose farming can supply one of the ten clusters."),
+    Param("raw_material_share", "constant", 0.5, 0.35, 0.65, "share of output value",
+          f"{A}.", description="Raw-material cost in processed-output value."),
+    Param("local_sourcing_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}.",
+          description="Share of raw material firms would buy inside Shanxi."),
+    Param("output_per_worker_wan_yuan", "constant", 150.0, 100.0, 250.0, "万元/worker/yr",
+          f"{A}.", description="Processing output per employee."),
+    Param("local_hire_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}.",
+          description="Share of processing jobs filled by local rural labourers."),
+    Param("firm_wage_premium", "constant", 0.25, 0.1, 0.4, "share of off-farm wage",
+          f"{A}.", description="Extra pay of a processing job over the local off-farm wage."),
+    Param("skill_premium", "constant", 0.15, 0.05, 0.3, "share of wage", f"{A}.",
+          description="Wage gain of a trained (certified) labourer."),
+    Param("utilisation_2020", "constant", 0.75, 0.65, 0.85, "share", f"{A}.",
+          description="Capacity utilisation of processors in 2020."),
+    Param("target_utilisation", "constant", 0.85, 0.75, 0.95, "share", f"{A}.",
+          description="Utilisation firms plan capacity for."),
+    Param("operating_margin", "constant",
+          _c(brewing=0.20, meat=0.06, dairy=0.08, fruit=0.08, beverage=0.12, staple=0.08,
+             tcm=0.12, functional=0.12, supplement=0.15, cosmetics=0.15), 0.02, 0.35,
+          "share of output", f"{A}: baijiu margins are far above food processing.",
+          per="cluster", description="Operating profit per yuan of output."),
+    Param("interest_rate", "constant", 0.055, 0.04, 0.07, "1/yr",
+          f"{A}: 2020 loan prime rate 4.65% (PBoC) plus a spread.",
+          description="Cost of investment loans before subsidy."),
+    Param("credit_multiple", "constant", 1.5, 0.5, 3.0, "× equity", f"{A}.",
+          description="Largest investment a firm can fund, relative to its equity."),
+    Param("leader_share_2020", "constant",
+          _c(brewing=0.6, meat=0.15, dairy=0.25, fruit=0.12, beverage=0.2, staple=0.2,
+             tcm=0.25, functional=0.2, supplement=0.3, cosmetics=0.3), 0.05, 0.7,
+          "share of cluster output",
+          f"{A}; brewing from Shanxi Fenjiu's ~140 亿元 2020 revenue (annual report).",
+          per="cluster", description="Largest firm's share of its cluster in 2020."),
+    Param("sme_2020_fraction", "constant", 0.6, 0.4, 0.8, "share of 2025 SME target",
+          f"{A}.", description="Processors above designated size in 2020, vs the SME target."),
+    Param("income_share_wage", "constant", 0.407, 0.35, 0.5, "share",
+          "NBS 2020 national rural income structure (6,974 of 17,131 元), applied to Shanxi "
+          f"({A}).", description="Wage share of 2020 rural income."),
+    Param("income_share_operating", "constant", 0.355, 0.28, 0.42, "share",
+          f"NBS 2020 (6,077 of 17,131 元), {A} for Shanxi.",
+          description="Operating (farm) share of 2020 rural income."),
+    Param("income_share_property", "constant", 0.024, 0.01, 0.04, "share",
+          f"NBS 2020 (419 of 17,131 元), {A} for Shanxi.",
+          description="Property share (rent, dividends) of 2020 rural income."),
+    Param("land_transaction_cost_yuan_per_mu", "constant", 80.0, 40.0, 150.0, "yuan/mu/yr",
+          f"{A}.", description="Cost of a land transfer without the service system."),
+    Param("land_share_of_operating", "constant", 0.6, 0.4, 0.8, "share",
+          f"{A}: the rest of operating income is livestock, forestry and rural business.",
+          description="Share of 2020 operating income earned from cultivated land."),
+    Param("farm_cost_share", "constant", 0.55, 0.4, 0.7, "share of revenue", f"{A}.",
+          description="Cash cost per mu as a share of revenue at average productivity."),
+    Param("productivity_sd", "constant", 0.35, 0.2, 0.5, "log SD", f"{A}.",
+          description="Spread of household farming productivity."),
+    Param("investment_response", "constant", 0.02, 0.01, 0.05, "return units", f"{A}.",
+          description="Softness of the investment decision around the hurdle (logistic scale)."),
+    Param("equity_ratio", "constant", 0.4, 0.2, 0.6, "× capacity", f"{A}.",
+          description="Firm equity relative to its annual capacity."),
+    Param("cold_coverage_2020", "constant", 0.3, 0.15, 0.5, "share", f"{A}.",
+          description="Share of perishable throughput with cold storage in 2020."),
+    Param("max_mu_per_labourer", "constant", 40.0, 20.0, 80.0, "mu", f"{A}.",
+          description="Largest area one labourer can operate."),
+    Param("coop_service_cost_cut", "constant", 0.10, 0.05, 0.2, "share of farm cost",
+          f"{A}: trusteeship (托管) services cut input and machinery cost.",
+          description="Cost cut for cooperative members."),
+    Param("coop_payout_share", "constant", 0.6, 0.4, 0.8, "share of surplus",
+          "Farmer Cooperatives Law 2017 art. 44: ≥60% of distributable surplus returned by "
+          "transactions.", description="Share of a cooperative's surplus paid as dividends."),
+    Param("coop_margin", "constant", 0.04, 0.02, 0.08, "share of sales handled", f"{A}.",
+          description="Cooperative's gross margin on members' sales."),
+    Param("coop_fixed_cost_wan_yuan", "constant", 20.0, 5.0, 50.0, "万元/yr", f"{A}.",
+          description="A cooperative's annual fixed cost."),
+    Param("spoilage_2020", "constant", 0.15, 0.08, 0.25, "share", f"{A}.",
+          description="Spoilage of perishable produce at 2020 cold-chain coverage."),
+    Param("spoilage_elasticity", "constant", 1.5, 0.5, 3.0, "per unit coverage", f"{A}.",
+          description="How fast spoilage falls as cold-chain coverage rises."),
+    Param("platform_fee_rate", "constant", 0.01, 0.005, 0.03, "share of value", f"{A}.",
+          description="Fee a platform charges on value traded."),
+    Param("platform_capacity_headroom", "constant", 1.15, 1.0, 1.5, "× 2020 volume",
+          f"{A}.", description="Platform trade capacity in 2020 relative to its volume."),
+    Param("platform_capex_yuan_per_t", "constant", 300.0, 100.0, 800.0, "yuan per t/yr",
+          f"{A}.", description="Investment per tonne of annual trade capacity."),
+    Param("agri_output_2020_yi", "constant", 1900.0, 1700.0, 2100.0, "亿元",
+          f"{A}: order of Shanxi's 2020 gross agricultural output (农林牧渔业总产值).",
+          description="Gross agricultural output in 2020."),
+    Param("primary_va_2020_yi", "constant", 946.7, 900.0, 1000.0, "亿元",
+          "Shanxi 2020 statistical communiqué: primary-industry value added 946.7 亿元.",
+          description="Primary-industry value added in 2020."),
+)
+
+BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
+LEVERS = tuple(p for p in PARAMS if p.kind == "lever")
+UNCERTAINTIES = tuple(p for p in PARAMS if p.kind == "uncertainty")
+CONSTANTS = tuple(p for p in PARAMS if p.kind == "constant")

@@ -1,0 +1,360 @@
+"""Scenarios: YAML files of lever settings and uncertainty ranges, with ``extends:``.
+
+A scenario is validated against the parameter declarations in ``sim.params`` before anything
+runs; every problem raises :class:`ScenarioError` naming the file, the key path and what is
+allowed. Files are read with ``yaml.safe_load`` (no code execution).
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from sim.params import BY_NAME, CONSTANTS, LEVERS, UNCERTAINTIES, Param
+from sim.plan import YEARS
+
+TOP_KEYS = ("name", "description", "extends", "levers", "uncertainties", "constants", "settings")
+SECTION_PARAMS = {
+    "levers": {p.name: p for p in LEVERS},
+    "uncertainties": {p.name: p for p in UNCERTAINTIES},
+    "constants": {p.name: p for p in CONSTANTS},
+}
+SETTINGS: dict[str, tuple[type, float, float, Any, str]] = {
+    # name: (type, low, high, default, meaning)
+    "households_per_agent": (int, 1, 100_000, 1000,
+                             "rural households each simulated household stands for"),
+    "replicates": (int, 1, 1_000_000, 200, "default number of Monte Carlo replicates"),
+}
+DEFAULT_SCENARIO = "plan"
+
+
+class ScenarioError(ValueError):
+    """A scenario (or override) is invalid. The message names file, key path and what is allowed."""
+
+    def __init__(self, source: str, keypath: str, message: str):
+        self.source, self.keypath = source, keypath
+        where = f"{source}: {keypath}: " if keypath else f"{source}: "
+        super().__init__(where + message)
+
+
+def scenario_dirs() -> list[Path]:
+    """Folders searched for named scenarios: $CLUSTERSIM_SCENARIOS, ./scenarios, the repo's."""
+    dirs = []
+    if os.environ.get("CLUSTERSIM_SCENARIOS"):
+        dirs.append(Path(os.environ["CLUSTERSIM_SCENARIOS"]))
+    dirs.append(Path.cwd() / "scenarios")
+    dirs.append(Path(__file__).resolve().parent.parent / "scenarios")
+    seen, out = set(), []
+    for d in dirs:
+        if d.resolve() not in seen and d.is_dir():
+            seen.add(d.resolve())
+            out.append(d)
+    return out
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """Named scenarios found in :func:`scenario_dirs` (first folder wins)."""
+    found: dict[str, Path] = {}
+    for d in scenario_dirs():
+        for f in sorted(d.glob("*.yaml")):
+            found.setdefault(f.stem, f)
+    return found
+
+
+def find_scenario(ref: str | os.PathLike) -> Path:
+    """Resolve a scenario reference (a path or a shipped name) to a file."""
+    p = Path(ref)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        if not p.is_file():
+            raise ScenarioError(str(ref), "", "no such scenario file")
+        return p
+    shipped = shipped_scenarios()
+    if str(ref) in shipped:
+        return shipped[str(ref)]
+    hint = _suggest(str(ref), shipped)
+    raise ScenarioError(str(ref), "", f"no such scenario file or shipped scenario{hint}; "
+                        f"shipped: {', '.join(sorted(shipped)) or 'none'}")
+
+
+def _suggest(word: str, options) -> str:
+    near = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{near[0]}'?)" if near else ""
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ScenarioError(str(path), "", f"cannot read: {e.strerror}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(str(path), "", "not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError(str(path), "", f"malformed YAML{at}: "
+                            f"{getattr(e, 'problem', None) or e}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ScenarioError(str(path), "", "a scenario must be a mapping of keys "
+                            f"{', '.join(TOP_KEYS)}")
+    return data
+
+
+def deep_merge(base: Mapping, over: Mapping) -> dict:
+    """Merge ``over`` into a copy of ``base``; nested mappings merge, anything else replaces."""
+    out = copy.deepcopy(dict(base))
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
+            out[k] = deep_merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def load_raw(ref: str | os.PathLike, _chain: tuple[str, ...] = ()) -> tuple[dict, str]:
+    """Read a scenario and everything it extends, merged; returns (data, source name)."""
+    path = find_scenario(ref)
+    key = str(path.resolve())
+    if key in _chain:
+        cycle = " -> ".join([*(_c for _c in _chain), key])
+        raise ScenarioError(str(path), "extends", f"extends cycle: {cycle}")
+    data = _read_yaml(path)
+    _check_top(data, str(path))
+    parent = data.pop("extends", None)
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ScenarioError(str(path), "extends", "must be a scenario name or file path")
+        pref = parent
+        cand = path.parent / parent
+        if cand.suffix in (".yaml", ".yml") and cand.is_file():
+            pref = str(cand)
+        base, _ = load_raw(pref, (*_chain, key))
+        base.pop("name", None)
+        base.pop("description", None)
+        data = deep_merge(base, data)
+    data.setdefault("name", path.stem)
+    return data, str(path)
+
+
+def _check_top(data: dict, src: str) -> None:
+    for k in data:
+        if k not in TOP_KEYS:
+            raise ScenarioError(src, str(k), f"unknown key{_suggest(str(k), TOP_KEYS)}; "
+                                f"allowed: {', '.join(TOP_KEYS)}")
+
+
+def apply_overrides(data: dict, sets: list[str], src: str = "--set") -> dict:
+    """Apply ``KEY.PATH=VALUE`` overrides (VALUE parsed as YAML) to a raw scenario."""
+    out = copy.deepcopy(data)
+    for item in sets:
+        if "=" not in item:
+            raise ScenarioError(src, item, "expected KEY=VALUE, e.g. "
+                                "levers.capital_subsidy_rate=0.2")
+        key, _, raw = item.partition("=")
+        parts = [p for p in key.strip().split(".") if p]
+        if not parts:
+            raise ScenarioError(src, item, "empty key")
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            raise ScenarioError(src, key, f"cannot parse value {raw!r}") from None
+        if parts[0] not in TOP_KEYS or parts[0] == "extends":
+            allowed = [k for k in TOP_KEYS if k != "extends"]
+            raise ScenarioError(src, key, f"unknown section{_suggest(parts[0], allowed)}; "
+                                f"allowed: {', '.join(allowed)}")
+        node = out
+        for p in parts[:-1]:
+            if not isinstance(node.get(p), dict):
+                node[p] = {}
+            node = node[p]
+        node[parts[-1]] = value
+    return out
+
+
+def validate(data: dict, src: str) -> dict:
+    """Check a merged scenario against the declarations; return it normalised (plain data)."""
+    _check_top(data, src)
+    out: dict[str, Any] = {
+        "name": str(data.get("name", "scenario")),
+        "description": str(data.get("description", "")).strip(),
+    }
+    if not _safe_name(out["name"]):
+        raise ScenarioError(src, "name", "use letters, digits, '_', '-' or '.' only "
+                            "(it names the results folder)")
+    for section, params in SECTION_PARAMS.items():
+        body = data.get(section) or {}
+        if not isinstance(body, dict):
+            raise ScenarioError(src, section, "must be a mapping of parameter names to values")
+        norm = {}
+        for name, value in body.items():
+            path = f"{section}.{name}"
+            if name not in params:
+                other = [s for s, ps in SECTION_PARAMS.items() if name in ps]
+                extra = f" ({name} is in '{other[0]}')" if other else ""
+                raise ScenarioError(src, path, f"unknown parameter{_suggest(str(name), params)}"
+                                    f"{extra}; allowed: {', '.join(params)}")
+            p = params[name]
+            if section == "uncertainties" and isinstance(value, dict) and (
+                    set(value) & {"low", "high"}):
+                norm[name] = _check_range(p, value, src, path)
+            else:
+                norm[name] = _check_value(p, value, src, path)
+        out[section] = norm
+    settings = data.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise ScenarioError(src, "settings", "must be a mapping")
+    sout = {}
+    for k, v in settings.items():
+        if k not in SETTINGS:
+            raise ScenarioError(src, f"settings.{k}", f"unknown setting{_suggest(str(k), SETTINGS)}"
+                                f"; allowed: {', '.join(SETTINGS)}")
+        typ, lo, hi, _, _ = SETTINGS[k]
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ScenarioError(src, f"settings.{k}", f"must be a whole number in [{lo}, {hi}]")
+        if not lo <= v <= hi:
+            raise ScenarioError(src, f"settings.{k}", f"{v} is out of range [{lo}, {hi}]")
+        sout[k] = int(v)
+    out["settings"] = {k: sout.get(k, SETTINGS[k][3]) for k in SETTINGS}
+    return out
+
+
+def _safe_name(name: str) -> bool:
+    return bool(name) and len(name) <= 100 and all(c.isalnum() or c in "_-." for c in name) \
+        and name not in (".", "..")
+
+
+def _num(value: Any, src: str, path: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(src, path, f"must be a number, got {type(value).__name__} "
+                            f"{value!r}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ScenarioError(src, path, "must be a finite number")
+    return v
+
+
+def _bounds(p: Param, key: str | None) -> tuple[float, float]:
+    lo = p.low[key] if isinstance(p.low, dict) else p.low
+    hi = p.high[key] if isinstance(p.high, dict) else p.high
+    return float(lo), float(hi)
+
+
+def _in_range(p: Param, v: float, key: str | None, src: str, path: str) -> float:
+    lo, hi = _bounds(p, key)
+    if p.kind == "uncertainty":
+        # A pinned uncertainty may sit anywhere in a generous band around its range.
+        span = hi - lo
+        lo, hi = lo - span, hi + span
+    if not lo <= v <= hi:
+        raise ScenarioError(src, path, f"{v:g} is out of range [{lo:g}, {hi:g}] ({p.unit})")
+    return v
+
+
+def _check_series(p: Param, value: Any, key: str | None, src: str, path: str):
+    if isinstance(value, list):
+        if not p.by_year:
+            raise ScenarioError(src, path, "takes one value, not a list per year")
+        if len(value) != len(YEARS):
+            raise ScenarioError(src, path, f"a per-year list needs {len(YEARS)} values "
+                                f"({YEARS[0]}-{YEARS[-1]}), got {len(value)}")
+        return [_in_range(p, _num(v, src, f"{path}[{i}]"), key, src, f"{path}[{i}]")
+                for i, v in enumerate(value)]
+    return _in_range(p, _num(value, src, path), key, src, path)
+
+
+def _check_value(p: Param, value: Any, src: str, path: str):
+    if isinstance(value, dict):
+        if not p.per:
+            raise ScenarioError(src, path, "takes one value (or a per-year list), "
+                                "not a mapping")
+        out = {}
+        for k, v in value.items():
+            if k not in p.keys:
+                raise ScenarioError(src, f"{path}.{k}", f"unknown {p.per}"
+                                    f"{_suggest(str(k), p.keys)}; allowed: {', '.join(p.keys)}")
+            out[k] = _check_series(p, v, k, src, f"{path}.{k}")
+        return out
+    return _check_series(p, value, None, src, path)
+
+
+def _check_range(p: Param, value: dict, src: str, path: str) -> dict:
+    extra = set(value) - {"low", "high"}
+    if extra:
+        raise ScenarioError(src, f"{path}.{sorted(extra)[0]}", "a range takes only low and high")
+    if set(value) != {"low", "high"}:
+        raise ScenarioError(src, path, "a range needs both low and high")
+    lo, hi = _num(value["low"], src, f"{path}.low"), _num(value["high"], src, f"{path}.high")
+    if lo > hi:
+        raise ScenarioError(src, path, f"low ({lo:g}) is above high ({hi:g})")
+    return {"low": lo, "high": hi}
+
+
+def load(ref: str | os.PathLike = DEFAULT_SCENARIO, sets: list[str] | None = None) -> dict:
+    """Load, merge, override and validate a scenario; returns plain, JSON-able data."""
+    data, src = load_raw(ref)
+    if sets:
+        data = apply_overrides(data, sets)
+        src = f"{src} (with --set)"
+    return validate(data, src)
+
+
+def describe(ref: str | os.PathLike) -> str:
+    """The scenario's one-line description."""
+    data, _ = load_raw(ref)
+    return str(data.get("description", "")).strip().splitlines()[0] if data.get(
+        "description") else ""
+
+
+# ---------------------------------------------------------------------- resolution
+def _expand(p: Param, value: Any) -> np.ndarray:
+    """Scalar / list / per-key mapping -> full array of shape p.shape."""
+    arr = np.empty(p.shape, dtype=float)
+    if isinstance(value, dict):
+        base = _expand(p, p.default) if value is not p.default else np.zeros(p.shape)
+        for i, k in enumerate(p.keys):
+            if k in value:
+                base[i] = np.asarray(value[k], dtype=float)
+        return base
+    arr[...] = np.asarray(value, dtype=float)
+    return arr
+
+
+def lever_arrays(scn: dict) -> dict[str, np.ndarray]:
+    """Resolved lever schedules, each of shape (keys?, years?)."""
+    return {p.name: _expand(p, scn["levers"].get(p.name, p.default)) for p in LEVERS}
+
+
+def constant_arrays(scn: dict) -> dict[str, np.ndarray]:
+    """Resolved constants."""
+    return {p.name: _expand(p, scn["constants"].get(p.name, p.default)) for p in CONSTANTS}
+
+
+def uncertainty_ranges(scn: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(low, high) arrays per uncertainty after scenario overrides (equal when pinned)."""
+    out = {}
+    for p in UNCERTAINTIES:
+        ov = scn["uncertainties"].get(p.name)
+        if isinstance(ov, dict) and set(ov) == {"low", "high"}:
+            lo = _expand(p, ov["low"])
+            hi = _expand(p, ov["high"])
+        elif ov is not None:
+            lo = hi = _expand(p, ov)
+        else:
+            lo, hi = _expand(p, p.low), _expand(p, p.high)
+        out[p.name] = (lo, hi)
+    return out
+
+
+def param(name: str) -> Param:
+    """The declaration of a parameter by name."""
+    return BY_NAME[name]
