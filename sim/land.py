@@ -3,8 +3,9 @@
 Offers (households renting out) and bids (productive households and cooperatives renting
 in) come with a reservation price and a quantity. Participation is a binary logit on the
 whole gain (price difference × quantity, in yuan), so each city's expected supply rises and
-expected demand falls in the rent; the rent is the price that balances them (bisection). Realised participation is then drawn, and the
-long side is rationed pro rata, so the land rented out equals the land rented in exactly.
+expected demand falls in the rent; the rent is the price that balances them (bisection).
+Realised participation is then drawn, and the long side is rationed pro rata, so the land
+rented out equals the land rented in exactly.
 """
 
 from __future__ import annotations
