@@ -1,0 +1,202 @@
+"""The ``clustersim`` command line: a thin layer over the library."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed without a traceback, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="clustersim",
+        description="Monte Carlo of Shanxi's agricultural processing clusters under the "
+                    "2021-2025 plan: the probability of meeting each 2025 target.")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command")
+    r = sub.add_parser("run", help="run a Monte Carlo batch of a scenario")
+    r.add_argument("scenario", nargs="?", default="plan",
+                   help="scenario file or shipped name (default: plan)")
+    r.add_argument("--replicates", "-n", type=int, default=None,
+                   help="number of replicates (default: the scenario's, 200)")
+    r.add_argument("--seed", type=int, default=20210820,
+                   help="root seed; replicate seeds come from SeedSequence(root).spawn")
+    r.add_argument("--workers", "-w", type=int, default=os.cpu_count() or 1,
+                   help="parallel workers (default: all cores)")
+    r.add_argument("--backend", choices=("serial", "processes", "dask"), default=None,
+                   help="where replicates run (default: processes, serial for one worker)")
+    r.add_argument("--scheduler", default=None,
+                   help="address of an existing Dask scheduler (implies --backend dask)")
+    r.add_argument("--out", default=None, help="results folder (default: results/<name>)")
+    r.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario field, e.g. levers.capital_subsidy_rate=0.3")
+    r.add_argument("--households-per-agent", type=int, default=None,
+                   help="scale: rural households per simulated household")
+    r.add_argument("--resume", action="store_true",
+                   help="continue (or extend) the batch already in the results folder")
+    r.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    r.add_argument("--all", action="store_true", help="print every target, not the headline")
+    s = sub.add_parser("scenarios", help="list shipped scenarios")
+    s.add_argument("--verbose", "-v", action="store_true")
+    c = sub.add_parser("compare", help="difference in P(met) between two batches")
+    c.add_argument("a", help="results folder A (the baseline)")
+    c.add_argument("b", help="results folder B")
+    c.add_argument("--all", action="store_true", help="print every target")
+    sh = sub.add_parser("show", help="print the probability table of a results folder")
+    sh.add_argument("folder")
+    sh.add_argument("--all", action="store_true", help="print every target")
+    return p
+
+
+HEADLINE_GROUPS = ("cluster_output", "province", "platforms")
+
+
+def _fmt(v: float) -> str:
+    if not np.isfinite(v):
+        return "-"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    return f"{v:.3g}"
+
+
+def format_summary(summary, all_targets: bool = False) -> str:
+    """The probability table as text."""
+    rows = summary if all_targets else summary[summary["group"].isin(HEADLINE_GROUPS)]
+    lines = [f"{'target':<34} {'2025 target':>16}  {'P(met)':>6}  {'95% CI':>13}  "
+             f"{'median':>10}  {'5-95% range':>21}"]
+    for _, r in rows.iterrows():
+        tgt = f"≥ {_fmt(r['threshold'])} {r['unit']}"
+        ci = f"[{r['p_lo']:.2f}, {r['p_hi']:.2f}]"
+        rng = f"{_fmt(r['q05'])} - {_fmt(r['q95'])}"
+        lines.append(f"{r['target']:<34} {tgt:>16}  {r['p_met']:>6.2f}  {ci:>13}  "
+                     f"{_fmt(r['median']):>10}  {rng:>21}")
+    if not all_targets:
+        lines.append(f"({len(summary) - len(rows)} more targets: farmers linked, income gains, "
+                     "firm tiers; --all shows them)")
+    return "\n".join(lines)
+
+
+def cmd_run(a) -> int:
+    from sim.runner import BatchError, prepare, run_batch
+    from sim.scenario import ScenarioError, load
+    try:
+        scn = load(a.scenario, a.sets)
+    except ScenarioError as e:
+        raise UsageError(str(e)) from None
+    n = a.replicates if a.replicates is not None else scn["settings"]["replicates"]
+    if n < 1:
+        raise UsageError(f"--replicates: must be at least 1, got {n}")
+    if a.workers < 1:
+        raise UsageError(f"--workers: must be at least 1, got {a.workers}")
+    hpa = a.households_per_agent or scn["settings"]["households_per_agent"]
+    if not 1 <= hpa <= 100_000:
+        raise UsageError(f"--households-per-agent: must be in [1, 100000], got {hpa}")
+    backend = a.backend or ("dask" if a.scheduler else
+                            ("processes" if a.workers > 1 else "serial"))
+    if a.scheduler and backend != "dask":
+        raise UsageError("--scheduler needs --backend dask")
+    folder = Path(a.out) if a.out else Path("results") / scn["name"]
+    try:
+        manifest = prepare(folder, scn, a.scenario, n, a.seed, hpa, a.resume)
+    except BatchError as e:
+        raise UsageError(str(e)) from None
+    try:
+        tables = run_batch(folder, manifest, backend=backend, workers=a.workers,
+                           scheduler=a.scheduler, progress=not a.quiet)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished replicates are saved in {folder}; "
+              f"resume with: clustersim run {a.scenario} --out {folder} --seed {a.seed} "
+              "--resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    m = tables["manifest"]
+    if not a.quiet:
+        print(f"scenario {m['name']}: {m['done']} replicates, root seed {m['root_seed']}, "
+              f"1 agent = {m['households_per_agent']} households -> {folder}")
+        print(format_summary(tables["summary"], a.all))
+    if m["failed"]:
+        print(f"{m['failed']} replicate(s) failed; see {folder / 'failures.parquet'}",
+              file=sys.stderr)
+        return EXIT_FAILURES
+    return EXIT_OK
+
+
+def cmd_scenarios(a) -> int:
+    from sim.scenario import ScenarioError, describe, shipped_scenarios
+    for name, path in shipped_scenarios().items():
+        try:
+            d = describe(path)
+        except ScenarioError as e:
+            d = f"(invalid: {e})"
+        print(f"{name:<22} {d}" + (f"\n{'':<22} {path}" if a.verbose else ""))
+    return EXIT_OK
+
+
+def _load(folder: str) -> dict:
+    from sim.store import load_results
+    try:
+        res = load_results(folder)
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    if res["summary"].empty:
+        raise UsageError(f"{folder}: the batch has no consolidated results yet "
+                         "(run it to completion, or --resume it)")
+    return res
+
+
+def cmd_show(a) -> int:
+    res = _load(a.folder)
+    m = res["manifest"]
+    print(f"scenario {m['name']}: {m.get('done')} replicates, root seed {m['root_seed']}, "
+          f"status {m['status']}")
+    print(format_summary(res["summary"], a.all))
+    return EXIT_OK
+
+
+def cmd_compare(a) -> int:
+    from sim.compare import compare
+    ra, rb = _load(a.a), _load(a.b)
+    table, paired = compare(ra, rb)
+    if not a.all:
+        table = table[table["group"].isin(HEADLINE_GROUPS)]
+    how = ("paired by replicate (same root seed: common random numbers)" if paired
+           else "unpaired (different root seeds): Newcombe interval")
+    print(f"P(met) in {a.b} minus {a.a}; {how}")
+    print(f"{'target':<34} {'P(A)':>6} {'P(B)':>6} {'B-A':>7}  {'95% CI':>17}")
+    for _, r in table.iterrows():
+        print(f"{r['target']:<34} {r['p_a']:>6.2f} {r['p_b']:>6.2f} {r['diff']:>+7.3f}  "
+              f"[{r['lo']:+.3f}, {r['hi']:+.3f}]")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``clustersim``."""
+    p = _parser()
+    a = p.parse_args(argv)
+    if a.version:
+        from sim import __version__
+        print(__version__)
+        return EXIT_OK
+    if a.command is None:
+        a = p.parse_args(["run", *(argv or [])])
+    try:
+        return {"run": cmd_run, "scenarios": cmd_scenarios, "compare": cmd_compare,
+                "show": cmd_show}[a.command](a)
+    except UsageError as e:
+        print(f"clustersim: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

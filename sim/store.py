@@ -1,0 +1,228 @@
+"""The results store: a folder per batch with a manifest and Parquet tables.
+
+Layout of ``results/<name>/``::
+
+    manifest.json          scenario as resolved, seeds, version, git commit, times, status
+    chunks/rep-*.parquet   replicate rows as they finish (atomic writes)
+    chunks/traj-*.parquet  replicate-year trajectories (long format), same chunks
+    chunks/fail-*.parquet  failed replicates: seed, error, traceback
+    replicates.parquet     one row per replicate: sampled inputs, 2025 outcomes, met flags
+    trajectories.parquet   replicate, year, metric, value
+    summary.parquet        per target: P(met) with Wilson interval, outcome quantiles
+    failures.parquet       failed replicates
+
+Chunks are the durable record: a batch killed at any point resumes from them, and the
+consolidated tables are rebuilt from them sorted by replicate index, so they are identical
+whatever the backend, the number of workers or the interruptions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.equations import wilson_interval
+from sim.outcomes import TARGETS
+
+MANIFEST = "manifest.json"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old or the new content, never a part."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+    """Write a DataFrame to Parquet atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_manifest(folder: Path, manifest: dict) -> None:
+    """Write ``manifest.json`` atomically."""
+    atomic_write_bytes(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False)
+                       .encode("utf-8"))
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """The folder's manifest, or None when there is none."""
+    p = Path(folder) / MANIFEST
+    if not p.is_file():
+        return None
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def git_commit() -> str | None:
+    """The source tree's git commit, when it is a checkout."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5)
+        return out.stdout.strip() or None if out.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def rows_from_results(results: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Replicate rows and long trajectory rows from worker results."""
+    reps, traj = [], []
+    for r in results:
+        row = {"replicate": r["index"], "seed": str(r["seed"])}
+        row.update({f"in.{k}": v for k, v in r["inputs"].items()})
+        row.update({f"out.{k}": v for k, v in r["outcomes"].items()})
+        row.update({f"met.{k}": v for k, v in r["met"].items()})
+        reps.append(row)
+        for year, metrics in r["trajectory"].items():
+            for k, v in metrics.items():
+                traj.append((r["index"], int(year), k, v))
+    return (pd.DataFrame(reps),
+            pd.DataFrame(traj, columns=["replicate", "year", "metric", "value"]))
+
+
+class ChunkWriter:
+    """Buffers finished replicates and flushes them as numbered chunk files."""
+
+    def __init__(self, folder: Path, flush_every: int = 25):
+        self.dir = Path(folder) / "chunks"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.flush_every = flush_every
+        self.buffer: list[dict] = []
+        self.failures: list[dict] = []
+        existing = [int(p.stem.split("-")[1]) for p in self.dir.glob("*-*.parquet")]
+        self.next_id = max(existing, default=-1) + 1
+
+    def add(self, result: dict) -> None:
+        """Add one worker result (success or failure)."""
+        (self.failures if "error" in result else self.buffer).append(result)
+        if len(self.buffer) + len(self.failures) >= self.flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write buffered results; the replicate chunk is written last so it marks them done."""
+        cid = f"{self.next_id:06d}"
+        if self.failures:
+            df = pd.DataFrame([{"replicate": f["index"], "seed": str(f["seed"]),
+                                "error": f["error"], "traceback": f["traceback"]}
+                               for f in self.failures])
+            atomic_parquet(df, self.dir / f"fail-{cid}.parquet")
+        if self.buffer:
+            reps, traj = rows_from_results(self.buffer)
+            atomic_parquet(traj, self.dir / f"traj-{cid}.parquet")
+            atomic_parquet(reps, self.dir / f"rep-{cid}.parquet")
+        if self.buffer or self.failures:
+            self.next_id += 1
+        self.buffer, self.failures = [], []
+
+
+def _read_chunks(folder: Path, prefix: str) -> pd.DataFrame:
+    files = sorted((Path(folder) / "chunks").glob(f"{prefix}-*.parquet"))
+    if not files:
+        return pd.DataFrame()
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def done_indices(folder: Path) -> tuple[set[int], set[int]]:
+    """Replicate indices already stored: (succeeded, failed).
+
+    A trajectory chunk without its replicate chunk (killed between the two writes) does not
+    count; its replicates are run again and the orphan is ignored.
+    """
+    ok: set[int] = set()
+    for f in sorted((Path(folder) / "chunks").glob("rep-*.parquet")):
+        ok |= set(pd.read_parquet(f, columns=["replicate"])["replicate"].tolist())
+    failed: set[int] = set()
+    for f in sorted((Path(folder) / "chunks").glob("fail-*.parquet")):
+        failed |= set(pd.read_parquet(f, columns=["replicate"])["replicate"].tolist())
+    return ok, failed - ok
+
+
+def consolidate(folder: Path, n_replicates: int) -> dict[str, pd.DataFrame]:
+    """Build the consolidated tables from the chunks (sorted, de-duplicated)."""
+    folder = Path(folder)
+    reps = _read_chunks(folder, "rep")
+    valid_chunks = {p.stem.split("-")[1] for p in (folder / "chunks").glob("rep-*.parquet")}
+    traj_files = [p for p in sorted((folder / "chunks").glob("traj-*.parquet"))
+                  if p.stem.split("-")[1] in valid_chunks]
+    traj = (pd.concat([pd.read_parquet(p) for p in traj_files], ignore_index=True)
+            if traj_files else pd.DataFrame(columns=["replicate", "year", "metric", "value"]))
+    fails = _read_chunks(folder, "fail")
+    if len(reps):
+        reps = reps[reps["replicate"] < n_replicates]
+        reps = reps.drop_duplicates("replicate", keep="last").sort_values("replicate")
+        reps = reps.reset_index(drop=True)
+        traj = traj[traj["replicate"].isin(reps["replicate"])]
+        traj = traj.drop_duplicates(["replicate", "year", "metric"], keep="last")
+        traj = traj.sort_values(["replicate", "year", "metric"]).reset_index(drop=True)
+    if len(fails):
+        done = set(reps["replicate"]) if len(reps) else set()
+        fails = fails[~fails["replicate"].isin(done) & (fails["replicate"] < n_replicates)]
+        fails = fails.drop_duplicates("replicate", keep="last").sort_values("replicate")
+        fails = fails.reset_index(drop=True)
+    else:
+        fails = pd.DataFrame(columns=["replicate", "seed", "error", "traceback"])
+    summary = summarise(reps)
+    atomic_parquet(reps, folder / "replicates.parquet")
+    atomic_parquet(traj, folder / "trajectories.parquet")
+    atomic_parquet(summary, folder / "summary.parquet")
+    atomic_parquet(fails, folder / "failures.parquet")
+    return {"replicates": reps, "trajectories": traj, "summary": summary, "failures": fails}
+
+
+def summarise(reps: pd.DataFrame) -> pd.DataFrame:
+    """Per target: P(met) with its 95% Wilson interval and the outcome's quantiles."""
+    rows = []
+    n = len(reps)
+    for t in TARGETS:
+        if n:
+            met = reps[f"met.{t.name}"].astype(bool).to_numpy()
+            vals = reps[f"out.{t.metric}"].to_numpy(float)
+            k = int(met.sum())
+            lo, hi = wilson_interval(k, n)
+            q5, q50, q95 = np.quantile(vals, [0.05, 0.5, 0.95])
+        else:
+            k, lo, hi, q5, q50, q95 = 0, np.nan, np.nan, np.nan, np.nan, np.nan
+        rows.append({"target": t.name, "group": t.group, "metric": t.metric,
+                     "label_en": t.label_en, "label_zh": t.label_zh, "unit": t.unit,
+                     "section": t.section, "threshold": float(t.threshold), "n": n,
+                     "met": k, "p_met": k / n if n else np.nan, "p_lo": float(lo),
+                     "p_hi": float(hi), "median": float(q50), "q05": float(q5),
+                     "q95": float(q95)})
+    return pd.DataFrame(rows)
+
+
+def load_results(folder: str | os.PathLike) -> dict:
+    """Load a results folder: manifest and the consolidated tables as DataFrames."""
+    folder = Path(folder)
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise FileNotFoundError(f"{folder}: no {MANIFEST}; not a results folder")
+    out: dict = {"manifest": manifest}
+    for name in ("replicates", "trajectories", "summary", "failures"):
+        p = folder / f"{name}.parquet"
+        out[name] = pd.read_parquet(p) if p.is_file() else pd.DataFrame()
+    return out
