@@ -43,6 +43,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="scale: rural households per simulated household")
     r.add_argument("--resume", action="store_true",
                    help="continue (or extend) the batch already in the results folder")
+    r.add_argument("--chunk-size", type=int, default=25,
+                   help="replicates per results chunk (what an interruption can lose)")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
     r.add_argument("--all", action="store_true", help="print every target, not the headline")
     s = sub.add_parser("scenarios", help="list shipped scenarios")
@@ -89,6 +91,7 @@ def format_summary(summary, all_targets: bool = False) -> str:
 
 
 def cmd_run(a) -> int:
+    """Run a Monte Carlo batch and print its probability table."""
     from sim.runner import BatchError, prepare, run_batch
     from sim.scenario import ScenarioError, load
     try:
@@ -98,6 +101,8 @@ def cmd_run(a) -> int:
     n = a.replicates if a.replicates is not None else scn["settings"]["replicates"]
     if n < 1:
         raise UsageError(f"--replicates: must be at least 1, got {n}")
+    if a.chunk_size < 1:
+        raise UsageError(f"--chunk-size: must be at least 1, got {a.chunk_size}")
     if a.workers < 1:
         raise UsageError(f"--workers: must be at least 1, got {a.workers}")
     hpa = a.households_per_agent or scn["settings"]["households_per_agent"]
@@ -114,7 +119,8 @@ def cmd_run(a) -> int:
         raise UsageError(str(e)) from None
     try:
         tables = run_batch(folder, manifest, backend=backend, workers=a.workers,
-                           scheduler=a.scheduler, progress=not a.quiet)
+                           scheduler=a.scheduler, progress=not a.quiet,
+                           flush_every=a.chunk_size)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished replicates are saved in {folder}; "
               f"resume with: clustersim run {a.scenario} --out {folder} --seed {a.seed} "
@@ -133,6 +139,7 @@ def cmd_run(a) -> int:
 
 
 def cmd_scenarios(a) -> int:
+    """List shipped scenarios with their one-line descriptions."""
     from sim.scenario import ScenarioError, describe, shipped_scenarios
     for name, path in shipped_scenarios().items():
         try:
@@ -156,6 +163,7 @@ def _load(folder: str) -> dict:
 
 
 def cmd_show(a) -> int:
+    """Print the probability table of a stored batch."""
     res = _load(a.folder)
     m = res["manifest"]
     print(f"scenario {m['name']}: {m.get('done')} replicates, root seed {m['root_seed']}, "
@@ -165,6 +173,7 @@ def cmd_show(a) -> int:
 
 
 def cmd_compare(a) -> int:
+    """Print the difference in P(met) between two stored batches."""
     from sim.compare import compare
     ra, rb = _load(a.a), _load(a.b)
     table, paired = compare(ra, rb)

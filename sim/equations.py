@@ -124,4 +124,6 @@ def wilson_interval(successes, n, z=1.959963984540054):
         denom = 1.0 + z * z / n
         centre = (p + z * z / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    lo = np.where(successes <= 0, 0.0, np.clip(centre - half, 0, 1))
+    hi = np.where(successes >= n, 1.0, np.clip(centre + half, 0, 1))
+    return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)

@@ -293,6 +293,28 @@ def _check_range(p: Param, value: dict, src: str, path: str) -> dict:
         raise ScenarioError(src, f"{path}.{sorted(extra)[0]}", "a range takes only low and high")
     if set(value) != {"low", "high"}:
         raise ScenarioError(src, path, "a range needs both low and high")
+    if p.per and (isinstance(value["low"], dict) or isinstance(value["high"], dict)):
+        out = {}
+        for end in ("low", "high"):
+            v = value[end]
+            if isinstance(v, dict):
+                out[end] = {}
+                for k, x in v.items():
+                    if k not in p.keys:
+                        raise ScenarioError(src, f"{path}.{end}.{k}", f"unknown {p.per}"
+                                            f"{_suggest(str(k), p.keys)}; allowed: "
+                                            f"{', '.join(p.keys)}")
+                    out[end][k] = _num(x, src, f"{path}.{end}.{k}")
+            else:
+                out[end] = _num(v, src, f"{path}.{end}")
+        lo = _expand(p, out["low"], base=p.low)
+        hi = _expand(p, out["high"], base=p.high)
+        bad = np.flatnonzero(lo > hi)
+        if bad.size:
+            k = p.keys[bad[0]]
+            raise ScenarioError(src, path, f"low ({lo[bad[0]]:g}) is above high "
+                                f"({hi[bad[0]]:g}) for {k}")
+        return out
     lo, hi = _num(value["low"], src, f"{path}.low"), _num(value["high"], src, f"{path}.high")
     if lo > hi:
         raise ScenarioError(src, path, f"low ({lo:g}) is above high ({hi:g})")
@@ -316,11 +338,16 @@ def describe(ref: str | os.PathLike) -> str:
 
 
 # ---------------------------------------------------------------------- resolution
-def _expand(p: Param, value: Any) -> np.ndarray:
-    """Scalar / list / per-key mapping -> full array of shape p.shape."""
+def _expand(p: Param, value: Any, base: Any = None) -> np.ndarray:
+    """Scalar / list / per-key mapping -> full array of shape p.shape.
+
+    Keys missing from a mapping take their value from ``base`` (default: the declaration's
+    default).
+    """
     arr = np.empty(p.shape, dtype=float)
     if isinstance(value, dict):
-        base = _expand(p, p.default) if value is not p.default else np.zeros(p.shape)
+        fallback = p.default if base is None else base
+        base = _expand(p, fallback) if value is not fallback else np.zeros(p.shape)
         for i, k in enumerate(p.keys):
             if k in value:
                 base[i] = np.asarray(value[k], dtype=float)
@@ -345,8 +372,8 @@ def uncertainty_ranges(scn: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     for p in UNCERTAINTIES:
         ov = scn["uncertainties"].get(p.name)
         if isinstance(ov, dict) and set(ov) == {"low", "high"}:
-            lo = _expand(p, ov["low"])
-            hi = _expand(p, ov["high"])
+            lo = _expand(p, ov["low"], base=p.low)
+            hi = _expand(p, ov["high"], base=p.high)
         elif ov is not None:
             lo = hi = _expand(p, ov)
         else:
