@@ -88,3 +88,9 @@ def test_pinned_and_narrowed_uncertainties():
     assert r["policy_delivery"][0] == r["policy_delivery"][1] == 0.9
     assert r["hurdle_rate"][0] == 0.1 and r["hurdle_rate"][1] == 0.11
     assert yaml.safe_load("{low: 1}") == {"low": 1}
+
+
+def test_parameter_docs_are_current():
+    from sim.docs import DOC, parameters_markdown
+    assert DOC.read_text(encoding="utf-8") == parameters_markdown(), \
+        "docs/parameters.md is stale: run python -m sim.docs"
