@@ -47,6 +47,32 @@ def _parser() -> argparse.ArgumentParser:
                    help="replicates per results chunk (what an interruption can lose)")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
     r.add_argument("--all", action="store_true", help="print every target, not the headline")
+    w = sub.add_parser("sweep", help="run every point of an experiment (grid, LHS, points)")
+    w.add_argument("experiment", help="experiment file or shipped name (see experiments/)")
+    w.add_argument("--replicates", "-n", type=int, default=None,
+                   help="replicates per point (default: the experiment's)")
+    w.add_argument("--workers", "-w", type=int, default=os.cpu_count() or 1)
+    w.add_argument("--backend", choices=("serial", "processes", "dask"), default=None)
+    w.add_argument("--scheduler", default=None, help="address of an existing Dask scheduler")
+    w.add_argument("--out", default=None, help="results folder (default: results/<name>)")
+    w.add_argument("--households-per-agent", type=int, default=None)
+    w.add_argument("--resume", action="store_true")
+    w.add_argument("--quiet", "-q", action="store_true")
+    w.add_argument("--targets", nargs="+", default=None,
+                   help="targets to print (default: those that vary most across points)")
+    pl = sub.add_parser("plot", help="draw figures from a results or sweep folder")
+    pl.add_argument("folder")
+    pl.add_argument("--kind", action="append", default=None,
+                    choices=("targets", "distributions", "fan", "sweep", "compare"),
+                    help="figure kind (repeatable; default: all that fit the folder)")
+    pl.add_argument("--against", default=None, help="second batch, for --kind compare")
+    pl.add_argument("--lang", choices=("en", "zh"), default="en")
+    pl.add_argument("--format", choices=("png", "svg", "pdf"), default="png")
+    pl.add_argument("--out", default=None, help="folder for figures (default: DIR/figures)")
+    rp = sub.add_parser("report", help="one self-contained HTML report of a batch")
+    rp.add_argument("folder")
+    rp.add_argument("--lang", choices=("en", "zh"), default="en")
+    rp.add_argument("--out", default=None, help="HTML file (default: DIR/report.html)")
     s = sub.add_parser("scenarios", help="list shipped scenarios")
     s.add_argument("--verbose", "-v", action="store_true")
     c = sub.add_parser("compare", help="difference in P(met) between two batches")
@@ -103,15 +129,10 @@ def cmd_run(a) -> int:
         raise UsageError(f"--replicates: must be at least 1, got {n}")
     if a.chunk_size < 1:
         raise UsageError(f"--chunk-size: must be at least 1, got {a.chunk_size}")
-    if a.workers < 1:
-        raise UsageError(f"--workers: must be at least 1, got {a.workers}")
     hpa = a.households_per_agent or scn["settings"]["households_per_agent"]
     if not 1 <= hpa <= 100_000:
         raise UsageError(f"--households-per-agent: must be in [1, 100000], got {hpa}")
-    backend = a.backend or ("dask" if a.scheduler else
-                            ("processes" if a.workers > 1 else "serial"))
-    if a.scheduler and backend != "dask":
-        raise UsageError("--scheduler needs --backend dask")
+    backend = _backend(a)
     folder = Path(a.out) if a.out else Path("results") / scn["name"]
     try:
         manifest = prepare(folder, scn, a.scenario, n, a.seed, hpa, a.resume)
@@ -135,6 +156,97 @@ def cmd_run(a) -> int:
         print(f"{m['failed']} replicate(s) failed; see {folder / 'failures.parquet'}",
               file=sys.stderr)
         return EXIT_FAILURES
+    return EXIT_OK
+
+
+def _backend(a) -> str:
+    if a.workers < 1:
+        raise UsageError(f"--workers: must be at least 1, got {a.workers}")
+    backend = a.backend or ("dask" if a.scheduler else
+                            ("processes" if a.workers > 1 else "serial"))
+    if a.scheduler and backend != "dask":
+        raise UsageError("--scheduler needs --backend dask")
+    return backend
+
+
+def cmd_sweep(a) -> int:
+    """Run an experiment's points and print P(met) per point for the targets that move."""
+    from sim.experiment import load_experiment
+    from sim.outcomes import TARGET_BY_NAME
+    from sim.runner import BatchError
+    from sim.scenario import ScenarioError
+    from sim.sweep import prepare_sweep, run_sweep, varying_targets
+    try:
+        exp = load_experiment(a.experiment)
+    except ScenarioError as e:
+        raise UsageError(str(e)) from None
+    n = a.replicates or exp["replicates"]
+    if n < 1:
+        raise UsageError(f"--replicates: must be at least 1, got {n}")
+    for t in a.targets or []:
+        if t not in TARGET_BY_NAME:
+            from sim.scenario import _suggest
+            raise UsageError(f"--targets: unknown target {t!r}{_suggest(t, TARGET_BY_NAME)}")
+    backend = _backend(a)
+    hpa = a.households_per_agent or exp["households_per_agent"] or \
+        exp["points"][0]["scenario"]["settings"]["households_per_agent"]
+    folder = Path(a.out) if a.out else Path("results") / exp["name"]
+    try:
+        manifest = prepare_sweep(folder, exp, n, hpa, a.resume)
+    except BatchError as e:
+        raise UsageError(str(e)) from None
+    try:
+        summary = run_sweep(folder, exp, manifest, backend, a.workers, a.scheduler,
+                            not a.quiet)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished replicates are saved in {folder}; resume with: "
+              f"clustersim sweep {a.experiment} --out {folder} --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if not a.quiet:
+        targets = a.targets or varying_targets(summary)
+        print(f"experiment {exp['name']}: {len(exp['points'])} points x {manifest['replicates']}"
+              f" replicates, root seed {manifest['root_seed']} -> {folder}")
+        print("P(met) [95% CI] per point")
+        head = f"{'point':<44}" + "".join(f" {t[:22]:>22}" for t in targets)
+        print(head)
+        for _pid, g in summary.groupby("point", sort=True):
+            g = g.set_index("target")
+            cells = "".join(f" {g.loc[t, 'p_met']:>5.2f} [{g.loc[t, 'p_lo']:.2f},"
+                            f"{g.loc[t, 'p_hi']:.2f}]".rjust(23) for t in targets)
+            print(f"{g['point_name'].iloc[0][:44]:<44}{cells}")
+    from sim.store import read_manifest
+    failed = sum(int((read_manifest(folder / "points" / p["id"]) or {}).get("failed", 0))
+                 for p in exp["points"])
+    if failed:
+        print(f"{failed} replicate(s) failed; see the points' failures.parquet",
+              file=sys.stderr)
+    return EXIT_FAILURES if failed else EXIT_OK
+
+
+def cmd_plot(a) -> int:
+    """Draw figures from stored results."""
+    from sim.plots import make_plots
+    folder = Path(a.folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such results folder")
+    try:
+        files = make_plots(folder, a.kind, a.lang, a.format, a.out, a.against)
+    except (ValueError, FileNotFoundError) as e:
+        raise UsageError(str(e)) from None
+    for f in files:
+        print(f)
+    return EXIT_OK
+
+
+def cmd_report(a) -> int:
+    """Write a self-contained HTML report of a batch."""
+    from sim.report import write_report
+    folder = Path(a.folder)
+    try:
+        path = write_report(folder, a.out, a.lang)
+    except (ValueError, FileNotFoundError) as e:
+        raise UsageError(str(e)) from None
+    print(path)
     return EXIT_OK
 
 
@@ -201,7 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         a = p.parse_args(["run", *(argv or [])])
     try:
         return {"run": cmd_run, "scenarios": cmd_scenarios, "compare": cmd_compare,
-                "show": cmd_show}[a.command](a)
+                "show": cmd_show, "sweep": cmd_sweep, "plot": cmd_plot,
+                "report": cmd_report}[a.command](a)
     except UsageError as e:
         print(f"clustersim: error: {e}", file=sys.stderr)
         return EXIT_USAGE

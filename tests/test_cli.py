@@ -170,3 +170,25 @@ def test_folder_holding_a_different_batch_is_refused(tmp_path):
     r = cli("run", "-n", "2", "--out", str(out), *SMALL)
     assert r.returncode == 2 and "--resume" in r.stderr
     assert sorted(p.name for p in out.rglob("*")) == before
+
+
+def test_sweep_plot_report_commands(tmp_path):
+    exp = tmp_path / "e.yaml"
+    exp.write_text("name: e\nscenario: plan\nreplicates: 2\ndesign:\n  type: grid\n"
+                   "  factors:\n    levers.land_service_coverage: [0.2, 0.9]\n")
+    r = cli("sweep", str(exp), "--out", str(tmp_path / "sw"), "--workers", "1",
+            "--households-per-agent", "8000")
+    assert r.returncode == 0, r.stderr
+    assert "P(met)" in r.stdout and "land_service_coverage=0.2" in r.stdout
+    r = cli("plot", str(tmp_path / "sw"), "--format", "svg")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "sw" / "figures" / "sweep_en.svg").is_file()
+    point = tmp_path / "sw" / "points" / "p000"
+    r = cli("plot", str(point), "--lang", "zh", "--kind", "targets", "--kind", "fan")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (point / "figures").iterdir()) == ["fan_zh.png",
+                                                                     "targets_zh.png"]
+    r = cli("report", str(point))
+    assert r.returncode == 0 and (point / "report.html").is_file()
+    r = cli("plot", str(tmp_path / "nowhere"))
+    assert r.returncode == 2 and "no such results folder" in r.stderr
