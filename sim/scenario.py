@@ -28,7 +28,7 @@ SECTION_PARAMS = {
 }
 SETTINGS: dict[str, tuple[type, float, float, Any, str]] = {
     # name: (type, low, high, default, meaning)
-    "households_per_agent": (int, 1, 100_000, 1000,
+    "households_per_agent": (int, 1, 100_000, 250,
                              "rural households each simulated household stands for"),
     "replicates": (int, 1, 1_000_000, 200, "default number of Monte Carlo replicates"),
 }
