@@ -3,7 +3,7 @@
 Offers (households renting out) and bids (productive households and cooperatives renting
 in) come with a reservation price and a quantity. Participation is a binary logit on the
 whole gain (price difference × quantity, in yuan), so each city's expected supply rises and
-expected demand falls in the rent; the rent is the price that balances them (bisection).
+expected demand falls in the rent; the rent is the price that balances them (Illinois regula falsi).
 Realised participation is then drawn, and the long side is rationed pro rata, so the land
 rented out equals the land rented in exactly.
 """
@@ -19,7 +19,8 @@ RENT_MAX_YUAN = 5000.0
 
 def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarray,
           q_offer: np.ndarray, wtp: np.ndarray, q_bid: np.ndarray, sensitivity: float,
-          u_offer: np.ndarray, u_bid: np.ndarray, iterations: int = 22):
+          u_offer: np.ndarray, u_bid: np.ndarray, iterations: int = 30,
+          tolerance: float = 1e-10):
     """Clear every city's market.
 
     Args:
@@ -33,32 +34,56 @@ def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarr
         sensitivity: Logit slope per 1000 yuan.
         u_offer: Uniform draws deciding realised offers.
         u_bid: Uniform draws deciding realised bids.
-        iterations: Bisection steps (22 bracket 0-5000 yuan to 0.002 yuan).
+        iterations: Most root-finding steps (Illinois regula falsi, per city).
+        tolerance: Stop when |supply - demand| is below this share of land offered.
 
     Returns:
         ``(rent per city, land out per unit, land in per unit)``.
     """
+    o = np.flatnonzero(q_offer > 0)  # each participant offers or bids, rarely both
+    b = np.flatnonzero(q_bid > 0)
+    co, cb = city[o], city[b]
+    qo, qb, ro, wb = q_offer[o], q_bid[b], r_offer[o], wtp[b]
+    wq_o, wq_b = weight[o] * qo, weight[b] * qb
+
+    def excess(rent):
+        """Expected land offered minus land wanted per city at a rent per city."""
+        supply = np.bincount(co, wq_o * eq.choice_probability((rent[co] - ro) * qo,
+                                                                sensitivity),
+                             minlength=n_cities)
+        demand = np.bincount(cb, wq_b * eq.choice_probability((wb - rent[cb]) * qb,
+                                                                sensitivity),
+                             minlength=n_cities)
+        return supply - demand
+
+    # Illinois regula falsi per city: excess is increasing in the rent.
     lo = np.zeros(n_cities)
     hi = np.full(n_cities, RENT_MAX_YUAN)
-    wq_o = weight * q_offer
-    wq_b = weight * q_bid
+    f_lo, f_hi = excess(lo), excess(hi)
+    scale = np.maximum(np.bincount(co, wq_o, minlength=n_cities), 1e-12)
+    rent = np.where(f_lo >= 0, lo, np.where(f_hi <= 0, hi, 0.5 * (lo + hi)))
+    open_ = (f_lo < 0) & (f_hi > 0)
+    side = np.zeros(n_cities, int)
     for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        r = mid[city]
-        supply = np.bincount(city, wq_o * eq.choice_probability((r - r_offer) * q_offer,
-                                                                 sensitivity),
-                             minlength=n_cities)
-        demand = np.bincount(city, wq_b * eq.choice_probability((wtp - r) * q_bid, sensitivity),
-                             minlength=n_cities)
-        excess = supply > demand
-        hi = np.where(excess, mid, hi)
-        lo = np.where(excess, lo, mid)
-    rent = 0.5 * (lo + hi)
+        if not open_.any():
+            break
+        x = np.where(open_, (lo * f_hi - hi * f_lo) / np.where(open_, f_hi - f_lo, 1.0), rent)
+        fx = excess(x)
+        rent = np.where(open_, x, rent)
+        up = open_ & (fx > 0)
+        down = open_ & (fx <= 0)
+        f_lo = np.where(up & (side == 1), 0.5 * f_lo, f_lo)
+        f_hi = np.where(down & (side == -1), 0.5 * f_hi, f_hi)
+        hi, f_hi = np.where(up, x, hi), np.where(up, fx, f_hi)
+        lo, f_lo = np.where(down, x, lo), np.where(down, fx, f_lo)
+        side = np.where(up, 1, np.where(down, -1, side))
+        open_ &= (np.abs(fx) > tolerance * scale) & (hi - lo > 1e-6)
     r = rent[city]
-    offers = u_offer < eq.choice_probability((r - r_offer) * q_offer, sensitivity)
-    bids = u_bid < eq.choice_probability((wtp - r) * q_bid, sensitivity)
-    s_real = np.bincount(city, wq_o * offers, minlength=n_cities)
-    d_real = np.bincount(city, wq_b * bids, minlength=n_cities)
+    offers = (q_offer > 0) & (u_offer < eq.choice_probability((r - r_offer) * q_offer,
+                                                                sensitivity))
+    bids = (q_bid > 0) & (u_bid < eq.choice_probability((wtp - r) * q_bid, sensitivity))
+    s_real = np.bincount(city, weight * q_offer * offers, minlength=n_cities)
+    d_real = np.bincount(city, weight * q_bid * bids, minlength=n_cities)
     traded = np.minimum(s_real, d_real)
     with np.errstate(invalid="ignore", divide="ignore"):
         f_out = np.where(s_real > 0, traded / s_real, 0.0)

@@ -98,7 +98,7 @@ class ClusterModel(mesa.Model):
         hh_city = rural / k["persons_per_household"]
         self.total_households = hh_city.sum()
         n_city = np.maximum(np.round(hh_city / self.hpa).astype(int), 1)
-        city = np.repeat(np.arange(NC), n_city)
+        city = np.repeat(np.arange(NC, dtype=np.int16), n_city)
         weight = (hh_city / n_city)[city]
         n = len(city)
         land = k["land_mu_per_household"] * rng.lognormal(-0.18, 0.6, n)
@@ -117,11 +117,11 @@ class ClusterModel(mesa.Model):
         cum = np.cumsum(p_ck, axis=1)[city]
         draw = rng.random(n)
         cl = (draw[:, None] >= cum).sum(axis=1)
-        cl = np.where(cl >= NK, -1, cl)
+        cl = np.where(cl >= NK, -1, cl).astype(np.int16)
         cols = dict(city=city, cluster=cl, weight=weight,
                     persons=np.full(n, k["persons_per_household"]),
                     labourers=np.full(n, k["labourers_per_household"]), land_own=land,
-                    productivity=prod, skill=np.zeros(n), coop=np.full(n, -1),
+                    productivity=prod, skill=np.zeros(n), coop=np.full(n, -1, np.int32),
                     contract=np.zeros(n, bool), job=np.zeros(n), land_out=np.zeros(n),
                     land_in=np.zeros(n))
         self.farmers = (ReferenceFarmers(self, **cols) if self.reference
@@ -214,7 +214,6 @@ class ClusterModel(mesa.Model):
         self.other_prop_pp = k["income_share_property"] * target - mean["property"]
         self.transfer_pp = share_transfer * target - mean["transfer"]
         self.income = self._incomes()
-        self.income_2020 = self.income
 
     # ------------------------------------------------------------------ environment
     def _firm_wage(self) -> float:
@@ -297,11 +296,11 @@ class ClusterModel(mesa.Model):
         prio = rng.random(f.n)
         join, apply_c, apply_j = f.link_choices(env, u_coop, u_con, u_job)
         # Cooperative membership: the coop of the household's city and cluster.
-        coop_of = {(c.city, c.cluster): c.coop_id for c in self.coops}
-        ids = np.full(f.n, -1)
+        table = np.full((NC, NK), -1)
+        for c in self.coops:
+            table[c.city, c.cluster] = c.coop_id
         cl = f.cluster
-        for (city, clu), cid in coop_of.items():
-            ids[join & (f.city == city) & (cl == clu)] = cid
+        ids = np.where(join & (cl >= 0), table[f.city, np.maximum(cl, 0)], -1)
         # Jobs: each city's processing firms hire local rural labour; skilled first.
         alive = self.firms.alive
         emp_ck = np.zeros((NC, NK))
@@ -344,20 +343,23 @@ class ClusterModel(mesa.Model):
         """Cooperatives close the year; dividends reach members; failures and formation."""
         f = self.farmers
         self.dividend = np.zeros(f.n)
-        members_total = 0.0
         coop_ids = f.coop
         sales = f.productivity * self.revenue0 * f.land_operated * self.price[
             np.maximum(f.cluster, 0)]
-        total_members = sum(np.sum(f.weight[coop_ids == c.coop_id]) for c in self.coops)
+        # Group member rows by cooperative once (argsort), not one mask per cooperative.
+        members = np.flatnonzero(coop_ids >= 0)
+        order = members[np.argsort(coop_ids[members], kind="stable")]
+        ids_sorted = coop_ids[order]
+        total_members = float(np.sum(f.weight[order]))
+        fixed = self.k["coop_fixed_cost_wan_yuan"] * 1e4
         for c in list(self.coops):
-            m = coop_ids == c.coop_id
-            w = f.weight[m]
-            members_total += w.sum()
+            lo, hi = np.searchsorted(ids_sorted, [c.coop_id, c.coop_id + 1])
+            rows = order[lo:hi]
+            w = f.weight[rows]
             grant = grant_yi * 1e8 * (w.sum() / total_members if total_members else 0.0)
-            fixed = self.k["coop_fixed_cost_wan_yuan"] * 1e4
-            self.dividend[m] = c.settle(sales[m], w, self._coop_land_net(), self.rent[c.city],
-                                        fixed, grant, self.k["coop_margin"],
-                                        self.k["coop_payout_share"])
+            self.dividend[rows] = c.settle(sales[rows], w, self._coop_land_net(),
+                                           self.rent[c.city], fixed, grant,
+                                           self.k["coop_margin"], self.k["coop_payout_share"])
             if c.loss_years >= 2 or (year > plan.BASE_YEAR and w.sum() == 0):
                 self._dissolve(c)
         # Formation: in layout cities without a cooperative, new ones form; grants help.
@@ -621,16 +623,22 @@ def _ration(group: np.ndarray, n_groups: int, size: np.ndarray, applies: np.ndar
     Returns each row's filled share in [0, 1]; the marginal row is filled in part so that
     ``sum(size × share)`` per group equals ``min(capacity, sum of applicants' size)``.
     """
-    order = np.lexsort((priority, group))
+    out = np.zeros(len(group))
+    idx = np.flatnonzero((applies > 0) & (size > 0))
+    if idx.size == 0:
+        return out
+    pr = priority[idx]
+    # one sort on a combined key: group first, then priority (scaled into [0, 1))
+    span = pr.max() - pr.min()
+    key = group[idx] + (pr - pr.min()) / (span * (1 + 1e-9) if span > 0 else 1.0) * 0.999
+    order = idx[np.argsort(key, kind="stable")]
     g = group[order]
-    s = (size * applies)[order]
+    s = size[order] * applies[order]
     cum = np.cumsum(s)
-    start = np.concatenate([[0.0], cum[:-1]])
+    start = cum - s
     first = np.searchsorted(g, np.arange(n_groups))
     offset = np.where(first < len(cum), start[np.minimum(first, len(cum) - 1)], 0.0)
     before = start - offset[g]
     cap = np.asarray(capacity, float)[g]
-    filled = np.clip((cap - before) / np.where(s > 0, s, 1.0), 0.0, 1.0) * (s > 0)
-    out = np.zeros(len(group))
-    out[order] = filled
+    out[order] = np.clip((cap - before) / s, 0.0, 1.0)
     return out

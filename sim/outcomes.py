@@ -130,18 +130,27 @@ class YearRecorder:
         r["output_total"] = float(out.sum())
         inc = m.income
         w = f.weight
-        lab = f.labourers
-        cl = f.cluster
-        share = m.job_share_ck[f.city]  # (n, nk)
+        nc = len(plan.CITIES)
+        city = f.city
+        share = m.job_share_ck  # (city, cluster): a city's processing jobs by cluster
         link_income = inc["link_contract"] + inc["link_dividend"]
-        persons_k = np.zeros(nk)
-        income_k = np.zeros(nk)
+        # Households linked by contract, by (city, cluster); job labour by city, and the
+        # job labour of contract households by (city, cluster) so nobody counts twice.
+        con = f.contract & (f.cluster >= 0)
+        ck = city * nk + np.maximum(f.cluster, 0)
+        con_persons = np.bincount(ck, w * f.labourers * con, minlength=nc * nk).reshape(nc, nk)
+        con_income = np.bincount(ck, w * link_income * con, minlength=nc * nk).reshape(nc, nk)
+        con_jobs = np.bincount(ck, w * f.job * con, minlength=nc * nk).reshape(nc, nk)
+        jobs_c = np.bincount(city, w * f.job, minlength=nc)
+        job_income_c = np.bincount(city, w * inc["link_job"], minlength=nc)
+        # persons linked to cluster k in city c: contract labour + k's share of the city's
+        # job labour held by households not contracted to k
+        persons_ck = con_persons + share * (jobs_c[:, None] - con_jobs)
+        income_ck = con_income + share * job_income_c[:, None]
         for i, c in enumerate(plan.CLUSTERS):
-            lk = f.contract & (cl == i)
-            persons_k[i] = np.sum(w * (lab * lk + f.job * share[:, i] * ~lk))
-            income_k[i] = np.sum(w * (link_income * lk + inc["link_job"] * share[:, i]))
-            r[f"farmers_{c.key}"] = persons_k[i] / 1e4
-            r[f"income_gain_{c.key}"] = income_k[i] / max(persons_k[i], 1.0)
+            p_k = persons_ck[:, i].sum()
+            r[f"farmers_{c.key}"] = p_k / 1e4
+            r[f"income_gain_{c.key}"] = income_ck[:, i].sum() / max(p_k, 1.0)
         ft = m.firms
         alive = ft.alive
         for i, c in enumerate(plan.CLUSTERS):
@@ -158,14 +167,16 @@ class YearRecorder:
             vol_total += p.volume_wan_t
             if spec.target_value_yi_yuan:
                 r[f"value_{spec.key}"] = p.value_yi_yuan
-            cities = np.isin(f.city, [plan.CITY_KEYS.index(c) for c in spec.cities])
+            cities = [plan.CITY_KEYS.index(c) for c in spec.cities]
             idx = [plan.CLUSTER_KEYS.index(k) for k in spec.clusters]
-            lk = f.contract & np.isin(cl, idx) & cities
-            js = share[:, idx].sum(axis=1) * cities
-            persons = np.sum(w * (lab * lk + f.job * js * ~lk))
+            js = share[np.ix_(cities, idx)].sum(axis=1)  # job share of served clusters
+            persons = (con_persons[np.ix_(cities, idx)].sum()
+                       + np.sum((jobs_c[cities] - con_jobs[np.ix_(cities, idx)].sum(axis=1))
+                                * js))
+            income = (con_income[np.ix_(cities, idx)].sum()
+                      + np.sum(job_income_c[cities] * js))
             r[f"farmers_{spec.key}"] = persons / 1e4
-            r[f"income_gain_{spec.key}"] = np.sum(
-                w * (link_income * lk + inc["link_job"] * js)) / max(persons, 1.0)
+            r[f"income_gain_{spec.key}"] = income / max(persons, 1.0)
         r["volume_platforms"] = vol_total
         r["cold_chain_total"] = float(sum(p.cold_wan_t for p in m.platforms))
         r["cold_chain_new"] = m.cold_new_wan_t

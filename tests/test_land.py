@@ -42,3 +42,22 @@ def test_rent_rises_with_demand():
     low, _, _ = land.clear(city, 3, w, r, qo, wtp, qb, 1.0, uo, ub)
     high, _, _ = land.clear(city, 3, w, r, qo, wtp + 200, qb, 1.0, uo, ub)
     assert np.all(high > low)
+
+
+def test_rent_balances_expected_supply_and_demand():
+    from sim import equations as eq
+    city, w, r, qo, wtp, qb, uo, ub = _market(n=2000, seed=3)
+    rent, _, _ = land.clear(city, 3, w, r, qo, wtp, qb, 1.0, uo, ub)
+    for c in range(3):
+        m = city == c
+        s = np.sum((w * qo * eq.choice_probability((rent[c] - r) * qo, 1.0))[m])
+        d = np.sum((w * qb * eq.choice_probability((wtp - rent[c]) * qb, 1.0))[m])
+        assert abs(s - d) < 1e-8 * np.sum(w[m] * qo[m])
+
+
+def test_corner_rents():
+    city, w, r, qo, wtp, qb, uo, ub = _market()
+    # nobody wants land at any rent below 5000: rent falls to 0
+    rent, out, inn = land.clear(city, 3, w, r, qo, wtp - 10_000, qb, 1.0, uo, ub)
+    assert np.all(rent == 0.0)
+    assert np.sum(w * out) == pytest.approx(np.sum(w * inn))
