@@ -1,16 +1,23 @@
-"""Benchmarks: vectorised vs per-object farmer logic, and Monte Carlo throughput.
+"""Benchmarks for docs/performance.md, measured on this machine in one run.
 
-Usage: python benchmarks/run.py [--sizes 10000 100000] [--replicates 40] [--out results/bench]
+Usage::
 
-Writes ``<out>/benchmarks.csv`` and prints the table. Ratios are measured in the same run,
-on this machine; nothing here is asserted.
+    python benchmarks/run.py                 # everything (about 10 minutes on 2 cores)
+    python benchmarks/run.py --quick         # small sizes, for a smoke test
+
+Writes ``<out>/benchmarks.csv`` (one row per measurement), ``<out>/scaling.png`` (log-log
+cost against households and replicates) and prints the table. Ratios compare runs made in
+this same invocation. Nothing here is asserted; see docs/performance.md for the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -22,8 +29,10 @@ from sim.farmers import STATE, FarmerPopulation, ReferenceFarmers
 from sim.model import ClusterModel
 from sim.scenario import load
 
+TOTAL_HOUSEHOLDS = 4_670_000  # rural households the model represents at 1:1 (docs/ODD.md)
 
-def farmer_round(pop, env, draws):
+
+def farmer_round(pop, env, draws) -> None:
     """One annual round of the farmer rules: land sides, link choices, incomes."""
     pop.land_sides(env)
     pop.link_choices(env, *draws)
@@ -31,12 +40,14 @@ def farmer_round(pop, env, draws):
 
 
 def bench_farmers(n: int, repeat: int = 3) -> dict:
+    """Vectorised vs per-object Mesa reference on the same n households and draws."""
     scn = load("plan")
-    m = ClusterModel(scn, sample_uncertainties(scn, 0), 0, households_per_agent=1000)
+    m = ClusterModel(scn, sample_uncertainties(scn, 0), 0, households_per_agent=250)
     src = m.farmers.state()
     idx = np.random.default_rng(0).integers(0, len(src["city"]), n)
     cols = {k: v[idx] for k, v in src.items()}
     m.farmers = FarmerPopulation(**cols)
+    m.dividend = np.zeros(n)
     env = m.env()
     draws = [np.random.default_rng(i).random(n) for i in range(3)]
     vec = FarmerPopulation(**cols)
@@ -50,47 +61,141 @@ def bench_farmers(n: int, repeat: int = 3) -> dict:
     t0 = time.perf_counter()
     farmer_round(ref, env, draws)
     t_ref = time.perf_counter() - t0
-    return {"benchmark": "farmer_round", "size": n, "vectorised_s": t_vec,
-            "reference_s": t_ref, "agent_steps_per_s_vectorised": n / t_vec,
-            "agent_steps_per_s_reference": n / t_ref, "ratio": t_ref / t_vec}
+    return {"benchmark": "farmer_round", "size": n, "seconds": t_vec, "reference_s": t_ref,
+            "agent_steps_per_s": n / t_vec, "reference_agent_steps_per_s": n / t_ref,
+            "ratio": t_ref / t_vec}
+
+
+CHILD = """
+import json, resource, sys, time
+from sim.api import run_replicate
+from sim.scenario import load
+scn = load("plan")
+hpa = int(sys.argv[1])
+t0 = time.perf_counter()
+r = run_replicate(scn, 1, households_per_agent=hpa)
+dt = time.perf_counter() - t0
+print(json.dumps({"seconds": dt, "peak_mib": resource.getrusage(resource.RUSAGE_SELF)
+                  .ru_maxrss / 1024}))
+"""
+
+
+def bench_replicate(hpa: int, label: str) -> dict:
+    """One replicate in a fresh process: wall time and peak resident memory."""
+    out = subprocess.run([sys.executable, "-c", CHILD, str(hpa)], capture_output=True,
+                         text=True, check=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    households = int(round(TOTAL_HOUSEHOLDS / hpa))
+    return {"benchmark": f"replicate_{label}", "size": households, "hpa": hpa, **r}
 
 
 def bench_throughput(replicates: int, workers: int) -> list[dict]:
+    """Replicates per second on each backend; parallel efficiency against serial."""
+    from sim.rng import replicate_seeds
     from sim.runner import EXECUTORS
     scn = load("plan")
-    from sim.rng import replicate_seeds
     tasks = list(enumerate(replicate_seeds(1, replicates)))
-    rows = []
-    base = None
+    rows, base = [], None
     for backend, w in (("serial", 1), ("processes", workers), ("dask", workers)):
         t0 = time.perf_counter()
         n = sum(1 for _ in EXECUTORS[backend](tasks, scn, None, w, None))
         dt = time.perf_counter() - t0
         rate = n / dt
         base = base or rate
-        rows.append({"benchmark": f"replicates_{backend}", "size": w, "seconds": dt,
-                     "replicates_per_s": rate, "efficiency_vs_serial": rate / base / w})
+        rows.append({"benchmark": f"throughput_{backend}", "size": n, "workers": w,
+                     "seconds": dt, "replicates_per_s": rate,
+                     "efficiency_vs_serial": rate / (base * w)})
     return rows
 
 
+BATCH_CHILD = """
+import resource, sys, time
+from pathlib import Path
+from sim.runner import prepare, run_batch
+from sim.scenario import load
+n, out = int(sys.argv[1]), Path(sys.argv[2])
+scn = load("plan")
+m = prepare(out, scn, "plan", n, 3, 1000, resume=False)
+t0 = time.perf_counter()
+run_batch(out, m, backend="serial", workers=1, progress=False)
+print(time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def bench_batch_memory(sizes: list[int], tmp: Path) -> list[dict]:
+    """Peak memory of a serial batch against its number of replicates (streamed store)."""
+    rows = []
+    for n in sizes:
+        out = tmp / f"batch{n}"
+        r = subprocess.run([sys.executable, "-c", BATCH_CHILD, str(n), str(out)],
+                           capture_output=True, text=True, check=True)
+        dt, mib = map(float, r.stdout.split()[-2:])
+        rows.append({"benchmark": "batch_serial_1to1000", "size": n, "seconds": dt,
+                     "peak_mib": mib})
+    return rows
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
+    sc = sorted((r for r in rows if r["benchmark"].startswith("replicate_scale")),
+                key=lambda r: r["size"])
+    if sc:
+        x = np.array([r["size"] for r in sc])
+        y = np.array([r["seconds"] for r in sc])
+        a.loglog(x, y, "o-", label="one replicate (20 quarters)")
+        a.loglog(x, y[0] * x / x[0], ":", color="0.6", label="linear from the smallest")
+        a.set_xlabel("simulated households")
+        a.set_ylabel("wall time, s")
+        a.legend(fontsize=8)
+        a.set_title("Cost against households")
+    bm = sorted((r for r in rows if r["benchmark"] == "batch_serial_1to1000"),
+                key=lambda r: r["size"])
+    if bm:
+        x = np.array([r["size"] for r in bm])
+        b.loglog(x, [r["seconds"] for r in bm], "o-", label="wall time, s")
+        b.loglog(x, [r["peak_mib"] for r in bm], "s-", label="peak memory, MiB")
+        b.set_xlabel("replicates (serial, 1 agent : 1000 households)")
+        b.legend(fontsize=8)
+        b.set_title("Cost against replicates")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    ap.add_argument("--replicates", type=int, default=40)
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", default="results/bench")
     a = ap.parse_args()
-    rows = [bench_farmers(n) for n in a.sizes]
-    rows += bench_throughput(a.replicates, a.workers)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    keys = sorted({k for r in rows for k in r})
+    if a.quick:
+        farmer_sizes, hpas, reps, batch_sizes = [300], [20000], 2, [2, 4]
+    else:
+        farmer_sizes = [10_000, 100_000, 1_000_000]
+        hpas = [467, 156, 47, 16, 5, 2]  # 10k, 30k, 100k, 300k, 1M, 2.3M households
+        reps, batch_sizes = 100, [25, 50, 100, 200]
+    rows = [bench_farmers(n) for n in farmer_sizes]
+    rows.append(bench_replicate(250 if not a.quick else 20000, "default"))
+    if not a.quick:
+        rows.append(bench_replicate(1, "1to1"))
+    rows += [bench_replicate(h, "scale") for h in hpas]
+    rows += bench_throughput(reps, a.workers)
+    rows += bench_batch_memory(batch_sizes, out)
+    keys = []
+    for r in rows:
+        keys += [k for k in r if k not in keys]
     with open(out / "benchmarks.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=keys)
         w.writeheader()
         w.writerows(rows)
+    plot(rows, out / "scaling.png")
     for r in rows:
         print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()})
+    print(f"wrote {out / 'benchmarks.csv'} and {out / 'scaling.png'}")
 
 
 if __name__ == "__main__":
