@@ -66,7 +66,10 @@ def run_replicate(scenario: dict | str = "plan", seed: int = 0,
     scn = load(scenario) if isinstance(scenario, str) else scenario
     unc = sample_uncertainties(scn, seed)
     model = ClusterModel(scn, unc, seed, households_per_agent=households_per_agent)
-    model.run()
+    try:
+        model.run()
+    finally:
+        model.release()
     traj = model.record.rows
     final = traj[plan.TARGET_YEAR]
     return {"seed": int(seed), "inputs": flat_inputs(unc), "outcomes": dict(final),

@@ -73,6 +73,53 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("folder")
     rp.add_argument("--lang", choices=("en", "zh"), default="en")
     rp.add_argument("--out", default=None, help="HTML file (default: DIR/report.html)")
+    se = sub.add_parser("sensitivity", help="global sensitivity (SALib Sobol' or Morris)")
+    se.add_argument("scenario", nargs="?", default="plan")
+    se.add_argument("--method", choices=("sobol", "morris"), default="sobol")
+    se.add_argument("--n", type=int, default=None,
+                    help="base sample size (Sobol' N, a power of 2; Morris trajectories r); "
+                         "default 64 for Sobol', 20 for Morris")
+    se.add_argument("--seed", type=int, default=20210820)
+    se.add_argument("--no-levers", action="store_true", help="uncertainties only")
+    se.add_argument("--households-per-agent", type=int, default=1000,
+                    help="scale (default 1000: indices need many runs)")
+    se.add_argument("--workers", "-w", type=int, default=os.cpu_count() or 1)
+    se.add_argument("--backend", choices=("serial", "processes", "dask"), default=None)
+    se.add_argument("--scheduler", default=None)
+    se.add_argument("--out", default=None,
+                    help="results folder (default: results/<scenario>-<method>)")
+    se.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    se.add_argument("--top", type=int, default=8, help="factors to print per outcome")
+    se.add_argument("--quiet", "-q", action="store_true")
+    di = sub.add_parser("discover", help="PRIM: when is a target missed? (stored batch)")
+    di.add_argument("folder", help="results folder of a Monte Carlo batch")
+    di.add_argument("--target", default="output_total", help="target name (see show --all)")
+    di.add_argument("--threshold", type=float, default=0.8,
+                    help="density a box must reach (share of its replicates missing)")
+    di.add_argument("--boxes", type=int, default=2, help="boxes to find at most")
+    ch = sub.add_parser("check-history", help="observed values against the model's "
+                        "predictive distribution")
+    ch.add_argument("folder", help="results folder of a Monte Carlo batch")
+    ch.add_argument("observed", help="CSV with columns metric,year,value[,source]")
+    op = sub.add_parser("optimize", help="least-cost lever mix reaching P(met) >= P")
+    op.add_argument("scenario", nargs="?", default="plan")
+    op.add_argument("--target", default="output_total")
+    op.add_argument("--probability", type=float, default=0.5)
+    op.add_argument("--candidates", type=int, default=24, help="Latin-hypercube candidates")
+    op.add_argument("--replicates", "-n", type=int, default=40,
+                    help="replicates per candidate (same seeds for all)")
+    op.add_argument("--validate", type=int, default=100,
+                    help="fresh-seed replicates to re-check the answer")
+    op.add_argument("--max-multiplier", type=float, default=3.0,
+                    help="largest scaling of a plan lever tried")
+    op.add_argument("--seed", type=int, default=20210820)
+    op.add_argument("--households-per-agent", type=int, default=1000)
+    op.add_argument("--workers", "-w", type=int, default=os.cpu_count() or 1)
+    op.add_argument("--backend", choices=("serial", "processes", "dask"), default=None)
+    op.add_argument("--scheduler", default=None)
+    op.add_argument("--out", default=None)
+    op.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    op.add_argument("--quiet", "-q", action="store_true")
     s = sub.add_parser("scenarios", help="list shipped scenarios")
     s.add_argument("--verbose", "-v", action="store_true")
     c = sub.add_parser("compare", help="difference in P(met) between two batches")
@@ -250,6 +297,178 @@ def cmd_report(a) -> int:
     return EXIT_OK
 
 
+def cmd_sensitivity(a) -> int:
+    """Run a Sobol' or Morris analysis and print the ranked factors per outcome."""
+    from sim import sensitivity as sa
+    from sim.scenario import ScenarioError, load
+    try:
+        scn = load(a.scenario, a.sets)
+    except ScenarioError as e:
+        raise UsageError(str(e)) from None
+    n = a.n or (64 if a.method == "sobol" else 20)
+    if a.method == "sobol" and (n < 2 or n & (n - 1)):
+        raise UsageError(f"--n: Sobol' needs a power of two (e.g. 32, 64, 128), got {n}")
+    if n < 2:
+        raise UsageError(f"--n: must be at least 2, got {n}")
+    backend = _backend(a)
+    folder = Path(a.out) if a.out else Path("results") / f"{scn['name']}-{a.method}"
+    if (folder / "manifest.json").exists():
+        raise UsageError(f"{folder}: already holds results; choose another --out")
+    try:
+        res = sa.run(scn, a.method, n, a.seed, folder, backend, a.workers, a.scheduler,
+                     a.households_per_agent, not a.no_levers, not a.quiet)
+    except KeyboardInterrupt:
+        print("\ninterrupted: sensitivity runs are not resumable; run again", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except RuntimeError as e:
+        print(f"clustersim: {e}", file=sys.stderr)
+        return EXIT_FAILURES
+    idx = res["indices"]
+    m = res["manifest"]
+    fig = sa.plot_ranked(idx, ["output_total", "rural_income_ratio"],
+                         f"{a.method} · {scn['name']} · {m['runs']} runs · seed {a.seed}")
+    fig.savefig(folder / "ranked.png", dpi=120)
+    if not a.quiet:
+        print(f"{a.method}: {len(m['factors'])} factors, {m['runs']} runs -> {folder}")
+        for out in sa.OUTCOMES:
+            print(f"\n{out}")
+            for _, r in sa.ranked(idx, out, a.top).iterrows():
+                if a.method == "sobol":
+                    print(f"  {r['factor']:<44} ST {r['ST']:6.3f} ± {r['ST_conf']:.3f}   "
+                          f"S1 {r['S1']:6.3f} ± {r['S1_conf']:.3f}")
+                else:
+                    print(f"  {r['factor']:<44} mu* {r['mu_star']:10.4g} ± "
+                          f"{r['mu_star_conf']:.3g}   sigma {r['sigma']:.4g}")
+    return EXIT_OK
+
+
+def cmd_discover(a) -> int:
+    """Find and describe the boxes of conditions under which a target is missed."""
+    import json
+
+    from sim.discover import discover, plot_trajectory, sentence
+    from sim.outcomes import TARGET_BY_NAME
+    from sim.scenario import _suggest
+    if a.target not in TARGET_BY_NAME:
+        raise UsageError(f"--target: unknown target {a.target!r}"
+                         f"{_suggest(a.target, TARGET_BY_NAME)}")
+    if not 0 < a.threshold <= 1:
+        raise UsageError(f"--threshold: must be in (0, 1], got {a.threshold}")
+    res = _load(a.folder)
+    t = TARGET_BY_NAME[a.target]
+    d = discover(res["replicates"], a.target, a.threshold, a.boxes)
+    label = t.label_en
+    print(f"{a.folder}: {label} missed in {d['missed']} of {d['n']} replicates")
+    if not d["boxes"]:
+        why = ("never missed" if d["missed"] == 0 else "missed in every replicate"
+               if d["missed"] == d["n"] else "no box reaches the density threshold")
+        print(f"no PRIM box: the target is {why}")
+        return EXIT_OK
+    out = Path(a.folder) / f"discover-{a.target}"
+    out.mkdir(exist_ok=True)
+    for k, b in enumerate(d["boxes"], 1):
+        print(f"\nbox {k}: coverage {b['coverage']:.2f}, density {b['density']:.2f}, "
+              f"mass {b['mass']:.2f}")
+        for col, (lo, hi) in b["limits"].items():
+            lo_s = f"{lo:.4g}" if lo is not None else "-"
+            hi_s = f"{hi:.4g}" if hi is not None else "-"
+            print(f"  {col:<44} [{lo_s}, {hi_s}]")
+        print("  " + sentence(label, b, d["missed"]))
+    fig = plot_trajectory(d["boxes"], f"PRIM peeling trajectory: {label} missed · "
+                          f"{res['manifest']['name']} · {d['n']} replicates")
+    fig.savefig(out / "trajectory.png", dpi=120)
+    (out / "boxes.json").write_text(json.dumps(
+        [{k: v for k, v in b.items() if k != "trajectory"} for b in d["boxes"]], indent=1))
+    print(f"\n{out / 'trajectory.png'}")
+    return EXIT_OK
+
+
+def cmd_check_history(a) -> int:
+    """Place each observation in the model's predictive distribution for its year."""
+    from sim.history import check, plot, read_observed
+    from sim.scenario import ScenarioError
+    res = _load(a.folder)
+    traj = res["trajectories"]
+    try:
+        obs = read_observed(a.observed, set(traj["metric"].unique()))
+    except ScenarioError as e:
+        raise UsageError(str(e)) from None
+    table = check(traj, obs)
+    print(f"{'metric':<20} {'year':>4} {'observed':>10} {'percentile':>10} {'median':>10}"
+          f"  {'50%':>3} {'90%':>3}  source")
+    for r in table.itertuples():
+        if r.status != "checked":
+            print(f"{r.metric:<20} {r.year:>4} {r.observed:>10.4g}  {r.status}")
+            continue
+        print(f"{r.metric:<20} {r.year:>4} {r.observed:>10.4g} {r.percentile:>10.1f} "
+              f"{r.median:>10.4g}  {'yes' if r.in_50 else 'no':>3} "
+              f"{'yes' if r.in_90 else 'no':>3}  {r.source}")
+    out = Path(a.folder) / "history"
+    out.mkdir(exist_ok=True)
+    table.to_csv(out / "check.csv", index=False)
+    fig = plot(traj, obs[obs["year"].isin(traj["year"].unique())]
+               if len(obs[obs["year"].isin(traj["year"].unique())]) else obs,
+               f"model vs observed · {res['manifest']['name']}")
+    fig.savefig(out / "fan.png", dpi=120)
+    print(out / "fan.png")
+    return EXIT_OK
+
+
+def cmd_optimize(a) -> int:
+    """Search for the cheapest lever mix reaching the asked probability."""
+    from sim.optimize import SEARCH_LEVERS, plot_frontier, search
+    from sim.outcomes import TARGET_BY_NAME
+    from sim.plots import setup_fonts
+    from sim.scenario import ScenarioError, _suggest, load
+    if a.target not in TARGET_BY_NAME:
+        raise UsageError(f"--target: unknown target {a.target!r}"
+                         f"{_suggest(a.target, TARGET_BY_NAME)}")
+    if not 0 < a.probability <= 1:
+        raise UsageError(f"--probability: must be in (0, 1], got {a.probability}")
+    for name, v, lo in (("--candidates", a.candidates, 1), ("--replicates", a.replicates, 2),
+                        ("--validate", a.validate, 0)):
+        if v < lo:
+            raise UsageError(f"{name}: must be at least {lo}, got {v}")
+    if not 0 < a.max_multiplier <= 20:
+        raise UsageError(f"--max-multiplier: must be in (0, 20], got {a.max_multiplier}")
+    try:
+        scn = load(a.scenario, a.sets)
+    except ScenarioError as e:
+        raise UsageError(str(e)) from None
+    backend = _backend(a)
+    folder = Path(a.out) if a.out else Path("results") / f"{scn['name']}-optimize-{a.target}"
+    if (folder / "result.json").exists():
+        raise UsageError(f"{folder}: already holds results; choose another --out")
+    out = search(scn, a.target, a.probability, a.candidates, a.replicates, a.seed,
+                 a.households_per_agent, backend, a.workers, a.scheduler, a.max_multiplier,
+                 a.validate, folder, progress=not a.quiet)
+    r = out["result"]
+    setup_fonts("en")
+    plot_frontier(out["table"], r, f"{scn['name']}: cost vs P({a.target} met) · "
+                  f"{a.replicates} replicates per candidate · seed {a.seed}").savefig(
+        folder / "frontier.png", dpi=120)
+    print(f"plan package: P(met) {r['plan']['p_met']:.2f}, fiscal cost "
+          f"{r['plan']['cost_yi']:.0f} 亿元 (same seeds)")
+    if r["chosen"] is None:
+        extra = (f"; {len(r['checks'])} candidates reached it on the search seeds but not on "
+                 "fresh seeds") if r["checks"] else ""
+        print(f"no candidate within {a.max_multiplier:g}x the plan's levers reaches "
+              f"P(met) >= {a.probability:g}; the best found reached {r['best_p_met']:.2f}"
+              f"{extra}")
+    else:
+        c = r["chosen"]
+        print(f"cheapest found: fiscal cost {c['cost_yi']:.0f} 亿元, P(met) {c['p_met']:.2f} "
+              f"[{c['p_lo']:.2f}, {c['p_hi']:.2f}] on the search seeds")
+        if r["validation"]:
+            v = r["validation"]
+            print(f"  on {v['replicates']} fresh seeds: P(met) {v['p_met']:.2f} "
+                  f"[{v['p_lo']:.2f}, {v['p_hi']:.2f}], cost {v['cost_yi']:.0f} 亿元")
+        for x in SEARCH_LEVERS:
+            print(f"  {x:<32} x{c['multipliers'][x]:.2f} of the scenario's value")
+    print(folder / "frontier.png")
+    return EXIT_OK
+
+
 def cmd_scenarios(a) -> int:
     """List shipped scenarios with their one-line descriptions."""
     from sim.scenario import ScenarioError, describe, shipped_scenarios
@@ -314,7 +533,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"run": cmd_run, "scenarios": cmd_scenarios, "compare": cmd_compare,
                 "show": cmd_show, "sweep": cmd_sweep, "plot": cmd_plot,
-                "report": cmd_report}[a.command](a)
+                "report": cmd_report, "sensitivity": cmd_sensitivity,
+                "discover": cmd_discover, "check-history": cmd_check_history,
+                "optimize": cmd_optimize}[a.command](a)
     except UsageError as e:
         print(f"clustersim: error: {e}", file=sys.stderr)
         return EXIT_USAGE

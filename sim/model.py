@@ -20,6 +20,8 @@ from sim.scenario import constant_arrays, lever_arrays
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 NATIONAL_RURAL_INCOME_2020 = 17131.0  # NBS 2020 statistical communiqué
+FISCAL_ITEMS = ("capital_subsidy", "interest_subsidy", "producer_subsidy", "coop_grant",
+                "land_service", "cold_chain", "brand_fund", "training", "farmland")
 U_MAX = 0.95  # highest sustainable capacity utilisation (assumption, docs/ODD.md)
 OUTSIDE_SOURCING_PENALTY = 0.10  # extra cost of raw material bought outside Shanxi
 
@@ -64,6 +66,7 @@ class ClusterModel(mesa.Model):
         self.firms = FirmTable(lag_max=int(max(self.lag, 8)))
         self.record = YearRecorder()
         self.cum_investment_yi = 0.0
+        self.fiscal = dict.fromkeys(FISCAL_ITEMS, 0.0)  # 亿元, cumulative 2021-2025
         self.cold_new_wan_t = 0.0
         self.trained_wan = 0.0
         self.farmland_wan_mu = plan.PROVINCE.farmland_hs_2020_wan_mu
@@ -434,8 +437,17 @@ class ClusterModel(mesa.Model):
         ft.pipeline[:, self.lag] += add
         ft.invested += capex
         self.cum_investment_yi += float(capex.sum())
+        self._subsidy_cost(capex, ft.cluster, cs, isub)
         self.last_return = ret
         self.cluster_investment = np.bincount(ft.cluster, capex, minlength=NK)
+
+    def _subsidy_cost(self, capex: np.ndarray, cluster: np.ndarray, cs: np.ndarray,
+                      isub: np.ndarray) -> None:
+        """Fiscal cost of capital and interest subsidies on new investment (亿元)."""
+        self.fiscal["capital_subsidy"] += float(np.sum(capex * cs[cluster]))
+        self.fiscal["interest_subsidy"] += float(np.sum(
+            capex * self.k["loan_share_of_capex"] * isub[cluster] / 100.0
+            * self.k["interest_subsidy_years"]))
 
     def effective_margin(self) -> np.ndarray:
         """Operating margin per cluster after the cost of sourcing outside Shanxi."""
@@ -503,6 +515,7 @@ class ClusterModel(mesa.Model):
             ft.pipeline[rows, self.lag] += size / self.k["target_utilisation"]
             ft.invested[rows] += capex
             self.cum_investment_yi += float(capex.sum())
+            self._subsidy_cost(capex, np.full(m, ki), cs, isub)
             for r in rows:
                 Firm(self, int(r))
         exits = rng.random(len(ft.cluster))
@@ -562,6 +575,17 @@ class ClusterModel(mesa.Model):
         self._start_year_firms(yi)
         self._links(year)
         self.output_q = np.zeros(NK)
+        f = self.farmers
+        k = self.k
+        self.fiscal["producer_subsidy"] += self.subsidy * float(
+            np.sum(f.weight * f.land_operated * f.contract)) / 1e8
+        self.fiscal["coop_grant"] += float(self.lever("coop_grant_yi_yuan", yi))
+        self.fiscal["land_service"] += cov * k["land_service_cost_yi_per_year"]
+        self.fiscal["cold_chain"] += float(new_cold.sum()) * k["cold_chain_cost_yi_per_wan_t"]
+        self.fiscal["brand_fund"] += float(self.lever("brand_fund_yi_yuan", yi).sum())
+        self.fiscal["training"] += places * k["training_cost_yuan_per_place"] / 1e8
+        self.fiscal["farmland"] += float(self.lever("farmland_construction_wan_mu", yi)) \
+            * 1e4 * k["farmland_cost_yuan_per_mu"] / 1e8
 
     def _train(self, places: float) -> None:
         """Training places raise the skilled share of labourers, least-skilled first."""
@@ -609,6 +633,17 @@ class ClusterModel(mesa.Model):
         if q == 3:
             self.end_year()
         self.quarter_index += 1
+
+    def release(self) -> None:
+        """Drop the model's agents and Mesa's class-level reference to the model.
+
+        Mesa before 3.4 keeps every model in ``Agent._ids`` (mesa issue #3179, fixed by
+        #3180), so a process running many replicates would keep them all alive.
+        """
+        self.remove_all_agents()
+        ids = getattr(mesa.Agent, "_ids", None)
+        if isinstance(ids, dict):
+            ids.pop(self, None)
 
     def run(self) -> None:
         """Run 2021Q1-2025Q4."""

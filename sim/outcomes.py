@@ -161,6 +161,9 @@ class YearRecorder:
             r[name] = float(np.sum(ft.output[alive] >= v))
         r["firms_alive"] = float(alive.sum())
         r["investment_cum"] = m.cum_investment_yi
+        for item, v in m.fiscal.items():
+            r[f"fiscal_{item}_yi"] = v
+        r["fiscal_cost_yi"] = float(sum(m.fiscal.values()))
         vol_total = 0.0
         for p, spec in zip(m.platforms, plan.PLATFORMS, strict=True):
             r[f"volume_{spec.key}"] = p.volume_wan_t

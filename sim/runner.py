@@ -36,7 +36,11 @@ class BatchError(ValueError):
 
 
 def run_one(index: int, seed: int, scenario: dict, households_per_agent: int | None) -> dict:
-    """Run one replicate in a worker; failures come back as data, never as exceptions."""
+    """Run one replicate in a worker; failures come back as data, never as exceptions.
+
+    ``scenario`` may be replaced per task: executors pass a task's third element, when it
+    has one, as its scenario (sensitivity analysis runs a scenario per sample).
+    """
     try:
         inject = os.environ.get(INJECT_ENV, "")
         if inject and str(index) in inject.split(","):
@@ -50,27 +54,58 @@ def run_one(index: int, seed: int, scenario: dict, households_per_agent: int | N
                 "traceback": traceback.format_exc()}
 
 
+def _task(t, scenario):
+    """(index, seed, scenario) of a task given as (index, seed) or (index, seed, scenario)."""
+    return (t[0], t[1], t[2] if len(t) > 2 else scenario)
+
+
 def _serial(tasks, scenario, hpa, workers, scheduler) -> Iterator[dict]:
-    for i, s in tasks:
-        yield run_one(i, s, scenario, hpa)
+    for t in tasks:
+        i, s, scn = _task(t, scenario)
+        yield run_one(i, s, scn, hpa)
+
+
+def run_chunk(chunk: list[tuple], hpa: int | None) -> list[dict]:
+    """Run several replicates in one worker call (fewer round trips than one per task)."""
+    return [run_one(i, s, scn, hpa) for i, s, scn in chunk]
+
+
+def _chunks(tasks, scenario, workers: int) -> list[list[tuple]]:
+    """Group tasks so each worker gets about eight calls, each of at most 16 replicates."""
+    full = [_task(t, scenario) for t in tasks]
+    size = max(1, min(16, len(full) // (8 * max(workers, 1))))
+    return [full[i:i + size] for i in range(0, len(full), size)]
+
+
+def _mp_context():
+    """A forkserver that has imported the model once, where the platform has one.
+
+    Explicit because importing ``mesa`` sets the global start method to ``spawn`` (its
+    batch runner does), which would re-import everything in every worker.
+    """
+    import multiprocessing as mp
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["sim.api"])
+        return ctx
+    return mp.get_context("spawn")
 
 
 def _processes(tasks, scenario, hpa, workers, scheduler) -> Iterator[dict]:
-    tasks = list(tasks)
-    with ProcessPoolExecutor(max_workers=workers) as ex:
+    chunks = _chunks(tasks, scenario, workers)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_mp_context()) as ex:
         pending = set()
-        it = iter(tasks)
         try:
-            for i, s in it:
-                pending.add(ex.submit(run_one, i, s, scenario, hpa))
-                if len(pending) >= 4 * workers:
+            for c in chunks:
+                pending.add(ex.submit(run_chunk, c, hpa))
+                if len(pending) >= 2 * workers:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for f in done:
-                        yield f.result()
+                        yield from f.result()
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for f in done:
-                    yield f.result()
+                    yield from f.result()
         except BaseException:
             for f in pending:
                 f.cancel()
@@ -84,27 +119,36 @@ def _dask(tasks, scenario, hpa, workers, scheduler) -> Iterator[dict]:
     cluster = None
     if scheduler:
         client = Client(scheduler)
+        workers = max(workers, len(client.scheduler_info().get("workers", {})) or 1)
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        import dask
+        # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in workers, which switches off glibc's
+        # adaptive mmap threshold: every large numpy array is then mmapped and unmapped,
+        # and a replicate ran 2-3x slower here. Our workers keep the default allocator.
+        env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
+        env.pop("MALLOC_TRIM_THRESHOLD_", None)
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
         client = Client(cluster)
     try:
-        tasks = list(tasks)
-        scn = client.scatter(scenario, broadcast=True)
-        window = 4 * max(workers, 1)
-        it = iter(tasks)
+        it = iter(_chunks(tasks, scenario, workers))
         ac = as_completed()
-        for _ in range(window):
+
+        def submit(c):
+            ac.add(client.submit(run_chunk, c, hpa, pure=False))
+
+        for _ in range(2 * max(workers, 1)):
             nxt = next(it, None)
             if nxt is None:
                 break
-            ac.add(client.submit(run_one, nxt[0], nxt[1], scn, hpa, pure=False))
+            submit(nxt)
         for fut in ac:
-            yield fut.result()
+            yield from fut.result()
             fut.release()
             nxt = next(it, None)
             if nxt is not None:
-                ac.add(client.submit(run_one, nxt[0], nxt[1], scn, hpa, pure=False))
+                submit(nxt)
     finally:
         client.close()
         if cluster is not None:

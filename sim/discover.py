@@ -1,0 +1,123 @@
+"""Scenario discovery: PRIM boxes of the conditions under which a target is missed.
+
+Uses the EMA Workbench's PRIM implementation (``ema_workbench.analysis.prim``) on the sampled
+uncertainties of a stored Monte Carlo batch. The peeling trajectory is read as data and
+plotted here, which works the same on EMA Workbench 2.5 (Python 3.11) and 3.x (3.12+).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from sim.params import BY_NAME
+
+
+def _pretty(col: str) -> str:
+    name, _, key = col.partition(".")
+    p = BY_NAME.get(name)
+    desc = (p.description.rstrip(".").lower() if p and p.description else name.replace("_", " "))
+    return f"{desc} ({key})" if key else desc
+
+
+def find_boxes(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8, max_boxes: int = 2,
+               peel_alpha: float = 0.05, mass_min: float = 0.05) -> list[dict]:
+    """PRIM boxes for ``y`` (True = the case of interest, e.g. target missed).
+
+    Returns one dict per box: limits (restricted dimensions only), coverage, density, mass,
+    the peeling trajectory, and the chosen point on it (the most covering box whose density
+    reaches ``threshold``, else the densest).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.getLogger("EMA").setLevel(logging.ERROR)
+        from ema_workbench.analysis import prim
+        p = prim.Prim(x.reset_index(drop=True), np.asarray(y, bool), threshold=threshold,
+                      peel_alpha=peel_alpha, mass_min=mass_min)
+        boxes = []
+        for _ in range(max_boxes):
+            try:
+                box = p.find_box()
+            except Exception:  # noqa: BLE001 - EMA raises when nothing is left to find
+                break
+            if box is None:
+                break
+            traj = box.peeling_trajectory.copy()
+            ok = traj.index[traj["density"] >= threshold]
+            i = int(ok[np.argmax(traj.loc[ok, "coverage"].to_numpy())]) if len(ok) else \
+                int(traj["density"].to_numpy().argmax())
+            box.select(i)
+            lims = box.box_lims[i]
+            full = p.box_init
+            restricted = {}
+            for col in x.columns:
+                lo, hi = float(lims.loc[0, col]), float(lims.loc[1, col])
+                flo, fhi = float(full.loc[0, col]), float(full.loc[1, col])
+                if lo > flo or hi < fhi:
+                    restricted[col] = (lo if lo > flo else None, hi if hi < fhi else None)
+            row = traj.loc[i]
+            if not restricted or float(row["coverage"]) == 0.0:
+                break
+            boxes.append({"limits": restricted, "coverage": float(row["coverage"]),
+                          "density": float(row["density"]), "mass": float(row["mass"]),
+                          "trajectory": traj[["coverage", "density", "mass", "res_dim"]],
+                          "chosen": i})
+    return boxes
+
+
+def sentence(target_label: str, box: dict, n_missed: int) -> str:
+    """A plain sentence for a box."""
+    conds = []
+    for col, (lo, hi) in box["limits"].items():
+        if lo is not None and hi is not None:
+            conds.append(f"{_pretty(col)} is between {lo:.4g} and {hi:.4g}")
+        elif hi is not None:
+            conds.append(f"{_pretty(col)} is below {hi:.4g}")
+        else:
+            conds.append(f"{_pretty(col)} is above {lo:.4g}")
+    where = " and ".join(conds) if conds else "in any conditions sampled"
+    return (f"The {target_label} target is missed in {box['density']:.0%} of replicates "
+            f"where {where}; these hold {box['coverage']:.0%} of the {n_missed} misses "
+            f"({box['mass']:.0%} of all replicates).")
+
+
+def discover(reps: pd.DataFrame, target: str, threshold: float = 0.8,
+             max_boxes: int = 2) -> dict:
+    """PRIM on a batch's replicate table for one target (case of interest: missed)."""
+    x = reps[[c for c in reps.columns if c.startswith("in.")]].copy()
+    x.columns = [c[3:] for c in x.columns]
+    x = x.loc[:, x.nunique() > 1]  # pinned uncertainties carry no information
+    missed = ~reps[f"met.{target}"].astype(bool).to_numpy()
+    out = {"n": len(reps), "missed": int(missed.sum()), "boxes": []}
+    if 0 < missed.sum() < len(reps):
+        out["boxes"] = find_boxes(x, missed, threshold, max_boxes)
+    return out
+
+
+def plot_trajectory(boxes: list[dict], title: str):
+    """Peeling trajectories: coverage against density, coloured by restricted dimensions."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, max(len(boxes), 1), figsize=(5.5 * max(len(boxes), 1), 4.5),
+                             squeeze=False)
+    for k, (ax, b) in enumerate(zip(axes[0], boxes, strict=False)):
+        t = b["trajectory"]
+        sc = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=18)
+        ax.plot(t["coverage"], t["density"], color="0.7", lw=0.8, zorder=0)
+        ch = t.loc[b["chosen"]]
+        ax.scatter([ch["coverage"]], [ch["density"]], s=120, facecolors="none",
+                   edgecolors="red", label="chosen box")
+        ax.set_xlabel("coverage")
+        ax.set_ylabel("density")
+        ax.set_xlim(0, 1.02)
+        ax.set_ylim(0, 1.02)
+        ax.set_title(f"box {k + 1}", fontsize=9)
+        ax.legend(fontsize=7, loc="lower left")
+        fig.colorbar(sc, ax=ax, label="restricted dimensions")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

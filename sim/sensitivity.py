@@ -1,0 +1,189 @@
+"""Global sensitivity analysis with SALib (Sobol' or Morris) over uncertainties and levers.
+
+Factors and bounds come from the one declaration of each parameter (``sim.params``), after
+the scenario's narrowing and pinning: every element of a per-cluster uncertainty is its own
+factor (``national_demand_growth.brewing``); a lever is one factor applied to all its keys
+and years. Every sample runs with the same replicate seed, so the remaining randomness
+(which city has a drought in which year, ...) is held fixed and the indices measure the
+factors' effect (common random numbers).
+
+Cost: Sobol' needs ``N·(2D+2)`` runs (second-order terms on) and Morris ``r·(D+1)``, for
+``D`` factors; see docs/analysis.md for what that costs on this machine.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import plan
+from sim.params import LEVERS, UNCERTAINTIES
+from sim.scenario import uncertainty_ranges
+from sim.store import atomic_parquet, atomic_write_bytes
+
+METHODS = ("sobol", "morris")
+OUTCOMES = tuple(f"output_{c.key}" for c in plan.CLUSTERS) + ("output_total",
+                                                             "rural_income_ratio")
+
+
+def factors(scenario: dict, include_levers: bool = True) -> list[dict]:
+    """The factors: name, parameter, key (or None), bounds; pinned ones are left out."""
+    out = []
+    for p in UNCERTAINTIES:
+        lo, hi = uncertainty_ranges(scenario)[p.name]
+        if p.per:
+            for i, k in enumerate(p.keys):
+                if hi[i] > lo[i]:
+                    out.append({"name": f"{p.name}.{k}", "param": p.name, "key": k,
+                                "kind": "uncertainty", "low": float(lo[i]),
+                                "high": float(hi[i])})
+        elif float(hi) > float(lo):
+            out.append({"name": p.name, "param": p.name, "key": None, "kind": "uncertainty",
+                        "low": float(lo), "high": float(hi)})
+    if include_levers:
+        for p in LEVERS:
+            lo = min(p.low.values()) if isinstance(p.low, dict) else p.low
+            hi = max(p.high.values()) if isinstance(p.high, dict) else p.high
+            out.append({"name": p.name, "param": p.name, "key": None, "kind": "lever",
+                        "low": float(lo), "high": float(hi)})
+    return out
+
+
+def problem(facs: list[dict]) -> dict:
+    """SALib problem dict."""
+    return {"num_vars": len(facs), "names": [f["name"] for f in facs],
+            "bounds": [[f["low"], f["high"]] for f in facs]}
+
+
+def sample(method: str, facs: list[dict], n: int, seed: int) -> np.ndarray:
+    """SALib sample matrix (``sample.sobol``, not the deprecated saltelli; or morris)."""
+    prob = problem(facs)
+    if method == "sobol":
+        from SALib.sample import sobol
+        return sobol.sample(prob, n, calc_second_order=True, seed=seed)
+    if method == "morris":
+        from SALib.sample import morris
+        return morris.sample(prob, n, num_levels=4, seed=seed)
+    raise ValueError(f"method must be one of {METHODS}")
+
+
+def scenario_for(base: dict, facs: list[dict], row: np.ndarray) -> dict:
+    """The base scenario with the sampled factor values pinned."""
+    scn = copy.deepcopy(base)
+    for f, v in zip(facs, row, strict=True):
+        section = "uncertainties" if f["kind"] == "uncertainty" else "levers"
+        if f["key"] is None:
+            scn[section][f["param"]] = float(v)
+        else:
+            cur = scn[section].get(f["param"])
+            if not isinstance(cur, dict) or set(cur) == {"low", "high"}:
+                cur = {}
+                scn[section][f["param"]] = cur
+            cur[f["key"]] = float(v)
+    return scn
+
+
+def analyse(method: str, facs: list[dict], x: np.ndarray, y: pd.DataFrame,
+            seed: int) -> pd.DataFrame:
+    """Indices per outcome and factor, with bootstrap intervals."""
+    prob = problem(facs)
+    rows = []
+    for out in y.columns:
+        v = y[out].to_numpy(float)
+        if method == "sobol":
+            from SALib.analyze import sobol
+            r = sobol.analyze(prob, v, calc_second_order=True, num_resamples=200, seed=seed)
+            for i, f in enumerate(facs):
+                rows.append({"outcome": out, "factor": f["name"], "kind": f["kind"],
+                             "S1": r["S1"][i], "S1_conf": r["S1_conf"][i], "ST": r["ST"][i],
+                             "ST_conf": r["ST_conf"][i]})
+        else:
+            from SALib.analyze import morris
+            r = morris.analyze(prob, x, v, num_resamples=200, num_levels=4, seed=seed)
+            for i, f in enumerate(facs):
+                rows.append({"outcome": out, "factor": f["name"], "kind": f["kind"],
+                             "mu_star": r["mu_star"][i], "mu_star_conf": r["mu_star_conf"][i],
+                             "sigma": r["sigma"][i], "mu": r["mu"][i]})
+    return pd.DataFrame(rows)
+
+
+def run(base: dict, method: str, n: int, seed: int, folder: Path, backend: str, workers: int,
+        scheduler: str | None, hpa: int, include_levers: bool, progress: bool) -> dict:
+    """Sample, run every sample through the runner's executors, analyse, store."""
+    from sim.rng import replicate_seeds
+    from sim.runner import EXECUTORS
+    facs = factors(base, include_levers)
+    x = sample(method, facs, n, seed)
+    rep_seed = replicate_seeds(seed, 1)[0]
+    tasks = [(i, rep_seed, scenario_for(base, facs, row)) for i, row in enumerate(x)]
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = {"method": method, "n": n, "runs": len(x), "root_seed": seed,
+                "replicate_seed": str(rep_seed), "households_per_agent": hpa,
+                "scenario": base, "factors": facs, "outcomes": list(OUTCOMES)}
+    atomic_write_bytes(folder / "manifest.json",
+                       json.dumps(manifest, indent=1, ensure_ascii=False).encode())
+    ys = np.full((len(x), len(OUTCOMES)), np.nan)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(x), unit="run", desc=f"{method} ({len(facs)} factors)")
+    failed = 0
+    for res in EXECUTORS[backend](tasks, base, hpa, workers, scheduler):
+        if "error" in res:
+            failed += 1
+        else:
+            ys[res["index"]] = [res["outcomes"][o] for o in OUTCOMES]
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    if failed:
+        raise RuntimeError(f"{failed} sensitivity runs failed; indices need every run")
+    y = pd.DataFrame(ys, columns=list(OUTCOMES))
+    atomic_parquet(pd.DataFrame(x, columns=[f["name"] for f in facs]), folder / "samples.parquet")
+    atomic_parquet(y, folder / "outputs.parquet")
+    idx = analyse(method, facs, x, y, seed)
+    atomic_parquet(idx, folder / "indices.parquet")
+    manifest["status"] = "complete"
+    atomic_write_bytes(folder / "manifest.json",
+                       json.dumps(manifest, indent=1, ensure_ascii=False).encode())
+    return {"manifest": manifest, "indices": idx}
+
+
+def ranked(idx: pd.DataFrame, outcome: str, k: int = 10) -> pd.DataFrame:
+    """The k most influential factors for an outcome (by ST, or mu* for Morris)."""
+    col = "ST" if "ST" in idx else "mu_star"
+    g = idx[idx["outcome"] == outcome]
+    return g.sort_values(col, ascending=False, kind="stable").head(k)
+
+
+def plot_ranked(idx: pd.DataFrame, outcomes: list[str], title: str, k: int = 10):
+    """Ranked bars with intervals, one panel per outcome."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    sobol = "ST" in idx
+    fig, axes = plt.subplots(1, len(outcomes), figsize=(5.2 * len(outcomes), 0.33 * k + 1.8),
+                             squeeze=False)
+    for ax, out in zip(axes[0], outcomes, strict=True):
+        g = ranked(idx, out, k).iloc[::-1]
+        y = np.arange(len(g))
+        if sobol:
+            ax.barh(y + 0.2, g["ST"], 0.4, xerr=g["ST_conf"], label="total (ST)",
+                    color="tab:blue", capsize=2)
+            ax.barh(y - 0.2, g["S1"], 0.4, xerr=g["S1_conf"], label="first order (S1)",
+                    color="tab:orange", capsize=2)
+        else:
+            ax.barh(y, g["mu_star"], 0.6, xerr=g["mu_star_conf"], label="mu*",
+                    color="tab:blue", capsize=2)
+            ax.plot(g["sigma"], y, "k|", ms=10, label="sigma")
+        ax.set_yticks(y, g["factor"], fontsize=7)
+        ax.set_title(out, fontsize=9)
+        ax.legend(fontsize=7, loc="lower right")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,185 @@
+"""Sensitivity, scenario discovery, optimisation, history checks and the EMA adapter."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import sensitivity as sa
+from sim.discover import discover, find_boxes, sentence
+from sim.history import check, read_observed
+from sim.plan import CLUSTER_KEYS
+from sim.scenario import ScenarioError, load
+
+HPA = 8000
+
+
+def _only_brewing_demand_varies():
+    """Pin every uncertainty except brewing's demand growth, price shocks and delivery."""
+    from sim.params import UNCERTAINTIES
+    scn = load("plan")
+    for p in UNCERTAINTIES:
+        if p.name in ("price_shock_sd", "policy_delivery"):
+            continue
+        if p.name == "national_demand_growth":
+            mid = {k: p.default[k] for k in CLUSTER_KEYS}
+            lo = dict(mid, brewing=p.low["brewing"])
+            hi = dict(mid, brewing=p.high["brewing"])
+            scn["uncertainties"][p.name] = {"low": lo, "high": hi}
+        else:
+            scn["uncertainties"][p.name] = p.default
+    return scn
+
+
+def test_sobol_recovers_the_planted_dominant_factor(tmp_path):
+    scn = _only_brewing_demand_varies()
+    facs = sa.factors(scn, include_levers=False)
+    assert {f["name"] for f in facs} == {"national_demand_growth.brewing", "price_shock_sd",
+                                         "policy_delivery"}
+    res = sa.run(scn, "sobol", 64, 7, tmp_path / "s", "serial", 1, None, HPA, False, False)
+    top = sa.ranked(res["indices"], "output_brewing", 3)
+    assert top.iloc[0]["factor"] == "national_demand_growth.brewing"
+    assert top.iloc[0]["ST"] > 0.5
+    # 64 * (2*3 + 2) runs, stored
+    assert res["manifest"]["runs"] == 512
+    assert (tmp_path / "s" / "indices.parquet").is_file()
+
+
+def test_morris_ranks_the_same_factor_first(tmp_path):
+    scn = _only_brewing_demand_varies()
+    res = sa.run(scn, "morris", 10, 3, tmp_path / "m", "serial", 1, None, HPA, False, False)
+    top = sa.ranked(res["indices"], "output_brewing", 1)
+    assert top.iloc[0]["factor"] == "national_demand_growth.brewing"
+    assert res["manifest"]["runs"] == 10 * 4
+
+
+def test_sobol_sampler_is_seeded():
+    facs = sa.factors(load("plan"), include_levers=True)
+    a, b = sa.sample("sobol", facs, 8, 1), sa.sample("sobol", facs, 8, 1)
+    c = sa.sample("sobol", facs, 8, 2)
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert a.shape == (8 * (2 * len(facs) + 2), len(facs))
+
+
+def test_prim_box_contains_planted_failure_region():
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.random((1500, 4)), columns=["a", "b", "c", "d"])
+    y = ((x["a"] < 0.3) & (x["c"] > 0.6)).to_numpy()
+    boxes = find_boxes(x, y, threshold=0.8)
+    b = boxes[0]
+    assert set(b["limits"]) >= {"a", "c"}
+    # the box contains the planted region (a < 0.3, c > 0.6) ...
+    a_lo, a_hi = b["limits"]["a"]
+    c_lo, c_hi = b["limits"]["c"]
+    assert a_lo is None and a_hi >= 0.3 - 0.02
+    assert c_hi is None and c_lo <= 0.6 + 0.02
+    # ... and is not much larger: mostly failures, a small share of all cases (region: 12%)
+    assert b["density"] >= 0.8 and b["coverage"] >= 0.7 and b["mass"] < 0.2
+    assert "missed in" in sentence("test", b, int(y.sum()))
+
+
+def test_discover_on_a_replicate_table():
+    rng = np.random.default_rng(1)
+    n = 800
+    reps = pd.DataFrame({"in.national_demand_growth.brewing": rng.uniform(0.04, 0.1, n),
+                         "in.hurdle_rate": rng.uniform(0.08, 0.16, n),
+                         "in.policy_delivery": np.full(n, 0.8)})
+    reps["met.output_brewing"] = reps["in.national_demand_growth.brewing"] > 0.07
+    d = discover(reps, "output_brewing")
+    assert d["missed"] == int((~reps["met.output_brewing"]).sum())
+    lim = d["boxes"][0]["limits"]
+    assert "policy_delivery" not in lim  # pinned inputs are left out
+    lo, hi = lim["national_demand_growth.brewing"]
+    assert lo is None and 0.068 <= hi < 0.09  # contains the planted region (< 0.07)
+    assert d["boxes"][0]["density"] >= 0.8
+
+
+def test_history_percentiles():
+    traj = pd.DataFrame({"replicate": np.arange(100), "year": 2021, "metric": "x",
+                         "value": np.arange(1.0, 101.0)})
+    obs = pd.DataFrame({"metric": ["x", "x", "x"], "year": [2021, 2021, 2019],
+                        "value": [25.5, 50.0, 1.0], "source": ["", "", ""]})
+    t = check(traj, obs)
+    assert t.loc[0, "percentile"] == pytest.approx(25.0)
+    assert not t.loc[0, "in_50"] and t.loc[0, "in_90"]
+    assert t.loc[1, "percentile"] == pytest.approx(49.5)  # 49 below, one tie
+    assert t.loc[1, "in_50"]
+    assert t.loc[2, "status"].startswith("outside simulated years")
+
+
+def test_history_csv_validation(tmp_path):
+    f = tmp_path / "o.csv"
+    f.write_text("metric,year,value\nrural_incme,2020,13878\n")
+    with pytest.raises(ScenarioError, match="did you mean 'rural_income'"):
+        read_observed(f, {"rural_income"})
+    f.write_text("metric,yr,value\nrural_income,2020,13878\n")
+    with pytest.raises(ScenarioError, match="missing column"):
+        read_observed(f, {"rural_income"})
+
+
+def test_shipped_observations_sit_at_the_calibrated_2020_values():
+    from pathlib import Path
+
+    from sim.api import run_replicate
+    from sim.store import rows_from_results
+    csv = Path(__file__).resolve().parent.parent / "experiments" / "observed_plan_2015_2020.csv"
+    results = []
+    for i, s in enumerate(range(4)):
+        r = run_replicate(load("plan"), s, households_per_agent=HPA)
+        r["index"] = i
+        results.append(r)
+    _, traj = rows_from_results(results)
+    obs = read_observed(csv, set(traj["metric"]))
+    t = check(traj, obs)
+    checked = t[t["status"] == "checked"]
+    assert len(checked) == 5 and (t["status"] != "checked").sum() == 2
+    assert checked["in_50"].all()
+
+
+def test_optimizer_is_cheaper_when_the_plan_overshoots(tmp_path):
+    from sim.optimize import search
+    scn = load("plan")
+    out = search(scn, "income_gain_tcm_trade", 0.8, 6, 12, 5, HPA, "serial", 1, None, 2.0,
+                 40, tmp_path / "o", progress=False)
+    r = out["result"]
+    assert r["plan"]["p_met"] >= 0.8
+    assert r["chosen"] is not None
+    assert r["chosen"]["cost_yi"] < r["plan"]["cost_yi"]
+    assert r["validation"]["p_met"] >= 0.8  # reached on fresh seeds too
+
+
+def test_optimizer_raises_the_lever_a_target_needs(tmp_path):
+    from sim.optimize import search
+    scn = load("plan")
+    # 25 万 trained needs 5 万/yr at full delivery; delivery is 0.5-1, so P >= 0.5 needs
+    # training places at least ~1.33x the plan's.
+    # households do not enter this target: the coarsest scale keeps the test quick
+    out = search(scn, "training", 0.5, 8, 20, 9, 40000, "serial", 1, None, 3.0, 60,
+                 tmp_path / "o", progress=False)
+    r = out["result"]
+    assert r["plan"]["p_met"] < 0.1
+    c = r["chosen"]
+    assert c is not None
+    assert r["validation"]["p_met"] >= 0.5
+    # at 1.2x the plan's places only delivery >= 0.83 (P = 0.33) reaches 25 万; an answer
+    # below that passing 60 fresh seeds would mean the rule or the check is wrong
+    assert c["multipliers"]["training_places_wan"] >= 1.2
+
+
+def test_ema_adapter_runs_experiments():
+    pytest.importorskip("ema_workbench")
+    from ema_workbench import SequentialEvaluator, perform_experiments
+
+    from sim.ema import ema_model
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = ema_model(households_per_agent=HPA)
+        names = {u.name for u in m.uncertainties}
+        assert "national_demand_growth__brewing" in names
+        assert {lv.name for lv in m.levers} >= {"capital_subsidy_rate"}
+        with SequentialEvaluator(m) as ev:
+            exps, outs = perform_experiments(m, scenarios=2, policies=2, evaluator=ev)
+    assert len(exps) == 4
+    assert np.all(np.isfinite(outs["output_total"]))
+    assert len(set(np.round(outs["output_total"], 6))) > 1
