@@ -34,9 +34,13 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8, max_boxes
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         logging.getLogger("EMA").setLevel(logging.ERROR)
+        import inspect
+
         from ema_workbench.analysis import prim
-        p = prim.Prim(x.reset_index(drop=True), np.asarray(y, bool), threshold=threshold,
-                      peel_alpha=peel_alpha, mass_min=mass_min)
+        kw = {"peel_alpha": peel_alpha, "mass_min": mass_min}
+        if "threshold" in inspect.signature(prim.Prim.__init__).parameters:
+            kw["threshold"] = threshold  # EMA Workbench 2.x; 3.x dropped the argument
+        p = prim.Prim(x.reset_index(drop=True), np.asarray(y, bool), **kw)
         boxes = []
         for _ in range(max_boxes):
             try:
