@@ -33,6 +33,19 @@ from sim.outcomes import TARGETS
 MANIFEST = "manifest.json"
 
 
+def release_free_memory() -> None:
+    """Hand freed heap memory back to the OS (glibc only; elsewhere a no-op).
+
+    Writing chunks leaves glibc's heap fragmented: Python-level memory stays flat (checked
+    with tracemalloc) but resident memory crept up ~70 KB per replicate until trimmed.
+    """
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _file_mode() -> int:
     """The mode an ordinary new file gets here (mkstemp would make it owner-only)."""
     mask = os.umask(0)
@@ -146,6 +159,7 @@ class ChunkWriter:
         if self.buffer or self.failures:
             self.next_id += 1
         self.buffer, self.failures = [], []
+        release_free_memory()
 
 
 def _read_chunks(folder: Path, prefix: str) -> pd.DataFrame:
@@ -170,23 +184,65 @@ def done_indices(folder: Path) -> tuple[set[int], set[int]]:
     return ok, failed - ok
 
 
+def _stream_trajectories(files: list[Path], keep: set[int], path: Path,
+                         block: int = 200) -> None:
+    """Write the trajectories of ``keep`` sorted by replicate.
+
+    A block of replicates at a time, so memory does not grow with the size of the batch.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    ranges = []
+    for f in files:
+        r = pq.read_table(f, columns=["replicate"]).column(0).to_numpy()
+        ranges.append((int(r.min()), int(r.max())) if len(r) else (0, -1))
+    ids = sorted(keep)
+    schema = pa.schema([("replicate", pa.int64()), ("year", pa.int64()),
+                        ("metric", pa.string()), ("value", pa.float64())])
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
+    os.close(fd)
+    try:
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for start in range(0, len(ids), block):
+                lo, hi = ids[start], ids[min(start + block, len(ids)) - 1]
+                parts = [pd.read_parquet(f, filters=[("replicate", ">=", lo),
+                                                     ("replicate", "<=", hi)])
+                         for f, (a, b) in zip(files, ranges, strict=True)
+                         if b >= lo and a <= hi]
+                df = pd.concat(parts, ignore_index=True)
+                df = df[df["replicate"].isin(keep)]
+                df = df.drop_duplicates(["replicate", "year", "metric"], keep="last")
+                df = df.sort_values(["replicate", "year", "metric"]).reset_index(drop=True)
+                writer.write_table(pa.Table.from_pandas(df[schema.names], schema=schema,
+                                                        preserve_index=False))
+                del df, parts
+                release_free_memory()
+            if not ids:
+                writer.write_table(schema.empty_table())
+        os.chmod(tmp, _file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
 def consolidate(folder: Path, n_replicates: int) -> dict[str, pd.DataFrame]:
-    """Build the consolidated tables from the chunks (sorted, de-duplicated)."""
+    """Build the consolidated tables from the chunks (sorted, de-duplicated).
+
+    Trajectories are streamed to ``trajectories.parquet`` and not returned (load them with
+    :func:`load_results`); the replicate table (one row per replicate) is held in memory.
+    """
     folder = Path(folder)
     reps = _read_chunks(folder, "rep")
     valid_chunks = {p.stem.split("-")[1] for p in (folder / "chunks").glob("rep-*.parquet")}
     traj_files = [p for p in sorted((folder / "chunks").glob("traj-*.parquet"))
                   if p.stem.split("-")[1] in valid_chunks]
-    traj = (pd.concat([pd.read_parquet(p) for p in traj_files], ignore_index=True)
-            if traj_files else pd.DataFrame(columns=["replicate", "year", "metric", "value"]))
     fails = _read_chunks(folder, "fail")
     if len(reps):
         reps = reps[reps["replicate"] < n_replicates]
         reps = reps.drop_duplicates("replicate", keep="last").sort_values("replicate")
         reps = reps.reset_index(drop=True)
-        traj = traj[traj["replicate"].isin(reps["replicate"])]
-        traj = traj.drop_duplicates(["replicate", "year", "metric"], keep="last")
-        traj = traj.sort_values(["replicate", "year", "metric"]).reset_index(drop=True)
     if len(fails):
         done = set(reps["replicate"]) if len(reps) else set()
         fails = fails[~fails["replicate"].isin(done) & (fails["replicate"] < n_replicates)]
@@ -195,11 +251,12 @@ def consolidate(folder: Path, n_replicates: int) -> dict[str, pd.DataFrame]:
     else:
         fails = pd.DataFrame(columns=["replicate", "seed", "error", "traceback"])
     summary = summarise(reps)
+    keep = set(reps["replicate"].tolist()) if len(reps) else set()
+    _stream_trajectories(traj_files, keep, folder / "trajectories.parquet")
     atomic_parquet(reps, folder / "replicates.parquet")
-    atomic_parquet(traj, folder / "trajectories.parquet")
     atomic_parquet(summary, folder / "summary.parquet")
     atomic_parquet(fails, folder / "failures.parquet")
-    return {"replicates": reps, "trajectories": traj, "summary": summary, "failures": fails}
+    return {"replicates": reps, "summary": summary, "failures": fails}
 
 
 def summarise(reps: pd.DataFrame) -> pd.DataFrame:
