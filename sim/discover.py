@@ -24,12 +24,15 @@ def _pretty(col: str) -> str:
 
 
 def find_boxes(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8, max_boxes: int = 2,
-               peel_alpha: float = 0.05, mass_min: float = 0.05) -> list[dict]:
+               peel_alpha: float = 0.05, mass_min: float = 0.05, max_dims: int = 4,
+               min_coverage: float = 0.1) -> list[dict]:
     """PRIM boxes for ``y`` (True = the case of interest, e.g. target missed).
 
-    Returns one dict per box: limits (restricted dimensions only), coverage, density, mass,
-    the peeling trajectory, and the chosen point on it (the most covering box whose density
-    reaches ``threshold``, else the densest).
+    On each peeling trajectory the chosen box is the most covering one whose density reaches
+    ``threshold`` with at most ``max_dims`` restricted dimensions (a box a person can read);
+    boxes covering less than ``min_coverage`` of the cases are not reported. Returns one
+    dict per box: limits (restricted dimensions only), coverage, density, mass, the peeling
+    trajectory and the chosen point on it.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -50,9 +53,13 @@ def find_boxes(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8, max_boxes
             if box is None:
                 break
             traj = box.peeling_trajectory.copy()
-            ok = traj.index[traj["density"] >= threshold]
-            i = int(ok[np.argmax(traj.loc[ok, "coverage"].to_numpy())]) if len(ok) else \
-                int(traj["density"].to_numpy().argmax())
+            ok = traj.index[(traj["density"] >= threshold) & (traj["res_dim"] <= max_dims)
+                            & (traj["res_dim"] > 0)]
+            if not len(ok):
+                break
+            i = int(ok[np.argmax(traj.loc[ok, "coverage"].to_numpy())])
+            if float(traj.loc[i, "coverage"]) < min_coverage:
+                break
             box.select(i)
             lims = box.box_lims[i]
             full = p.box_init
