@@ -206,6 +206,14 @@ def cmd_run(a) -> int:
     return EXIT_OK
 
 
+def _check_target(name: str, flag: str = "--target") -> None:
+    from sim.outcomes import TARGET_BY_NAME
+    from sim.scenario import _suggest
+    if name not in TARGET_BY_NAME:
+        raise UsageError(f"{flag}: unknown target {name!r}{_suggest(name, TARGET_BY_NAME)}; "
+                         "`clustersim show DIR --all` lists them")
+
+
 def _backend(a) -> str:
     if a.workers < 1:
         raise UsageError(f"--workers: must be at least 1, got {a.workers}")
@@ -219,7 +227,6 @@ def _backend(a) -> str:
 def cmd_sweep(a) -> int:
     """Run an experiment's points and print P(met) per point for the targets that move."""
     from sim.experiment import load_experiment
-    from sim.outcomes import TARGET_BY_NAME
     from sim.runner import BatchError
     from sim.scenario import ScenarioError
     from sim.sweep import prepare_sweep, run_sweep, varying_targets
@@ -231,9 +238,7 @@ def cmd_sweep(a) -> int:
     if n < 1:
         raise UsageError(f"--replicates: must be at least 1, got {n}")
     for t in a.targets or []:
-        if t not in TARGET_BY_NAME:
-            from sim.scenario import _suggest
-            raise UsageError(f"--targets: unknown target {t!r}{_suggest(t, TARGET_BY_NAME)}")
+        _check_target(t, "--targets")
     backend = _backend(a)
     hpa = a.households_per_agent or exp["households_per_agent"] or \
         exp["points"][0]["scenario"]["settings"]["households_per_agent"]
@@ -348,10 +353,7 @@ def cmd_discover(a) -> int:
 
     from sim.discover import discover, plot_trajectory, sentence
     from sim.outcomes import TARGET_BY_NAME
-    from sim.scenario import _suggest
-    if a.target not in TARGET_BY_NAME:
-        raise UsageError(f"--target: unknown target {a.target!r}"
-                         f"{_suggest(a.target, TARGET_BY_NAME)}")
+    _check_target(a.target)
     if not 0 < a.threshold <= 1:
         raise UsageError(f"--threshold: must be in (0, 1], got {a.threshold}")
     res = _load(a.folder)
@@ -417,12 +419,9 @@ def cmd_check_history(a) -> int:
 def cmd_optimize(a) -> int:
     """Search for the cheapest lever mix reaching the asked probability."""
     from sim.optimize import SEARCH_LEVERS, plot_frontier, search
-    from sim.outcomes import TARGET_BY_NAME
     from sim.plots import setup_fonts
-    from sim.scenario import ScenarioError, _suggest, load
-    if a.target not in TARGET_BY_NAME:
-        raise UsageError(f"--target: unknown target {a.target!r}"
-                         f"{_suggest(a.target, TARGET_BY_NAME)}")
+    from sim.scenario import ScenarioError, load
+    _check_target(a.target)
     if not 0 < a.probability <= 1:
         raise UsageError(f"--probability: must be in (0, 1], got {a.probability}")
     for name, v, lo in (("--candidates", a.candidates, 1), ("--replicates", a.replicates, 2),

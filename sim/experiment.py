@@ -17,44 +17,30 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.scenario import ScenarioError, _read_yaml, _suggest, apply_overrides, load_raw, validate
+from sim.scenario import (
+    ScenarioError,
+    _read_yaml,
+    _suggest,
+    apply_overrides,
+    find_named,
+    load_raw,
+    shipped_files,
+    validate,
+)
 
 TOP = ("name", "description", "scenario", "replicates", "seed", "households_per_agent",
        "design")
 DESIGNS = ("grid", "lhs", "points")
 
 
-def experiment_dirs() -> list[Path]:
-    """Folders searched for named experiments: ./experiments and the repo's."""
-    out = []
-    for d in (Path.cwd() / "experiments", Path(__file__).resolve().parent.parent / "experiments"):
-        if d.is_dir() and all(d.resolve() != o.resolve() for o in out):
-            out.append(d)
-    return out
-
-
 def shipped_experiments() -> dict[str, Path]:
-    """Named experiments found in :func:`experiment_dirs`."""
-    found: dict[str, Path] = {}
-    for d in experiment_dirs():
-        for f in sorted(d.glob("*.yaml")):
-            found.setdefault(f.stem, f)
-    return found
+    """Named experiments in ./experiments and the source tree's experiments/."""
+    return shipped_files("experiments")
 
 
 def find_experiment(ref: str | os.PathLike) -> Path:
     """Resolve an experiment reference (path or shipped name) to a file."""
-    p = Path(ref)
-    if p.suffix in (".yaml", ".yml") or p.exists():
-        if not p.is_file():
-            raise ScenarioError(str(ref), "", "no such experiment file")
-        return p
-    shipped = shipped_experiments()
-    if str(ref) in shipped:
-        return shipped[str(ref)]
-    raise ScenarioError(str(ref), "", f"no such experiment file or shipped experiment"
-                        f"{_suggest(str(ref), shipped)}; shipped: "
-                        f"{', '.join(sorted(shipped)) or 'none'}")
+    return find_named(ref, "experiment", shipped_experiments())
 
 
 def _int(data: dict, key: str, src: str, lo: int, hi: int, default: int | None) -> int | None:

@@ -44,43 +44,57 @@ class ScenarioError(ValueError):
         super().__init__(where + message)
 
 
-def scenario_dirs() -> list[Path]:
-    """Folders searched for named scenarios: $CLUSTERSIM_SCENARIOS, ./scenarios, the repo's."""
+def named_dirs(folder: str, env: str | None = None) -> list[Path]:
+    """Folders searched for named files: ``$env``, ./<folder>, the source tree's <folder>."""
     dirs = []
-    if os.environ.get("CLUSTERSIM_SCENARIOS"):
-        dirs.append(Path(os.environ["CLUSTERSIM_SCENARIOS"]))
-    dirs.append(Path.cwd() / "scenarios")
-    dirs.append(Path(__file__).resolve().parent.parent / "scenarios")
+    if env and os.environ.get(env):
+        dirs.append(Path(os.environ[env]))
+    dirs.append(Path.cwd() / folder)
+    dirs.append(Path(__file__).resolve().parent.parent / folder)
     seen, out = set(), []
     for d in dirs:
-        if d.resolve() not in seen and d.is_dir():
+        if d.is_dir() and d.resolve() not in seen:
             seen.add(d.resolve())
             out.append(d)
     return out
 
 
-def shipped_scenarios() -> dict[str, Path]:
-    """Named scenarios found in :func:`scenario_dirs` (first folder wins)."""
+def shipped_files(folder: str, env: str | None = None) -> dict[str, Path]:
+    """Named YAML files in :func:`named_dirs` (first folder wins)."""
     found: dict[str, Path] = {}
-    for d in scenario_dirs():
+    for d in named_dirs(folder, env):
         for f in sorted(d.glob("*.yaml")):
             found.setdefault(f.stem, f)
     return found
 
 
-def find_scenario(ref: str | os.PathLike) -> Path:
-    """Resolve a scenario reference (a path or a shipped name) to a file."""
+def find_named(ref: str | os.PathLike, kind: str, shipped: dict[str, Path]) -> Path:
+    """Resolve a reference (a path, or the name of a shipped ``kind``) to a file."""
     p = Path(ref)
     if p.suffix in (".yaml", ".yml") or p.exists():
         if not p.is_file():
-            raise ScenarioError(str(ref), "", "no such scenario file")
+            raise ScenarioError(str(ref), "", f"no such {kind} file")
         return p
-    shipped = shipped_scenarios()
     if str(ref) in shipped:
         return shipped[str(ref)]
-    hint = _suggest(str(ref), shipped)
-    raise ScenarioError(str(ref), "", f"no such scenario file or shipped scenario{hint}; "
-                        f"shipped: {', '.join(sorted(shipped)) or 'none'}")
+    raise ScenarioError(str(ref), "", f"no such {kind} file or shipped {kind}"
+                        f"{_suggest(str(ref), shipped)}; shipped: "
+                        f"{', '.join(sorted(shipped)) or 'none'}")
+
+
+def scenario_dirs() -> list[Path]:
+    """Folders searched for named scenarios: $CLUSTERSIM_SCENARIOS, ./scenarios, the repo's."""
+    return named_dirs("scenarios", "CLUSTERSIM_SCENARIOS")
+
+
+def shipped_scenarios() -> dict[str, Path]:
+    """Named scenarios found in :func:`scenario_dirs` (first folder wins)."""
+    return shipped_files("scenarios", "CLUSTERSIM_SCENARIOS")
+
+
+def find_scenario(ref: str | os.PathLike) -> Path:
+    """Resolve a scenario reference (a path or a shipped name) to a file."""
+    return find_named(ref, "scenario", shipped_scenarios())
 
 
 def _suggest(word: str, options) -> str:

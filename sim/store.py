@@ -18,6 +18,7 @@ whatever the backend, the number of workers or the interruptions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -53,36 +54,37 @@ def _file_mode() -> int:
     return 0o666 & ~mask
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old or the new content, never a part."""
+@contextlib.contextmanager
+def _atomic(path: Path, suffix: str = ""):
+    """Yield a temporary path beside ``path`` that replaces it atomically on success.
+
+    Readers see the old or the new file, never a part; on failure the temporary is removed.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        yield tmp
         os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write a file atomically (flushed to disk before it replaces the old one)."""
+    with _atomic(path) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def atomic_parquet(df: pd.DataFrame, path: Path) -> None:
     """Write a DataFrame to Parquet atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
-    os.close(fd)
-    try:
+    with _atomic(path, ".parquet") as tmp:
         df.to_parquet(tmp, index=False)
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
@@ -199,32 +201,23 @@ def _stream_trajectories(files: list[Path], keep: set[int], path: Path,
     ids = sorted(keep)
     schema = pa.schema([("replicate", pa.int64()), ("year", pa.int64()),
                         ("metric", pa.string()), ("value", pa.float64())])
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".parquet")
-    os.close(fd)
-    try:
-        with pq.ParquetWriter(tmp, schema) as writer:
-            for start in range(0, len(ids), block):
-                lo, hi = ids[start], ids[min(start + block, len(ids)) - 1]
-                parts = [pd.read_parquet(f, filters=[("replicate", ">=", lo),
-                                                     ("replicate", "<=", hi)])
-                         for f, (a, b) in zip(files, ranges, strict=True)
-                         if b >= lo and a <= hi]
-                df = pd.concat(parts, ignore_index=True)
-                df = df[df["replicate"].isin(keep)]
-                df = df.drop_duplicates(["replicate", "year", "metric"], keep="last")
-                df = df.sort_values(["replicate", "year", "metric"]).reset_index(drop=True)
-                writer.write_table(pa.Table.from_pandas(df[schema.names], schema=schema,
-                                                        preserve_index=False))
-                del df, parts
-                release_free_memory()
-            if not ids:
-                writer.write_table(schema.empty_table())
-        os.chmod(tmp, _file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with _atomic(path, ".parquet") as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        for start in range(0, len(ids), block):
+            lo, hi = ids[start], ids[min(start + block, len(ids)) - 1]
+            parts = [pd.read_parquet(f, filters=[("replicate", ">=", lo),
+                                                 ("replicate", "<=", hi)])
+                     for f, (a, b) in zip(files, ranges, strict=True)
+                     if b >= lo and a <= hi]
+            df = pd.concat(parts, ignore_index=True)
+            df = df[df["replicate"].isin(keep)]
+            df = df.drop_duplicates(["replicate", "year", "metric"], keep="last")
+            df = df.sort_values(["replicate", "year", "metric"]).reset_index(drop=True)
+            writer.write_table(pa.Table.from_pandas(df[schema.names], schema=schema,
+                                                    preserve_index=False))
+            del df, parts
+            release_free_memory()
+        if not ids:
+            writer.write_table(schema.empty_table())
 
 
 def consolidate(folder: Path, n_replicates: int) -> dict[str, pd.DataFrame]:
