@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="scale: rural households per simulated household")
     r.add_argument("--resume", action="store_true",
                    help="continue (or extend) the batch already in the results folder")
+    r.add_argument("--until-ci", type=float, default=None, metavar="HALF_WIDTH",
+                   help="keep doubling replicates until every target's 95%% interval "
+                        "half-width is at most this (e.g. 0.02)")
+    r.add_argument("--max-replicates", type=int, default=20000,
+                   help="cap for --until-ci (default 20000)")
     r.add_argument("--chunk-size", type=int, default=25,
                    help="replicates per results chunk (what an interruption can lose)")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
@@ -174,6 +179,10 @@ def cmd_run(a) -> int:
     n = a.replicates if a.replicates is not None else scn["settings"]["replicates"]
     if n < 1:
         raise UsageError(f"--replicates: must be at least 1, got {n}")
+    if a.until_ci is not None and not 0 < a.until_ci < 0.5:
+        raise UsageError(f"--until-ci: a half-width in (0, 0.5), got {a.until_ci}")
+    if a.max_replicates < n:
+        raise UsageError(f"--max-replicates: must be at least --replicates ({n})")
     if a.chunk_size < 1:
         raise UsageError(f"--chunk-size: must be at least 1, got {a.chunk_size}")
     hpa = a.households_per_agent or scn["settings"]["households_per_agent"]
@@ -189,6 +198,22 @@ def cmd_run(a) -> int:
         tables = run_batch(folder, manifest, backend=backend, workers=a.workers,
                            scheduler=a.scheduler, progress=not a.quiet,
                            flush_every=a.chunk_size)
+        # --until-ci: double the batch (same seeds, resumed) until every target's 95%
+        # interval is at most twice the asked half-width, or the cap is reached.
+        while a.until_ci is not None:
+            s = tables["summary"]
+            widest = float(((s["p_hi"] - s["p_lo"]) / 2).max())
+            n_now = int(tables["manifest"]["replicates"])
+            if widest <= a.until_ci or n_now >= a.max_replicates:
+                if not a.quiet:
+                    print(f"--until-ci: widest half-width {widest:.4f} at {n_now} replicates"
+                          + ("" if widest <= a.until_ci else " (cap reached)"))
+                break
+            manifest = prepare(folder, scn, a.scenario, min(2 * n_now, a.max_replicates),
+                               a.seed, hpa, resume=True)
+            tables = run_batch(folder, manifest, backend=backend, workers=a.workers,
+                               scheduler=a.scheduler, progress=not a.quiet,
+                               flush_every=a.chunk_size)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished replicates are saved in {folder}; "
               f"resume with: clustersim run {a.scenario} --out {folder} --seed {a.seed} "

@@ -192,3 +192,18 @@ def test_sweep_plot_report_commands(tmp_path):
     assert r.returncode == 0 and (point / "report.html").is_file()
     r = cli("plot", str(tmp_path / "nowhere"))
     assert r.returncode == 2 and "no such results folder" in r.stderr
+
+
+def test_until_ci_grows_the_batch_until_intervals_are_narrow(tmp_path):
+    out = tmp_path / "u"
+    r = cli("run", "-n", "10", "--until-ci", "0.2", "--out", str(out), "--workers", "1",
+            "--households-per-agent", "8000")
+    assert r.returncode == 0, r.stderr
+    s = pd.read_parquet(out / "summary.parquet")
+    assert ((s["p_hi"] - s["p_lo"]) / 2).max() <= 0.2
+    n = len(pd.read_parquet(out / "replicates.parquet"))
+    assert n in (20, 40, 80, 160)  # doubled from 10, replicates kept (resume)
+    r = cli("run", "-n", "10", "--until-ci", "0.01", "--max-replicates", "20", "--out",
+            str(tmp_path / "cap"), *SMALL)
+    assert r.returncode == 0 and len(pd.read_parquet(tmp_path / "cap" /
+                                                     "replicates.parquet")) == 20
