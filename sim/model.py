@@ -141,7 +141,6 @@ class ClusterModel(mesa.Model):
         farm_labour = np.minimum(land / k["max_mu_per_labourer"], cols["labourers"])
         off = np.sum(weight * (cols["labourers"] - farm_labour))
         self.wage0 = k["income_share_wage"] * inc * weight.sum() / off
-        self.supplier_value0 = self.revenue0  # raw-material value per mu at 2020 prices
 
     def _init_firms(self) -> None:
         rng = stream(self.seed, "init:firms")
@@ -199,9 +198,9 @@ class ClusterModel(mesa.Model):
         self.tau = float(eq.transaction_cost(self.k["land_transaction_cost_yuan_per_mu"], 0.3,
                                              self.u["land_service_cost_cut"]))
         self.subsidy = 0.0
-        self.contract_volume = None
         self._land_market(plan.BASE_YEAR)
         self._links(plan.BASE_YEAR, calibrate=True)
+        self._local_supply(calibrate=True)
         self._settle_coops(plan.BASE_YEAR, grant_yi=0.0)
         inc = self._incomes()
         persons = np.sum(self.farmers.weight * self.farmers.persons)
@@ -416,7 +415,6 @@ class ClusterModel(mesa.Model):
                              self.u["cold_chain_effect"], perish * cov_gain,
                              self.u["subsidy_passthrough"], cost_cut)
         g = self.u["national_demand_growth"] + gain
-        self.expected_growth = g
         sd = self.u["firm_growth_sd"]
         ft.sales = np.where(alive, ft.sales * np.exp(g[ft.cluster] + eps - 0.5 * sd * sd), 0.0)
         # Investment: close part of the gap to the capacity needed for expected sales.
@@ -438,8 +436,6 @@ class ClusterModel(mesa.Model):
         ft.invested += capex
         self.cum_investment_yi += float(capex.sum())
         self._subsidy_cost(capex, ft.cluster, cs, isub)
-        self.last_return = ret
-        self.cluster_investment = np.bincount(ft.cluster, capex, minlength=NK)
 
     def _subsidy_cost(self, capex: np.ndarray, cluster: np.ndarray, cs: np.ndarray,
                       isub: np.ndarray) -> None:
@@ -454,7 +450,7 @@ class ClusterModel(mesa.Model):
         return self.k["operating_margin"] - self.k["raw_material_share"] \
             * self.outside_share * OUTSIDE_SOURCING_PENALTY
 
-    def _local_supply(self) -> None:
+    def _local_supply(self, calibrate: bool = False) -> None:
         """How much of the local raw material firms want can Shanxi's farms supply."""
         f = self.farmers
         has = f.cluster >= 0
@@ -464,12 +460,11 @@ class ClusterModel(mesa.Model):
                              minlength=NK) / 1e8
         want = self.k["local_sourcing_share"] * self.k["raw_material_share"] \
             * self._cluster_output()
-        base = getattr(self, "supply_ratio_2020", None)
         ratio = supply / np.maximum(want, 1e-9)
-        if base is None:
-            self.supply_ratio_2020 = ratio
-            base = ratio
+        if calibrate:
+            self.supply_ratio_2020 = ratio  # 2020: no drought, no disease
         # Shortfall relative to 2020 sourcing conditions is bought outside at a premium.
+        base = self.supply_ratio_2020
         self.outside_share = np.clip(1.0 - ratio / np.maximum(base, 1e-9), 0.0, 1.0) \
             * self.k["local_sourcing_share"]
 
