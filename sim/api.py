@@ -76,46 +76,44 @@ def run_replicate(scenario: dict | str = "plan", seed: int = 0,
             "met": evaluate(final), "trajectory": {int(y): dict(v) for y, v in traj.items()}}
 
 
+BATCH_METRICS = tuple(f"output_{c.key}" for c in plan.CLUSTERS) + (
+    "output_total", "rural_income", "rural_income_ratio", "fiscal_cost_yi", "investment_cum")
+
+
+def _latest(metric: str):
+    return lambda m: m.record.rows[max(m.record.rows)][metric]
+
+
 class BatchModel(ClusterModel):
     """A ``mesa.batch_run``-compatible wrapper: keyword parameters in, ``step`` per quarter.
 
+    A Mesa ``DataCollector`` records the latest year's headline outcomes (``BATCH_METRICS``)
+    after every quarter, so ``batch_run`` returns the 2025 values. Seeds: on Mesa 3.5+ pass
+    ``batch_run(..., rng=[1, 2, ...])``; on Mesa 3.3 put ``"seed": [1, 2, ...]`` in
+    ``parameters``.
+
     Args:
         scenario: Scenario name or path (default the plan).
-        seed: Replicate seed (batch_run passes it via ``rng`` or ``seed``).
+        seed: Replicate seed.
         rng: Accepted for batch_run; used as the seed when ``seed`` is not given.
         households_per_agent: Scale override.
     """
 
     def __init__(self, scenario: str = "plan", seed: int | None = None, rng=None,
                  households_per_agent: int | None = None):
+        import mesa
         s = int(seed if seed is not None else (rng if isinstance(rng, int | np.integer) else 0))
         scn = load(scenario)
         super().__init__(scn, sample_uncertainties(scn, s), s,
                          households_per_agent=households_per_agent)
-        self.datacollector = _Collector(self)
+        # Collected after each quarter only (not at start): Mesa 3.3's batch_run reads the
+        # row at index steps - 1, Mesa 3.5 looks the step up; both then get 2025.
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: _latest(k) for k in BATCH_METRICS})
 
     def step(self) -> None:
         """One quarter; stops after 2025Q4."""
         super().step()
+        self.datacollector.collect(self)
         if self.quarter_index >= len(plan.YEARS) * plan.QUARTERS_PER_YEAR:
             self.running = False
-
-
-class _Collector:
-    """Enough of Mesa's DataCollector for batch_run: the latest year's outcomes."""
-
-    def __init__(self, model: ClusterModel):
-        self.model = model
-
-    def get_model_vars_dataframe(self):
-        import pandas as pd
-        rows = self.model.record.rows
-        return pd.DataFrame([rows[max(rows)]])
-
-    def get_agent_vars_dataframe(self):
-        import pandas as pd
-        return pd.DataFrame()
-
-    def get_agenttype_vars_dataframe(self, agent_type):
-        import pandas as pd
-        return pd.DataFrame()
