@@ -433,8 +433,8 @@ def cmd_check_history(a) -> int:
     out = Path(a.folder) / "history"
     out.mkdir(exist_ok=True)
     table.to_csv(out / "check.csv", index=False)
-    fig = plot(traj, obs[obs["year"].isin(traj["year"].unique())]
-               if len(obs[obs["year"].isin(traj["year"].unique())]) else obs,
+    simulated = obs[obs["year"].isin(traj["year"].unique())]
+    fig = plot(traj, simulated if len(simulated) else obs,
                f"model vs observed · {res['manifest']['name']}")
     fig.savefig(out / "fan.png", dpi=120)
     print(out / "fan.png")

@@ -19,7 +19,7 @@ from sim.rng import stream
 from sim.scenario import constant_arrays, lever_arrays
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
-NATIONAL_RURAL_INCOME_2020 = 17131.0  # NBS 2020 statistical communiqué
+LAND_SERVICE_COVERAGE_2020 = 0.3  # share of villages served in 2020 (assumption, docs/ODD.md)
 FISCAL_ITEMS = ("capital_subsidy", "interest_subsidy", "producer_subsidy", "coop_grant",
                 "land_service", "cold_chain", "brand_fund", "training", "farmland")
 U_MAX = 0.95  # highest sustainable capacity utilisation (assumption, docs/ODD.md)
@@ -185,6 +185,7 @@ class ClusterModel(mesa.Model):
         """Clear the 2020 land market, set 2020 links, and close the income accounts."""
         self.transfer_pp = self.other_op_pp = self.other_prop_pp = 0.0
         self.farm_price = 1.0
+        self.transfer_growth = 1.0
         self.price = np.ones(NK)
         self.yield_city = np.ones(NC)
         self.cluster_yield = np.ones(NK)
@@ -195,7 +196,8 @@ class ClusterModel(mesa.Model):
                 if self.cc_w[c, ki] >= 2:
                     self.coops.append(Cooperative(self, c, ki))
         self.wage = self.wage0
-        self.tau = float(eq.transaction_cost(self.k["land_transaction_cost_yuan_per_mu"], 0.3,
+        self.tau = float(eq.transaction_cost(self.k["land_transaction_cost_yuan_per_mu"],
+                                             LAND_SERVICE_COVERAGE_2020,
                                              self.u["land_service_cost_cut"]))
         self.subsidy = 0.0
         self._land_market(plan.BASE_YEAR)
@@ -252,7 +254,7 @@ class ClusterModel(mesa.Model):
             skill_premium=self.k["skill_premium"],
             max_mu_per_labourer=self.k["max_mu_per_labourer"],
             sensitivity=self.u["adoption_sensitivity"],
-            transfer_yuan_per_person=self.transfer_pp,
+            transfer_yuan_per_person=self.transfer_pp * self.transfer_growth,
             other_operating_yuan_per_person=self.other_op_pp * self.farm_price,
             other_property_yuan_per_person=self.other_prop_pp * self.wage / self.wage0)
 
@@ -407,7 +409,7 @@ class ClusterModel(mesa.Model):
         cs = self.lever("capital_subsidy_rate", yi)
         isub = self.lever("interest_subsidy_pp", yi)
         brand = self.lever("brand_fund_yi_yuan", yi)
-        cov_gain = self.cluster_coverage() - self.k["cold_coverage_2020"]
+        cov_gain = self.coverage - self.k["cold_coverage_2020"]
         perish = np.array([c.perishable for c in plan.CLUSTERS], float)
         out_k = np.maximum(self._cluster_output(), 1e-6)
         cost_cut = cs * self.u["capital_output_ratio"] * self.k["interest_rate"]
@@ -474,8 +476,7 @@ class ClusterModel(mesa.Model):
         ft.capacity += ft.pipeline[:, 0]
         ft.pipeline[:, :-1] = ft.pipeline[:, 1:]
         ft.pipeline[:, -1] = 0.0
-        cov = self.cluster_coverage()
-        sp = eq.spoilage(cov, self.k["spoilage_2020"], self.k["cold_coverage_2020"],
+        sp = eq.spoilage(self.coverage, self.k["spoilage_2020"], self.k["cold_coverage_2020"],
                          self.k["spoilage_elasticity"])
         perish = np.array([c.perishable for c in plan.CLUSTERS])
         keep = np.where(perish, (1 - sp) / (1 - self.k["spoilage_2020"]), 1.0)
@@ -550,17 +551,21 @@ class ClusterModel(mesa.Model):
         self.farm_price = (1 + u["agri_output_growth"]) ** (year - plan.BASE_YEAR)
         # Policy delivered this year.
         self.wage = self.wage0 * (1 + u["off_farm_wage_growth"]) ** (year - plan.BASE_YEAR)
-        self.transfer_pp_year = self.transfer_pp * (1 + u["transfer_income_growth"]) ** (
-            year - plan.BASE_YEAR)
+        self.transfer_growth = (1 + u["transfer_income_growth"]) ** (year - plan.BASE_YEAR)
         self.subsidy = float(self.lever("producer_subsidy_yuan_per_mu", yi))
-        cov = float(self.lever("land_service_coverage", yi) / u["policy_delivery"])
-        cov = min(1.0, cov * u["policy_delivery"] + 0.3 * (1 - u["policy_delivery"]))
+        # Coverage not delivered stays at the 2020 level, not at zero.
+        d = u["policy_delivery"]
+        cov = min(1.0, d * self.lev["land_service_coverage"][yi]
+                  + (1 - d) * LAND_SERVICE_COVERAGE_2020)
         self.tau = float(eq.transaction_cost(self.k["land_transaction_cost_yuan_per_mu"], cov,
                                              u["land_service_cost_cut"]))
         new_cold = self.lever("cold_chain_new_capacity_wan_t", yi)
         for p, add in zip(self.platforms, new_cold, strict=True):
             p.add_cold_storage(float(add))
         self.cold_new_wan_t += float(new_cold.sum())
+        # Coverage changes only when storage is commissioned (Q1) or platform volumes move
+        # (Q4, after the year's last production), so it is computed once a year.
+        self.coverage = self.cluster_coverage()
         places = float(self.lever("training_places_wan", yi)) * 1e4
         self._train(places)
         self.trained_wan += places / 1e4
@@ -603,10 +608,7 @@ class ClusterModel(mesa.Model):
                     self.k["spoilage_elasticity"], self.k["platform_fee_rate"],
                     self.k["platform_capex_yuan_per_t"])
         self._settle_coops(year, float(self.lever("coop_grant_yi_yuan", yi)))
-        saved = self.transfer_pp
-        self.transfer_pp = self.transfer_pp_year
         self.income = self._incomes()
-        self.transfer_pp = saved
         self.record.year(self, year)
         self._entry_exit()
 

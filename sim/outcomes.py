@@ -8,6 +8,7 @@ import numpy as np
 
 from sim import plan
 
+NATIONAL_RURAL_INCOME_2020 = 17131.0  # 元, NBS 2020 statistical communiqué
 OTHER_PROCESSING_2020_YI = plan.PROVINCE.processing_output_2020_yi - sum(
     c.implied_output_2020_yi_yuan for c in plan.CLUSTERS)
 
@@ -208,7 +209,6 @@ class YearRecorder:
         r["rural_income"] = float(np.sum(w * total_inc) / persons_all)
         for s in ("wage", "operating", "property", "transfer"):
             r[f"rural_income_{s}"] = float(np.sum(w * inc[s]) / persons_all)
-        from sim.model import NATIONAL_RURAL_INCOME_2020
         nat = NATIONAL_RURAL_INCOME_2020 * (1 + u["national_rural_income_growth"]) ** n
         r["national_rural_income"] = nat
         r["rural_income_ratio"] = r["rural_income"] / nat
