@@ -24,10 +24,10 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from sim.api import sample_uncertainties
-from sim.farmers import STATE, FarmerPopulation, ReferenceFarmers
-from sim.model import ClusterModel
-from sim.scenario import load
+from sim.run.replicate import sample_uncertainties
+from sim.model.farmers import STATE, FarmerPopulation, ReferenceFarmers
+from sim.model.model import ClusterModel
+from sim.config.scenario import load
 
 TOTAL_HOUSEHOLDS = 4_670_000  # rural households the model represents at 1:1 (docs/ODD.md)
 
@@ -79,8 +79,8 @@ def peak_mib():
 
 CHILD = PEAK + """
 import json, sys, time
-from sim.api import run_replicate
-from sim.scenario import load
+from sim.run.replicate import run_replicate
+from sim.config.scenario import load
 scn = load("plan")
 hpa = int(sys.argv[1])
 t0 = time.perf_counter()
@@ -101,8 +101,8 @@ def bench_replicate(hpa: int, label: str) -> dict:
 
 def bench_throughput(replicates: int, workers: int) -> list[dict]:
     """Replicates per second on each backend; parallel efficiency against serial."""
-    from sim.rng import replicate_seeds
-    from sim.runner import EXECUTORS
+    from sim.model.rng import replicate_seeds
+    from sim.run.batch import EXECUTORS
     scn = load("plan")
     tasks = list(enumerate(replicate_seeds(1, replicates)))
     rows, base = [], None
@@ -121,8 +121,8 @@ def bench_throughput(replicates: int, workers: int) -> list[dict]:
 BATCH_CHILD = PEAK + """
 import sys, time
 from pathlib import Path
-from sim.runner import prepare, run_batch
-from sim.scenario import load
+from sim.run.batch import prepare, run_batch
+from sim.config.scenario import load
 n, out = int(sys.argv[1]), Path(sys.argv[2])
 scn = load("plan")
 m = prepare(out, scn, "plan", n, 3, 1000, resume=False)

@@ -11,6 +11,6 @@ __all__ = ["__version__", "run_replicate"]
 
 
 def run_replicate(*args, **kwargs):
-    """Run one replicate; see :func:`sim.api.run_replicate`."""
-    from sim.api import run_replicate as _run
+    """Run one replicate; see :func:`sim.run.replicate.run_replicate`."""
+    from sim.run.replicate import run_replicate as _run
     return _run(*args, **kwargs)

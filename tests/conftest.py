@@ -1,6 +1,6 @@
 import pytest
 
-from sim.scenario import load
+from sim.config.scenario import load
 
 
 @pytest.fixture(scope="session")

@@ -6,18 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import sensitivity as sa
-from sim.discover import discover, find_boxes, sentence
-from sim.history import check, read_observed
-from sim.plan import CLUSTER_KEYS
-from sim.scenario import ScenarioError, load
+from sim.analysis import sensitivity as sa
+from sim.analysis.discover import discover, find_boxes, sentence
+from sim.analysis.history import check, read_observed
+from sim.model.plan import CLUSTER_KEYS
+from sim.config.scenario import ScenarioError, load
 
 HPA = 8000
 
 
 def _only_brewing_demand_varies():
     """Pin every uncertainty except brewing's demand growth, price shocks and delivery."""
-    from sim.params import UNCERTAINTIES
+    from sim.model.params import UNCERTAINTIES
     scn = load("plan")
     for p in UNCERTAINTIES:
         if p.name in ("price_shock_sd", "policy_delivery"):
@@ -121,8 +121,8 @@ def test_history_csv_validation(tmp_path):
 def test_shipped_observations_sit_at_the_calibrated_2020_values():
     from pathlib import Path
 
-    from sim.api import run_replicate
-    from sim.store import rows_from_results
+    from sim.run.replicate import run_replicate
+    from sim.run.store import rows_from_results
     csv = Path(__file__).resolve().parent.parent / "experiments" / "observed_plan_2015_2020.csv"
     results = []
     for i, s in enumerate(range(4)):
@@ -138,7 +138,7 @@ def test_shipped_observations_sit_at_the_calibrated_2020_values():
 
 
 def test_optimizer_is_cheaper_when_the_plan_overshoots(tmp_path):
-    from sim.optimize import search
+    from sim.analysis.optimize import search
     scn = load("plan")
     out = search(scn, "income_gain_tcm_trade", 0.8, 6, 12, 5, HPA, "serial", 1, None, 2.0,
                  40, tmp_path / "o", progress=False)
@@ -150,7 +150,7 @@ def test_optimizer_is_cheaper_when_the_plan_overshoots(tmp_path):
 
 
 def test_optimizer_raises_the_lever_a_target_needs(tmp_path):
-    from sim.optimize import search
+    from sim.analysis.optimize import search
     scn = load("plan")
     # 25 万 trained needs 5 万/yr at full delivery; delivery is 0.5-1, so P >= 0.5 needs
     # training places at least ~1.33x the plan's.
@@ -171,7 +171,7 @@ def test_ema_adapter_runs_experiments():
     pytest.importorskip("ema_workbench")
     from ema_workbench import SequentialEvaluator, perform_experiments
 
-    from sim.ema import ema_model
+    from sim.analysis.ema import ema_model
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m = ema_model(households_per_agent=HPA)

@@ -5,7 +5,7 @@ import inspect
 import mesa
 import pytest
 
-from sim.api import BatchModel, run_replicate
+from sim.run.replicate import BatchModel, run_replicate
 
 
 def test_mesa_batch_run_matches_run_replicate():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim import equations as eq
+from sim.model import equations as eq
 
 
 def test_logistic_known_values():

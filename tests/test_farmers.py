@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from sim.api import sample_uncertainties
-from sim.model import ClusterModel
+from sim.run.replicate import sample_uncertainties
+from sim.model.model import ClusterModel
 
 
 def _run(scn, seed, reference):
@@ -25,7 +25,7 @@ def test_vectorised_farmers_agree_with_per_object_reference(plan_scn):
             assert ref.record.rows[year][metric] == pytest.approx(v, rel=1e-9, abs=1e-9), \
                 (year, metric)
     # the reference really is one Mesa agent per household
-    from sim.farmers import FarmerAgent
+    from sim.model.farmers import FarmerAgent
     assert len(ref.agents_by_type[FarmerAgent]) == ref.n_households
 
 

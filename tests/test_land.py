@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sim import land
+from sim.model import land
 
 
 def _market(n=400, seed=0):
@@ -45,7 +45,7 @@ def test_rent_rises_with_demand():
 
 
 def test_rent_balances_expected_supply_and_demand():
-    from sim import equations as eq
+    from sim.model import equations as eq
     city, w, r, qo, wtp, qb, uo, ub = _market(n=2000, seed=3)
     rent, _, _ = land.clear(city, 3, w, r, qo, wtp, qb, 1.0, uo, ub)
     for c in range(3):

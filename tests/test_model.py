@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from sim import plan
-from sim.api import run_replicate, sample_uncertainties
-from sim.model import ClusterModel
-from sim.scenario import apply_overrides, load_raw, validate
+from sim.model import plan
+from sim.run.replicate import run_replicate, sample_uncertainties
+from sim.model.model import ClusterModel
+from sim.config.scenario import apply_overrides, load_raw, validate
 
 HPA = 2000  # coarse scale keeps the suite fast; the rules are scale-free
 
@@ -106,7 +106,7 @@ def test_no_new_policy_grows_near_historical_pace(noplan_scn, plan_scn):
 
 
 def test_every_target_evaluated(plan_scn):
-    from sim.outcomes import TARGETS
+    from sim.model.outcomes import TARGETS
     r = run_replicate(plan_scn, 0, households_per_agent=HPA)
     assert set(r["met"]) == {t.name for t in TARGETS}
     assert len(TARGETS) > 90

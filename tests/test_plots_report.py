@@ -9,9 +9,9 @@ import pytest
 matplotlib.use("Agg")
 from matplotlib.ft2font import FT2Font  # noqa: E402
 
-from sim import plan  # noqa: E402
-from sim.experiment import load_experiment  # noqa: E402
-from sim.plots import (
+from sim.model import plan  # noqa: E402
+from sim.config.experiment import load_experiment  # noqa: E402
+from sim.present.plots import (
     cjk_font_path,
     plot_compare,
     plot_distributions,
@@ -20,10 +20,10 @@ from sim.plots import (
     plot_targets,
     setup_fonts,
 )
-from sim.runner import prepare, run_batch  # noqa: E402
-from sim.scenario import ScenarioError, load  # noqa: E402
-from sim.store import load_results  # noqa: E402
-from sim.sweep import load_sweep, prepare_sweep, run_sweep  # noqa: E402
+from sim.run.batch import prepare, run_batch  # noqa: E402
+from sim.config.scenario import ScenarioError, load  # noqa: E402
+from sim.run.store import load_results  # noqa: E402
+from sim.run.sweep import load_sweep, prepare_sweep, run_sweep  # noqa: E402
 
 HPA = 8000
 
@@ -168,7 +168,7 @@ def test_experiment_validation(tmp_path, text, msg):
 
 
 def test_shipped_experiments_load():
-    from sim.experiment import shipped_experiments
+    from sim.config.experiment import shipped_experiments
     names = shipped_experiments()
     assert {"cold_chain", "capital_subsidy", "land_service", "subsidy_x_brand"} <= set(names)
     for n in names:
@@ -187,7 +187,7 @@ class _Imgs(HTMLParser):
 
 
 def test_report_is_self_contained_html(tmp_path):
-    from sim.report import write_report
+    from sim.present.report import write_report
     folder = tmp_path / "r"
     _batch(folder)
     path = write_report(folder, tmp_path / "report.html")

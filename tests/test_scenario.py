@@ -8,8 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.params import LEVERS, UNCERTAINTIES
-from sim.scenario import ScenarioError, apply_overrides, load, uncertainty_ranges, validate
+from sim.model.params import LEVERS, UNCERTAINTIES
+from sim.config.scenario import ScenarioError, apply_overrides, load, uncertainty_ranges, validate
 
 SECTIONS = ["levers", "uncertainties", "constants", "settings", "name", "extends", "junk"]
 NAMES = [p.name for p in LEVERS + UNCERTAINTIES] + ["bogus", "capital_subsidy"]
@@ -72,8 +72,8 @@ def test_extends_merges_and_overrides():
 
 
 def test_every_shipped_scenario_loads_and_runs():
-    from sim.api import run_replicate
-    from sim.scenario import shipped_scenarios
+    from sim.run.replicate import run_replicate
+    from sim.config.scenario import shipped_scenarios
     names = shipped_scenarios()
     assert len(names) >= 6
     for name in names:
@@ -91,6 +91,6 @@ def test_pinned_and_narrowed_uncertainties():
 
 
 def test_parameter_docs_are_current():
-    from sim.docs import DOC, parameters_markdown
+    from sim.present.docs import DOC, parameters_markdown
     assert DOC.read_text(encoding="utf-8") == parameters_markdown(), \
-        "docs/parameters.md is stale: run python -m sim.docs"
+        "docs/parameters.md is stale: run python -m sim.present.docs"

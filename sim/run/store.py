@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.equations import wilson_interval
-from sim.outcomes import TARGETS
+from sim.model.equations import wilson_interval
+from sim.model.outcomes import TARGETS
 
 MANIFEST = "manifest.json"
 
@@ -103,7 +103,7 @@ def read_manifest(folder: Path) -> dict | None:
 
 def git_commit() -> str | None:
     """The source tree's git commit, when it is a checkout."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     try:
         out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
                              text=True, timeout=5)

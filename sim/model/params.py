@@ -1,6 +1,6 @@
 """One declaration per model parameter.
 
-Every number the model uses that is not a plan figure (``sim.plan``) is declared here once:
+Every number the model uses that is not a plan figure (``sim.model.plan``) is declared here once:
 its default, its allowed range (levers and constants) or sampling range (uncertainties),
 its unit and where it comes from. The scenario loader, the sampler, sweeps, sensitivity
 analysis and the documentation table (``docs/parameters.md``) all read this one list.
@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.plan import CLUSTER_KEYS, PLATFORM_KEYS, YEARS
+from sim.model.plan import CLUSTER_KEYS, PLATFORM_KEYS, YEARS
 
 KINDS = ("lever", "uncertainty", "constant")
 PER_KEYS = {"cluster": CLUSTER_KEYS, "platform": PLATFORM_KEYS}

@@ -1,6 +1,6 @@
 """Scenarios: YAML files of lever settings and uncertainty ranges, with ``extends:``.
 
-A scenario is validated against the parameter declarations in ``sim.params`` before anything
+A scenario is validated against the parameter declarations in ``sim.model.params`` before anything
 runs; every problem raises :class:`ScenarioError` naming the file, the key path and what is
 allowed. Files are read with ``yaml.safe_load`` (no code execution).
 """
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.params import BY_NAME, CONSTANTS, LEVERS, UNCERTAINTIES, Param
-from sim.plan import YEARS
+from sim.model.params import BY_NAME, CONSTANTS, LEVERS, UNCERTAINTIES, Param
+from sim.model.plan import YEARS
 
 TOP_KEYS = ("name", "description", "extends", "levers", "uncertainties", "constants", "settings")
 SECTION_PARAMS = {
@@ -50,7 +50,7 @@ def named_dirs(folder: str, env: str | None = None) -> list[Path]:
     if env and os.environ.get(env):
         dirs.append(Path(os.environ[env]))
     dirs.append(Path.cwd() / folder)
-    dirs.append(Path(__file__).resolve().parent.parent / folder)
+    dirs.append(Path(__file__).resolve().parents[2] / folder)
     seen, out = set(), []
     for d in dirs:
         if d.is_dir() and d.resolve() not in seen:

@@ -170,8 +170,8 @@ def format_summary(summary, all_targets: bool = False) -> str:
 
 def cmd_run(a) -> int:
     """Run a Monte Carlo batch and print its probability table."""
-    from sim.runner import BatchError, prepare, run_batch
-    from sim.scenario import ScenarioError, load
+    from sim.run.batch import BatchError, prepare, run_batch
+    from sim.config.scenario import ScenarioError, load
     try:
         scn = load(a.scenario, a.sets)
     except ScenarioError as e:
@@ -232,8 +232,8 @@ def cmd_run(a) -> int:
 
 
 def _check_target(name: str, flag: str = "--target") -> None:
-    from sim.outcomes import TARGET_BY_NAME
-    from sim.scenario import _suggest
+    from sim.model.outcomes import TARGET_BY_NAME
+    from sim.config.scenario import _suggest
     if name not in TARGET_BY_NAME:
         raise UsageError(f"{flag}: unknown target {name!r}{_suggest(name, TARGET_BY_NAME)}; "
                          "`clustersim show DIR --all` lists them")
@@ -251,10 +251,10 @@ def _backend(a) -> str:
 
 def cmd_sweep(a) -> int:
     """Run an experiment's points and print P(met) per point for the targets that move."""
-    from sim.experiment import load_experiment
-    from sim.runner import BatchError
-    from sim.scenario import ScenarioError
-    from sim.sweep import prepare_sweep, run_sweep, varying_targets
+    from sim.config.experiment import load_experiment
+    from sim.run.batch import BatchError
+    from sim.config.scenario import ScenarioError
+    from sim.run.sweep import prepare_sweep, run_sweep, varying_targets
     try:
         exp = load_experiment(a.experiment)
     except ScenarioError as e:
@@ -291,7 +291,7 @@ def cmd_sweep(a) -> int:
             cells = "".join(f" {g.loc[t, 'p_met']:>5.2f} [{g.loc[t, 'p_lo']:.2f},"
                             f"{g.loc[t, 'p_hi']:.2f}]".rjust(23) for t in targets)
             print(f"{g['point_name'].iloc[0][:44]:<44}{cells}")
-    from sim.store import read_manifest
+    from sim.run.store import read_manifest
     failed = sum(int((read_manifest(folder / "points" / p["id"]) or {}).get("failed", 0))
                  for p in exp["points"])
     if failed:
@@ -302,7 +302,7 @@ def cmd_sweep(a) -> int:
 
 def cmd_plot(a) -> int:
     """Draw figures from stored results."""
-    from sim.plots import make_plots
+    from sim.present.plots import make_plots
     folder = Path(a.folder)
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such results folder")
@@ -317,7 +317,7 @@ def cmd_plot(a) -> int:
 
 def cmd_report(a) -> int:
     """Write a self-contained HTML report of a batch."""
-    from sim.report import write_report
+    from sim.present.report import write_report
     folder = Path(a.folder)
     try:
         path = write_report(folder, a.out, a.lang)
@@ -329,8 +329,8 @@ def cmd_report(a) -> int:
 
 def cmd_sensitivity(a) -> int:
     """Run a Sobol' or Morris analysis and print the ranked factors per outcome."""
-    from sim import sensitivity as sa
-    from sim.scenario import ScenarioError, load
+    from sim.analysis import sensitivity as sa
+    from sim.config.scenario import ScenarioError, load
     try:
         scn = load(a.scenario, a.sets)
     except ScenarioError as e:
@@ -376,8 +376,8 @@ def cmd_discover(a) -> int:
     """Find and describe the boxes of conditions under which a target is missed."""
     import json
 
-    from sim.discover import discover, plot_trajectory, sentence
-    from sim.outcomes import TARGET_BY_NAME
+    from sim.analysis.discover import discover, plot_trajectory, sentence
+    from sim.model.outcomes import TARGET_BY_NAME
     _check_target(a.target)
     if not 0 < a.threshold <= 1:
         raise UsageError(f"--threshold: must be in (0, 1], got {a.threshold}")
@@ -412,8 +412,8 @@ def cmd_discover(a) -> int:
 
 def cmd_check_history(a) -> int:
     """Place each observation in the model's predictive distribution for its year."""
-    from sim.history import check, plot, read_observed
-    from sim.scenario import ScenarioError
+    from sim.analysis.history import check, plot, read_observed
+    from sim.config.scenario import ScenarioError
     res = _load(a.folder)
     traj = res["trajectories"]
     try:
@@ -443,9 +443,9 @@ def cmd_check_history(a) -> int:
 
 def cmd_optimize(a) -> int:
     """Search for the cheapest lever mix reaching the asked probability."""
-    from sim.optimize import SEARCH_LEVERS, plot_frontier, search
-    from sim.plots import setup_fonts
-    from sim.scenario import ScenarioError, load
+    from sim.analysis.optimize import SEARCH_LEVERS, plot_frontier, search
+    from sim.present.plots import setup_fonts
+    from sim.config.scenario import ScenarioError, load
     _check_target(a.target)
     if not 0 < a.probability <= 1:
         raise UsageError(f"--probability: must be in (0, 1], got {a.probability}")
@@ -495,7 +495,7 @@ def cmd_optimize(a) -> int:
 
 def cmd_scenarios(a) -> int:
     """List shipped scenarios with their one-line descriptions."""
-    from sim.scenario import ScenarioError, describe, shipped_scenarios
+    from sim.config.scenario import ScenarioError, describe, shipped_scenarios
     for name, path in shipped_scenarios().items():
         try:
             d = describe(path)
@@ -506,7 +506,7 @@ def cmd_scenarios(a) -> int:
 
 
 def _load(folder: str) -> dict:
-    from sim.store import load_results
+    from sim.run.store import load_results
     try:
         res = load_results(folder)
     except FileNotFoundError as e:
@@ -529,7 +529,7 @@ def cmd_show(a) -> int:
 
 def cmd_compare(a) -> int:
     """Print the difference in P(met) between two stored batches."""
-    from sim.compare import compare
+    from sim.analysis.stats import compare
     ra, rb = _load(a.a), _load(a.b)
     table, paired = compare(ra, rb)
     if not a.all:

@@ -4,17 +4,17 @@
 super-individual standing for ``weight`` real households, so one code path serves 1:1 and
 1:1000 scales. :class:`ReferenceFarmers` implements the same rules as one Mesa agent per
 household (:class:`FarmerAgent`), looping in Python. Both call the same functions of
-``sim.equations`` and read the same random draws, so on a small population they agree to
+``sim.model.equations`` and read the same random draws, so on a small population they agree to
 rounding; tests check that and the benchmark reports the speed ratio.
 
 The rules each year (the model calls them in this order):
 
 1. ``land_sides``: each household states the rent at which it would rent its land out
    (reservation rent) or, if productive with spare labour, the most it would pay to rent more
-   in (willingness to pay), with quantities. The land market (``sim.land``) clears per city.
+   in (willingness to pay), with quantities. The land market (``sim.model.land``) clears per city.
 2. ``link_choices``: given the options open to it, a household decides whether to join its
    cluster's cooperative, apply for a firm contract and apply for a processing job (binary
-   logit on the income gain). Firms then ration contracts and jobs (``sim.model``).
+   logit on the income gain). Firms then ration contracts and jobs (``sim.model.model``).
 3. ``incomes``: income by source (wage, operating, property, transfer) and the part that
    comes from cluster linkage.
 """
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from sim import equations as eq
+from sim.model import equations as eq
 
 STATE = ("city", "cluster", "weight", "persons", "labourers", "land_own", "productivity",
          "skill", "coop", "contract", "job", "land_out", "land_in")

@@ -1,7 +1,7 @@
 """An EMA Workbench adapter: our model as an ``ema_workbench.Model``.
 
 Uncertainties, levers and outcomes come from the same declarations as everything else
-(``sim.sensitivity.factors``): each element of a per-cluster uncertainty is one EMA
+(``sim.analysis.sensitivity.factors``): each element of a per-cluster uncertainty is one EMA
 uncertainty (``national_demand_growth__brewing``), each lever one EMA lever scaling all its
 keys and years. Every experiment runs one replicate with a fixed seed (common random
 numbers across experiments); pass a different ``seed`` for another realisation of the
@@ -10,8 +10,8 @@ remaining randomness.
 
 from __future__ import annotations
 
-from sim.scenario import load
-from sim.sensitivity import OUTCOMES, factors, scenario_for
+from sim.config.scenario import load
+from sim.analysis.sensitivity import OUTCOMES, factors, scenario_for
 
 EXTRA_OUTCOMES = ("fiscal_cost_yi", "investment_cum", "rural_income")
 
@@ -32,12 +32,12 @@ def ema_model(scenario: str | dict = "plan", households_per_agent: int = 1000,
     """
     from ema_workbench import Model, RealParameter, ScalarOutcome
 
-    from sim.api import run_replicate
+    from sim.run.replicate import run_replicate
     base = load(scenario) if isinstance(scenario, str) else scenario
     facs = factors(base, include_levers)
     by_ema = {_ema_name(f["name"]): i for i, f in enumerate(facs)}
     defaults = [(f["low"] + f["high"]) / 2 for f in facs]
-    from sim.scenario import lever_arrays
+    from sim.config.scenario import lever_arrays
     arrs = lever_arrays(base)
     for i, f in enumerate(facs):  # a lever not set by EMA keeps the scenario's value
         if f["kind"] == "lever":

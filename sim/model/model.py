@@ -10,13 +10,13 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import equations as eq
-from sim import land, plan
-from sim.agents import Cooperative, Firm, FirmTable, Platform
-from sim.farmers import Env, FarmerPopulation, ReferenceFarmers
-from sim.outcomes import YearRecorder
-from sim.rng import stream
-from sim.scenario import constant_arrays, lever_arrays
+from sim.model import equations as eq
+from sim.model import land, plan
+from sim.model.agents import Cooperative, Firm, FirmTable, Platform
+from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
+from sim.model.outcomes import YearRecorder
+from sim.model.rng import stream
+from sim.config.scenario import constant_arrays, lever_arrays
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 LAND_SERVICE_COVERAGE_2020 = 0.3  # share of villages served in 2020 (assumption, docs/ODD.md)
@@ -41,8 +41,8 @@ class ClusterModel(mesa.Model):
     """Shanxi's ten processing clusters and five platforms, 2020-2025.
 
     Args:
-        scenario: A validated scenario (``sim.scenario.load``).
-        uncertainties: Sampled uncertainty values for this replicate (``sim.api.sample``).
+        scenario: A validated scenario (``sim.config.scenario.load``).
+        uncertainties: Sampled uncertainty values for this replicate (``sim.run.replicate.sample``).
         seed: Replicate seed; every random draw comes from streams derived from it.
         households_per_agent: Overrides the scenario's scale setting.
         reference_farmers: Use the per-object farmer agents (slow; for tests and benchmarks).

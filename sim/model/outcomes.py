@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import plan
+from sim.model import plan
 
 NATIONAL_RURAL_INCOME_2020 = 17131.0  # 元, NBS 2020 statistical communiqué
 OTHER_PROCESSING_2020_YI = plan.PROVINCE.processing_output_2020_yi - sum(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import equations as eq
+from sim.model import equations as eq
 
 RENT_MAX_YUAN = 5000.0
 

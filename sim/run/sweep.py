@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.runner import BatchError, prepare, run_batch
-from sim.store import atomic_parquet, atomic_write_bytes
+from sim.run.batch import BatchError, prepare, run_batch
+from sim.run.store import atomic_parquet, atomic_write_bytes
 
 SWEEP_MANIFEST = "sweep.json"
 

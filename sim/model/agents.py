@@ -11,7 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import equations as eq
+from sim.model import equations as eq
 
 
 class Cooperative(mesa.Agent):
@@ -139,7 +139,7 @@ class Platform(mesa.Agent):
 
     Args:
         model: The model.
-        index: Platform index in ``sim.plan.PLATFORMS``.
+        index: Platform index in ``sim.model.plan.PLATFORMS``.
         volume_2020_wan_t: Trade volume in 2020.
         capacity_wan_t: Trade capacity in 2020.
         cold_wan_t: Cold-chain storage in 2020.

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.scenario import ScenarioError, _suggest
+from sim.config.scenario import ScenarioError, _suggest
 
 COLUMNS = ("metric", "year", "value")
 

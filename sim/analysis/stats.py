@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.equations import wilson_interval
+from sim.model.equations import wilson_interval
 
 Z = 1.959963984540054
 

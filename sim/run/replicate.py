@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import plan
-from sim.model import ClusterModel
-from sim.outcomes import evaluate
-from sim.params import UNCERTAINTIES
-from sim.rng import stream
-from sim.scenario import load, uncertainty_ranges
+from sim.model import plan
+from sim.model.model import ClusterModel
+from sim.model.outcomes import evaluate
+from sim.model.params import UNCERTAINTIES
+from sim.model.rng import stream
+from sim.config.scenario import load, uncertainty_ranges
 
 
 def sample_uncertainties(scenario: dict, seed: int) -> dict:

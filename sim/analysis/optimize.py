@@ -4,7 +4,7 @@ Candidates scale the scenario's levers (one multiplier per lever, all keys and y
 together, clipped to each lever's declared bounds). Every candidate runs the same replicate
 seeds (common random numbers), so differences between candidates are not sampling noise.
 Cost is the model's fiscal cost outcome ``fiscal_cost_yi`` (亿元 over 2021-2025), built from
-the declared cost model (``sim.params``: capital and interest subsidies paid on the
+the declared cost model (``sim.model.params``: capital and interest subsidies paid on the
 investment that actually happens, per-mu subsidies on contracted land, grants, service,
 cold storage, brand funds, training, farmland). The search is a Latin hypercube over the
 multipliers, then greedy cuts of each lever on the cheapest feasible point; the cheapest
@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.equations import wilson_interval
-from sim.params import BY_NAME
-from sim.scenario import lever_arrays
-from sim.store import atomic_parquet, atomic_write_bytes
+from sim.model.equations import wilson_interval
+from sim.model.params import BY_NAME
+from sim.config.scenario import lever_arrays
+from sim.run.store import atomic_parquet, atomic_write_bytes
 
 SEARCH_LEVERS = ("capital_subsidy_rate", "interest_subsidy_pp", "brand_fund_yi_yuan",
                  "cold_chain_new_capacity_wan_t", "producer_subsidy_yuan_per_mu",
@@ -55,7 +55,7 @@ def apply(base: dict, multipliers: dict[str, float]) -> dict:
 def evaluate(cands: list[dict], base: dict, target: str, seeds: list[int], hpa: int,
              backend: str, workers: int, scheduler: str | None, progress: bool) -> pd.DataFrame:
     """P(met) and mean fiscal cost of each candidate, on the same seeds."""
-    from sim.runner import EXECUTORS
+    from sim.run.batch import EXECUTORS
     tasks, owner = [], []
     for ci, c in enumerate(cands):
         scn = apply(base, c)
@@ -109,7 +109,7 @@ def search(base: dict, target: str, probability: float, candidates: int, replica
     """Find the cheapest candidate with P(met) >= probability; validate on fresh seeds."""
     from scipy.stats import qmc
 
-    from sim.rng import replicate_seeds
+    from sim.model.rng import replicate_seeds
     seeds = replicate_seeds(seed, replicates)
     u = qmc.LatinHypercube(d=len(SEARCH_LEVERS), seed=np.random.default_rng(seed)).random(
         candidates)

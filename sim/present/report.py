@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.params import LEVERS
-from sim.scenario import lever_arrays
+from sim.model.params import LEVERS
+from sim.config.scenario import lever_arrays
 
 
 def _fig_png(fig) -> str:
@@ -52,8 +52,8 @@ def _levers(scn: dict) -> list[list[str]]:
 
 def write_report(folder: str | Path, out: str | Path | None = None, lang: str = "en") -> Path:
     """Write ``report.html`` for a batch folder; returns its path."""
-    from sim.plots import plot_distributions, plot_fan, plot_targets, setup_fonts
-    from sim.store import load_results
+    from sim.present.plots import plot_distributions, plot_fan, plot_targets, setup_fonts
+    from sim.run.store import load_results
     folder = Path(folder)
     res = load_results(folder)
     if res["summary"].empty:

@@ -20,8 +20,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from sim import plan  # noqa: E402
-from sim.outcomes import TARGET_BY_NAME  # noqa: E402
+from sim.model import plan  # noqa: E402
+from sim.model.outcomes import TARGET_BY_NAME  # noqa: E402
 
 KINDS = ("targets", "distributions", "fan", "sweep", "compare")
 FORMATS = ("png", "svg", "pdf")
@@ -186,7 +186,7 @@ def plot_fan(res: dict, lang: str = "en"):
 
 def plot_sweep(sw: dict, lang: str = "en", targets: list[str] | None = None):
     """P(met) against the swept value (one factor), heatmaps (two), or per point (other)."""
-    from sim.sweep import varying_targets
+    from sim.run.sweep import varying_targets
     t = T[lang]
     s = sw["summary"]
     m = sw["manifest"]
@@ -281,8 +281,8 @@ def make_plots(folder: str | Path, kinds: list[str] | None = None, lang: str = "
                fmt: str = "png", out: str | Path | None = None,
                against: str | Path | None = None) -> list[Path]:
     """Draw the asked kinds of figure for a batch or sweep folder; returns the files."""
-    from sim.store import load_results
-    from sim.sweep import SWEEP_MANIFEST, load_sweep
+    from sim.run.store import load_results
+    from sim.run.sweep import SWEEP_MANIFEST, load_sweep
     folder = Path(folder)
     setup_fonts(lang)
     out = Path(out) if out else folder / "figures"

@@ -1,6 +1,6 @@
 """Global sensitivity analysis with SALib (Sobol' or Morris) over uncertainties and levers.
 
-Factors and bounds come from the one declaration of each parameter (``sim.params``), after
+Factors and bounds come from the one declaration of each parameter (``sim.model.params``), after
 the scenario's narrowing and pinning: every element of a per-cluster uncertainty is its own
 factor (``national_demand_growth.brewing``); a lever is one factor applied to all its keys
 and years. Every sample runs with the same replicate seed, so the remaining randomness
@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import plan
-from sim.params import LEVERS, UNCERTAINTIES
-from sim.scenario import uncertainty_ranges
-from sim.store import atomic_parquet, atomic_write_bytes
+from sim.model import plan
+from sim.model.params import LEVERS, UNCERTAINTIES
+from sim.config.scenario import uncertainty_ranges
+from sim.run.store import atomic_parquet, atomic_write_bytes
 
 METHODS = ("sobol", "morris")
 OUTCOMES = tuple(f"output_{c.key}" for c in plan.CLUSTERS) + ("output_total",
@@ -114,8 +114,8 @@ def analyse(method: str, facs: list[dict], x: np.ndarray, y: pd.DataFrame,
 def run(base: dict, method: str, n: int, seed: int, folder: Path, backend: str, workers: int,
         scheduler: str | None, hpa: int, include_levers: bool, progress: bool) -> dict:
     """Sample, run every sample through the runner's executors, analyse, store."""
-    from sim.rng import replicate_seeds
-    from sim.runner import EXECUTORS
+    from sim.model.rng import replicate_seeds
+    from sim.run.batch import EXECUTORS
     facs = factors(base, include_levers)
     x = sample(method, facs, n, seed)
     rep_seed = replicate_seeds(seed, 1)[0]

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.scenario import (
+from sim.config.scenario import (
     ScenarioError,
     _read_yaml,
     _suggest,

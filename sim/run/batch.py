@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sim import __version__
-from sim.rng import replicate_seeds
-from sim.store import (
+from sim.model.rng import replicate_seeds
+from sim.run.store import (
     ChunkWriter,
     consolidate,
     done_indices,
@@ -45,7 +45,7 @@ def run_one(index: int, seed: int, scenario: dict, households_per_agent: int | N
         inject = os.environ.get(INJECT_ENV, "")
         if inject and str(index) in inject.split(","):
             raise RuntimeError(f"injected failure for replicate {index} ({INJECT_ENV})")
-        from sim.api import run_replicate
+        from sim.run.replicate import run_replicate
         r = run_replicate(scenario, seed, households_per_agent=households_per_agent)
         r["index"] = index
         return r
@@ -86,7 +86,7 @@ def _mp_context():
     import multiprocessing as mp
     if "forkserver" in mp.get_all_start_methods():
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.api"])
+        ctx.set_forkserver_preload(["sim.run.replicate"])
         return ctx
     return mp.get_context("spawn")
 

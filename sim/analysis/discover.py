@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from sim.params import BY_NAME
+from sim.model.params import BY_NAME
 
 
 def _pretty(col: str) -> str:

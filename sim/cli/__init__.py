@@ -1,0 +1,5 @@
+"""The ``clustersim`` command line."""
+
+from sim.cli.main import main
+
+__all__ = ["main"]
