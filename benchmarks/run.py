@@ -24,10 +24,9 @@ from pathlib import Path
 import mesa
 import numpy as np
 
-from sim.run.replicate import sample_uncertainties
-from sim.model.farmers import STATE, FarmerPopulation, ReferenceFarmers
-from sim.model.model import ClusterModel
 from sim.config.scenario import load
+from sim.model.farmers import STATE, FarmerPopulation, ReferenceFarmers
+from sim.run.replicate import build_model
 
 TOTAL_HOUSEHOLDS = 4_670_000  # rural households the model represents at 1:1 (docs/ODD.md)
 
@@ -42,7 +41,7 @@ def farmer_round(pop, env, draws) -> None:
 def bench_farmers(n: int, repeat: int = 3) -> dict:
     """Vectorised vs per-object Mesa reference on the same n households and draws."""
     scn = load("plan")
-    m = ClusterModel(scn, sample_uncertainties(scn, 0), 0, households_per_agent=250)
+    m = build_model(scn, 0, households_per_agent=250)
     src = m.farmers.state()
     idx = np.random.default_rng(0).integers(0, len(src["city"]), n)
     cols = {k: v[idx] for k, v in src.items()}
@@ -102,13 +101,14 @@ def bench_replicate(hpa: int, label: str) -> dict:
 def bench_throughput(replicates: int, workers: int) -> list[dict]:
     """Replicates per second on each backend; parallel efficiency against serial."""
     from sim.model.rng import replicate_seeds
-    from sim.run.batch import EXECUTORS
+    from sim.run.evaluators import Evaluator
     scn = load("plan")
     tasks = list(enumerate(replicate_seeds(1, replicates)))
     rows, base = [], None
     for backend, w in (("serial", 1), ("processes", workers), ("dask", workers)):
         t0 = time.perf_counter()
-        n = sum(1 for _ in EXECUTORS[backend](tasks, scn, None, w, None))
+        with Evaluator(backend, w, progress=False) as ev:
+            n = sum(1 for _ in ev.map(tasks, scn))
         dt = time.perf_counter() - t0
         rate = n / dt
         base = base or rate
@@ -121,13 +121,15 @@ def bench_throughput(replicates: int, workers: int) -> list[dict]:
 BATCH_CHILD = PEAK + """
 import sys, time
 from pathlib import Path
-from sim.run.batch import prepare, run_batch
+from sim.analysis.montecarlo import run
+from sim.run.batch import prepare
+from sim.run.evaluators import Evaluator
 from sim.config.scenario import load
 n, out = int(sys.argv[1]), Path(sys.argv[2])
 scn = load("plan")
 m = prepare(out, scn, "plan", n, 3, 1000, resume=False)
 t0 = time.perf_counter()
-run_batch(out, m, backend="serial", workers=1, progress=False)
+run(out, m, Evaluator(progress=False))
 print(time.perf_counter() - t0, peak_mib())
 """
 

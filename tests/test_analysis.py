@@ -7,10 +7,12 @@ import pandas as pd
 import pytest
 
 from sim.analysis import sensitivity as sa
+from sim.config.factors import factors
+from sim.run.evaluators import Evaluator
 from sim.analysis.discover import discover, find_boxes, sentence
 from sim.analysis.history import check, read_observed
-from sim.model.plan import CLUSTER_KEYS
 from sim.config.scenario import ScenarioError, load
+from sim.model.plan import CLUSTER_KEYS
 
 HPA = 8000
 
@@ -32,12 +34,16 @@ def _only_brewing_demand_varies():
     return scn
 
 
+def _serial(hpa):
+    return Evaluator("serial", 1, None, hpa, progress=False)
+
+
 def test_sobol_recovers_the_planted_dominant_factor(tmp_path):
     scn = _only_brewing_demand_varies()
-    facs = sa.factors(scn, include_levers=False)
+    facs = factors(scn, include_levers=False)
     assert {f["name"] for f in facs} == {"national_demand_growth.brewing", "price_shock_sd",
                                          "policy_delivery"}
-    res = sa.run(scn, "sobol", 64, 7, tmp_path / "s", "serial", 1, None, HPA, False, False)
+    res = sa.run(scn, "sobol", 64, 7, tmp_path / "s", _serial(HPA), include_levers=False)
     top = sa.ranked(res["indices"], "output_brewing", 3)
     assert top.iloc[0]["factor"] == "national_demand_growth.brewing"
     assert top.iloc[0]["ST"] > 0.5
@@ -48,14 +54,14 @@ def test_sobol_recovers_the_planted_dominant_factor(tmp_path):
 
 def test_morris_ranks_the_same_factor_first(tmp_path):
     scn = _only_brewing_demand_varies()
-    res = sa.run(scn, "morris", 10, 3, tmp_path / "m", "serial", 1, None, HPA, False, False)
+    res = sa.run(scn, "morris", 10, 3, tmp_path / "m", _serial(HPA), include_levers=False)
     top = sa.ranked(res["indices"], "output_brewing", 1)
     assert top.iloc[0]["factor"] == "national_demand_growth.brewing"
     assert res["manifest"]["runs"] == 10 * 4
 
 
 def test_sobol_sampler_is_seeded():
-    facs = sa.factors(load("plan"), include_levers=True)
+    facs = factors(load("plan"), include_levers=True)
     a, b = sa.sample("sobol", facs, 8, 1), sa.sample("sobol", facs, 8, 1)
     c = sa.sample("sobol", facs, 8, 2)
     assert np.array_equal(a, b) and not np.array_equal(a, c)
@@ -140,8 +146,9 @@ def test_shipped_observations_sit_at_the_calibrated_2020_values():
 def test_optimizer_is_cheaper_when_the_plan_overshoots(tmp_path):
     from sim.analysis.optimize import search
     scn = load("plan")
-    out = search(scn, "income_gain_tcm_trade", 0.8, 6, 12, 5, HPA, "serial", 1, None, 2.0,
-                 40, tmp_path / "o", progress=False)
+    out = search(scn, "income_gain_tcm_trade", 0.8, evaluator=_serial(HPA),
+                 folder=tmp_path / "o", candidates=6, replicates=12, seed=5, max_multiplier=2.0,
+                 validate_replicates=40)
     r = out["result"]
     assert r["plan"]["p_met"] >= 0.8
     assert r["chosen"] is not None
@@ -155,8 +162,9 @@ def test_optimizer_raises_the_lever_a_target_needs(tmp_path):
     # 25 万 trained needs 5 万/yr at full delivery; delivery is 0.5-1, so P >= 0.5 needs
     # training places at least ~1.33x the plan's.
     # households do not enter this target: the coarsest scale keeps the test quick
-    out = search(scn, "training", 0.5, 8, 20, 9, 40000, "serial", 1, None, 3.0, 60,
-                 tmp_path / "o", progress=False)
+    out = search(scn, "training", 0.5, evaluator=_serial(40000), folder=tmp_path / "o",
+                 candidates=8, replicates=20, seed=9, max_multiplier=3.0,
+                 validate_replicates=60)
     r = out["result"]
     assert r["plan"]["p_met"] < 0.1
     c = r["chosen"]

@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from sim.analysis.stats import wilson_interval
 from sim.model import equations as eq
 
 
@@ -63,8 +64,8 @@ def test_coop_surplus_and_dividends_sum_to_payout():
 
 
 def test_wilson_interval_known_value():
-    lo, hi = eq.wilson_interval(5, 10)
+    lo, hi = wilson_interval(5, 10)
     assert lo == pytest.approx(0.2366, abs=1e-4)
     assert hi == pytest.approx(0.7634, abs=1e-4)
-    lo0, hi0 = eq.wilson_interval(0, 20)
+    lo0, hi0 = wilson_interval(0, 20)
     assert lo0 == 0.0 and 0.1 < hi0 < 0.2

@@ -1,12 +1,11 @@
 import numpy as np
 import pytest
 
-from sim.run.replicate import sample_uncertainties
-from sim.model.model import ClusterModel
+from sim.run.replicate import build_model
 
 
 def _run(scn, seed, reference):
-    m = ClusterModel(scn, sample_uncertainties(scn, seed), seed, households_per_agent=20000,
+    m = build_model(scn, seed, households_per_agent=20000,
                      reference_farmers=reference)
     m.run()
     return m

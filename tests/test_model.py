@@ -1,16 +1,15 @@
 import numpy as np
 import pytest
 
-from sim.model import plan
-from sim.run.replicate import run_replicate, sample_uncertainties
-from sim.model.model import ClusterModel
 from sim.config.scenario import apply_overrides, load_raw, validate
+from sim.model import plan
+from sim.run.replicate import build_model, run_replicate
 
 HPA = 2000  # coarse scale keeps the suite fast; the rules are scale-free
 
 
 def _model(scn, seed, hpa=HPA):
-    return ClusterModel(scn, sample_uncertainties(scn, seed), seed, households_per_agent=hpa)
+    return build_model(scn, seed, households_per_agent=hpa)
 
 
 def _variant(name, sets):

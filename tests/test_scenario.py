@@ -8,8 +8,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model.params import LEVERS, UNCERTAINTIES
 from sim.config.scenario import ScenarioError, apply_overrides, load, uncertainty_ranges, validate
+from sim.model.params import LEVERS, UNCERTAINTIES
 
 SECTIONS = ["levers", "uncertainties", "constants", "settings", "name", "extends", "junk"]
 NAMES = [p.name for p in LEVERS + UNCERTAINTIES] + ["bogus", "capital_subsidy"]
@@ -72,8 +72,8 @@ def test_extends_merges_and_overrides():
 
 
 def test_every_shipped_scenario_loads_and_runs():
-    from sim.run.replicate import run_replicate
     from sim.config.scenario import shipped_scenarios
+    from sim.run.replicate import run_replicate
     names = shipped_scenarios()
     assert len(names) >= 6
     for name in names:

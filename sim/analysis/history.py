@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.config.scenario import ScenarioError, _suggest
+from sim.config.errors import ScenarioError
+from sim.config.files import suggest
 
 COLUMNS = ("metric", "year", "value")
 
@@ -38,7 +39,7 @@ def read_observed(path: str | Path, metrics: set[str]) -> pd.DataFrame:
         m = (r["metric"] or "").strip()
         if m not in metrics:
             raise ScenarioError(src, f"line {i}: metric", f"unknown metric {m!r}"
-                                f"{_suggest(m, metrics)}; metrics are the model's outcome "
+                                f"{suggest(m, metrics)}; metrics are the model's outcome "
                                 "names (e.g. output_total, rural_income)")
         try:
             year = int(str(r["year"]).strip())

@@ -15,16 +15,17 @@ rounds), so the answer is one that reaches the probability on seeds it was not c
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.model.equations import wilson_interval
+from sim.analysis.stats import wilson_interval
+from sim.config.scenario import derive, lever_arrays
 from sim.model.params import BY_NAME
-from sim.config.scenario import lever_arrays
+from sim.model.rng import DEFAULT_SEED
+from sim.run.evaluators import Evaluator
 from sim.run.store import atomic_parquet, atomic_write_bytes
 
 SEARCH_LEVERS = ("capital_subsidy_rate", "interest_subsidy_pp", "brand_fund_yi_yuan",
@@ -42,20 +43,17 @@ def _as_value(p, arr: np.ndarray):
 
 def apply(base: dict, multipliers: dict[str, float]) -> dict:
     """The base scenario with each named lever scaled (and clipped to its bounds)."""
-    scn = copy.deepcopy(base)
     arrs = lever_arrays(base)
+    values = {}
     for name, m in multipliers.items():
         p = BY_NAME[name]
-        hi = max(p.high.values()) if isinstance(p.high, dict) else p.high
-        lo = min(p.low.values()) if isinstance(p.low, dict) else p.low
-        scn["levers"][name] = _as_value(p, np.clip(arrs[name] * m, lo, hi))
-    return scn
+        values[f"levers.{name}"] = _as_value(p, np.clip(arrs[name] * m, *p.bounds()))
+    return derive(base, values, source="optimize")
 
 
-def evaluate(cands: list[dict], base: dict, target: str, seeds: list[int], hpa: int,
-             backend: str, workers: int, scheduler: str | None, progress: bool) -> pd.DataFrame:
+def evaluate(cands: list[dict], base: dict, target: str, seeds: list[int],
+             evaluator: Evaluator) -> pd.DataFrame:
     """P(met) and mean fiscal cost of each candidate, on the same seeds."""
-    from sim.run.batch import EXECUTORS
     tasks, owner = [], []
     for ci, c in enumerate(cands):
         scn = apply(base, c)
@@ -64,20 +62,10 @@ def evaluate(cands: list[dict], base: dict, target: str, seeds: list[int], hpa: 
             owner.append((ci, j))
     met = np.zeros((len(cands), len(seeds)))
     cost = np.zeros((len(cands), len(seeds)))
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(tasks), unit="run", desc=f"{len(cands)} candidates")
-    for r in EXECUTORS[backend](tasks, base, hpa, workers, scheduler):
-        if "error" in r:
-            raise RuntimeError(f"a run failed: {r['error']}")
+    for r in evaluator.run_all(tasks, base, desc=f"{len(cands)} candidates"):
         ci, j = owner[r["index"]]
         met[ci, j] = r["met"][target]
         cost[ci, j] = r["outcomes"]["fiscal_cost_yi"]
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
     df = pd.DataFrame([{f"m.{x}": c.get(x, 1.0) for x in SEARCH_LEVERS} for c in cands])
     df["k"], df["n"], df["cost_sum"] = met.sum(axis=1), len(seeds), cost.sum(axis=1)
     return _stats(df)
@@ -102,10 +90,10 @@ def frontier(df: pd.DataFrame) -> pd.DataFrame:
     return d.loc[keep]
 
 
-def search(base: dict, target: str, probability: float, candidates: int, replicates: int,
-           seed: int, hpa: int, backend: str, workers: int, scheduler: str | None,
-           max_multiplier: float, validate_replicates: int, folder: Path,
-           progress: bool = True, max_rounds: int = 3) -> dict:
+def search(base: dict, target: str, probability: float, *, evaluator: Evaluator, folder: Path,
+           candidates: int = 24, replicates: int = 40, seed: int = DEFAULT_SEED,
+           max_multiplier: float = 3.0, validate_replicates: int = 100,
+           max_rounds: int = 3) -> dict:
     """Find the cheapest candidate with P(met) >= probability; validate on fresh seeds."""
     from scipy.stats import qmc
 
@@ -115,7 +103,7 @@ def search(base: dict, target: str, probability: float, candidates: int, replica
         candidates)
     cands = [dict.fromkeys(SEARCH_LEVERS, 1.0), dict.fromkeys(SEARCH_LEVERS, 0.0)]
     cands += [dict(zip(SEARCH_LEVERS, row * max_multiplier, strict=True)) for row in u]
-    table = evaluate(cands, base, target, seeds, hpa, backend, workers, scheduler, progress)
+    table = evaluate(cands, base, target, seeds, evaluator)
     table.insert(0, "stage", ["plan", "none"] + ["lhs"] * candidates)
     ok = table[table["p_met"] >= probability]
     chosen, best_row, validation, checks = None, None, None, []
@@ -129,7 +117,7 @@ def search(base: dict, target: str, probability: float, candidates: int, replica
                      if current[x] > 0]
             if not trial:
                 break
-            t = evaluate(trial, base, target, seeds, hpa, backend, workers, scheduler, progress)
+            t = evaluate(trial, base, target, seeds, evaluator)
             t.insert(0, "stage", f"cut x{factor}")
             table = pd.concat([table, t], ignore_index=True)
             feas = t[t["p_met"] >= probability].sort_values("cost_yi")
@@ -147,8 +135,7 @@ def search(base: dict, target: str, probability: float, candidates: int, replica
             row = feasible.iloc[0]
             cand = {x: float(row[f"m.{x}"]) for x in SEARCH_LEVERS}
             fresh = replicate_seeds(seed + 1 + rnd, validate_replicates)
-            v = evaluate([cand], base, target, fresh, hpa, backend, workers, scheduler,
-                         False).iloc[0]
+            v = evaluate([cand], base, target, fresh, evaluator).iloc[0]
             check = {"round": rnd, "replicates": validate_replicates,
                      "p_met": float(v["p_met"]), "p_lo": float(v["p_lo"]),
                      "p_hi": float(v["p_hi"]), "cost_yi": float(v["cost_yi"]),
@@ -158,8 +145,7 @@ def search(base: dict, target: str, probability: float, candidates: int, replica
                 chosen, best_row, validation = cand, row, check
                 break
             more = evaluate([{x: float(r[f"m.{x}"]) for x in SEARCH_LEVERS}
-                             for _, r in table.iterrows()], base, target, fresh, hpa,
-                            backend, workers, scheduler, progress)
+                             for _, r in table.iterrows()], base, target, fresh, evaluator)
             for col in ("k", "n", "cost_sum"):
                 table[col] = table[col].to_numpy() + more[col].to_numpy()
             table = _stats(table)
@@ -169,7 +155,8 @@ def search(base: dict, target: str, probability: float, candidates: int, replica
     plan_row = table.iloc[0]
     result = {
         "target": target, "probability": probability, "candidates": int(len(table)),
-        "replicates": replicates, "root_seed": seed, "households_per_agent": hpa,
+        "replicates": replicates, "root_seed": seed,
+        "households_per_agent": evaluator.households_per_agent,
         "plan": {"p_met": float(plan_row["p_met"]), "cost_yi": float(plan_row["cost_yi"])},
         "chosen": None if chosen is None else {
             "multipliers": chosen,

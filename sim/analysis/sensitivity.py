@@ -13,44 +13,19 @@ Cost: Sobol' needs ``N·(2D+2)`` runs (second-order terms on) and Morris ``r·(D
 
 from __future__ import annotations
 
-import copy
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.model import plan
-from sim.model.params import LEVERS, UNCERTAINTIES
-from sim.config.scenario import uncertainty_ranges
-from sim.run.store import atomic_parquet, atomic_write_bytes
+from sim.config.factors import factor_values, factors
+from sim.config.scenario import derive
+from sim.model.outcomes import SENSITIVITY_METRICS
+from sim.run.evaluators import Evaluator
+from sim.run.store import atomic_parquet, write_manifest
 
 METHODS = ("sobol", "morris")
-OUTCOMES = tuple(f"output_{c.key}" for c in plan.CLUSTERS) + ("output_total",
-                                                             "rural_income_ratio")
-
-
-def factors(scenario: dict, include_levers: bool = True) -> list[dict]:
-    """The factors: name, parameter, key (or None), bounds; pinned ones are left out."""
-    out = []
-    for p in UNCERTAINTIES:
-        lo, hi = uncertainty_ranges(scenario)[p.name]
-        if p.per:
-            for i, k in enumerate(p.keys):
-                if hi[i] > lo[i]:
-                    out.append({"name": f"{p.name}.{k}", "param": p.name, "key": k,
-                                "kind": "uncertainty", "low": float(lo[i]),
-                                "high": float(hi[i])})
-        elif float(hi) > float(lo):
-            out.append({"name": p.name, "param": p.name, "key": None, "kind": "uncertainty",
-                        "low": float(lo), "high": float(hi)})
-    if include_levers:
-        for p in LEVERS:
-            lo = min(p.low.values()) if isinstance(p.low, dict) else p.low
-            hi = max(p.high.values()) if isinstance(p.high, dict) else p.high
-            out.append({"name": p.name, "param": p.name, "key": None, "kind": "lever",
-                        "low": float(lo), "high": float(hi)})
-    return out
+OUTCOMES = SENSITIVITY_METRICS
 
 
 def problem(facs: list[dict]) -> dict:
@@ -69,22 +44,6 @@ def sample(method: str, facs: list[dict], n: int, seed: int) -> np.ndarray:
         from SALib.sample import morris
         return morris.sample(prob, n, num_levels=4, seed=seed)
     raise ValueError(f"method must be one of {METHODS}")
-
-
-def scenario_for(base: dict, facs: list[dict], row: np.ndarray) -> dict:
-    """The base scenario with the sampled factor values pinned."""
-    scn = copy.deepcopy(base)
-    for f, v in zip(facs, row, strict=True):
-        section = "uncertainties" if f["kind"] == "uncertainty" else "levers"
-        if f["key"] is None:
-            scn[section][f["param"]] = float(v)
-        else:
-            cur = scn[section].get(f["param"])
-            if not isinstance(cur, dict) or set(cur) == {"low", "high"}:
-                cur = {}
-                scn[section][f["param"]] = cur
-            cur[f["key"]] = float(v)
-    return scn
 
 
 def analyse(method: str, facs: list[dict], x: np.ndarray, y: pd.DataFrame,
@@ -111,36 +70,27 @@ def analyse(method: str, facs: list[dict], x: np.ndarray, y: pd.DataFrame,
     return pd.DataFrame(rows)
 
 
-def run(base: dict, method: str, n: int, seed: int, folder: Path, backend: str, workers: int,
-        scheduler: str | None, hpa: int, include_levers: bool, progress: bool) -> dict:
-    """Sample, run every sample through the runner's executors, analyse, store."""
+def run(base: dict, method: str, n: int, seed: int, folder: Path, evaluator: Evaluator,
+        include_levers: bool = True) -> dict:
+    """Sample, run every sample through the evaluator, analyse, store."""
     from sim.model.rng import replicate_seeds
-    from sim.run.batch import EXECUTORS
     facs = factors(base, include_levers)
     x = sample(method, facs, n, seed)
     rep_seed = replicate_seeds(seed, 1)[0]
-    tasks = [(i, rep_seed, scenario_for(base, facs, row)) for i, row in enumerate(x)]
+    tasks = [(i, rep_seed, derive(base, factor_values(facs, row))) for i, row in enumerate(x)]
     folder.mkdir(parents=True, exist_ok=True)
     manifest = {"method": method, "n": n, "runs": len(x), "root_seed": seed,
-                "replicate_seed": str(rep_seed), "households_per_agent": hpa,
+                "replicate_seed": str(rep_seed),
+                "households_per_agent": evaluator.households_per_agent,
                 "scenario": base, "factors": facs, "outcomes": list(OUTCOMES)}
-    atomic_write_bytes(folder / "manifest.json",
-                       json.dumps(manifest, indent=1, ensure_ascii=False).encode())
+    write_manifest(folder, manifest)
     ys = np.full((len(x), len(OUTCOMES)), np.nan)
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(x), unit="run", desc=f"{method} ({len(facs)} factors)")
     failed = 0
-    for res in EXECUTORS[backend](tasks, base, hpa, workers, scheduler):
+    for res in evaluator.map(tasks, base, desc=f"{method} ({len(facs)} factors)", unit="run"):
         if "error" in res:
             failed += 1
         else:
             ys[res["index"]] = [res["outcomes"][o] for o in OUTCOMES]
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
     if failed:
         raise RuntimeError(f"{failed} sensitivity runs failed; indices need every run")
     y = pd.DataFrame(ys, columns=list(OUTCOMES))
@@ -149,8 +99,7 @@ def run(base: dict, method: str, n: int, seed: int, folder: Path, backend: str, 
     idx = analyse(method, facs, x, y, seed)
     atomic_parquet(idx, folder / "indices.parquet")
     manifest["status"] = "complete"
-    atomic_write_bytes(folder / "manifest.json",
-                       json.dumps(manifest, indent=1, ensure_ascii=False).encode())
+    write_manifest(folder, manifest)
     return {"manifest": manifest, "indices": idx}
 
 

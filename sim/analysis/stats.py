@@ -1,13 +1,49 @@
-"""Differences in P(met) between two batches, paired where they share replicate seeds."""
+"""Statistics of batches: binomial intervals, the P(met) summary, paired comparisons."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from sim.model.equations import wilson_interval
+from sim.model.outcomes import TARGETS
 
 Z = 1.959963984540054
+
+
+def wilson_interval(successes, n, z=1.959963984540054):
+    """Wilson score interval for a binomial proportion (95% by default)."""
+    successes = np.asarray(successes, dtype=float)
+    n = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = successes / n
+        denom = 1.0 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    lo = np.where(successes <= 0, 0.0, np.clip(centre - half, 0, 1))
+    hi = np.where(successes >= n, 1.0, np.clip(centre + half, 0, 1))
+    return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)
+
+
+def summarise(reps: pd.DataFrame) -> pd.DataFrame:
+    """Per target: P(met) with its 95% Wilson interval and the outcome's quantiles."""
+    rows = []
+    n = len(reps)
+    for t in TARGETS:
+        if n:
+            met = reps[f"met.{t.name}"].astype(bool).to_numpy()
+            vals = reps[f"out.{t.metric}"].to_numpy(float)
+            k = int(met.sum())
+            lo, hi = wilson_interval(k, n)
+            q5, q50, q95 = np.quantile(vals, [0.05, 0.5, 0.95])
+        else:
+            k, lo, hi, q5, q50, q95 = 0, np.nan, np.nan, np.nan, np.nan, np.nan
+        rows.append({"target": t.name, "group": t.group, "metric": t.metric,
+                     "label_en": t.label_en, "label_zh": t.label_zh, "unit": t.unit,
+                     "section": t.section, "threshold": float(t.threshold), "n": n,
+                     "met": k, "p_met": k / n if n else np.nan, "p_lo": float(lo),
+                     "p_hi": float(hi), "median": float(q50), "q05": float(q5),
+                     "q95": float(q95)})
+    return pd.DataFrame(rows)
 
 
 def compare(ra: dict, rb: dict) -> tuple[pd.DataFrame, bool]:

@@ -1,0 +1,1 @@
+"""Configuration: scenario and experiment files, overrides, validation, named lookup."""

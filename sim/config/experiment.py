@@ -17,16 +17,10 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.config.scenario import (
-    ScenarioError,
-    _read_yaml,
-    _suggest,
-    apply_overrides,
-    find_named,
-    load_raw,
-    shipped_files,
-    validate,
-)
+from sim.config.errors import ScenarioError
+from sim.config.files import find_named, read_yaml, shipped_files, suggest
+from sim.config.scenario import apply_overrides, load_raw, validate
+from sim.model.rng import DEFAULT_SEED
 
 TOP = ("name", "description", "scenario", "replicates", "seed", "households_per_agent",
        "design")
@@ -67,10 +61,10 @@ def load_experiment(ref: str | os.PathLike) -> dict:
     """
     path = find_experiment(ref)
     src = str(path)
-    data = _read_yaml(path)
+    data = read_yaml(path, "an experiment must be a mapping of keys " + ", ".join(TOP))
     for k in data:
         if k not in TOP:
-            raise ScenarioError(src, str(k), f"unknown key{_suggest(str(k), TOP)}; allowed: "
+            raise ScenarioError(src, str(k), f"unknown key{suggest(str(k), TOP)}; allowed: "
                                 f"{', '.join(TOP)}")
     name = str(data.get("name", path.stem))
     if not name or not all(c.isalnum() or c in "_-." for c in name) or name in (".", ".."):
@@ -89,8 +83,8 @@ def load_experiment(ref: str | os.PathLike) -> dict:
     kind = design.get("type")
     if kind not in DESIGNS:
         raise ScenarioError(src, "design.type", f"must be one of {', '.join(DESIGNS)}"
-                            f"{_suggest(str(kind), DESIGNS)}, got {kind!r}")
-    seed = _int(data, "seed", src, 0, 2**63 - 1, 20210820)
+                            f"{suggest(str(kind), DESIGNS)}, got {kind!r}")
+    seed = _int(data, "seed", src, 0, 2**63 - 1, DEFAULT_SEED)
     points: list[dict] = []
     if kind == "points":
         allowed = {"type", "points"}
@@ -172,5 +166,5 @@ def _short(v: Any) -> str:
 def _only(d: dict, allowed: set, src: str, prefix: str = "design") -> None:
     for k in d:
         if k not in allowed:
-            raise ScenarioError(src, f"{prefix}.{k}", f"unknown key{_suggest(str(k), allowed)};"
+            raise ScenarioError(src, f"{prefix}.{k}", f"unknown key{suggest(str(k), allowed)};"
                                 f" allowed: {', '.join(sorted(allowed))}")

@@ -8,7 +8,6 @@ allowed. Files are read with ``yaml.safe_load`` (no code execution).
 from __future__ import annotations
 
 import copy
-import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,7 +16,19 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim.model.params import BY_NAME, CONSTANTS, LEVERS, UNCERTAINTIES, Param
+from sim.config.errors import ScenarioError
+from sim.config.files import find_named, named_dirs, read_yaml, shipped_files, suggest
+from sim.model.params import (
+    BY_NAME,
+    CONSTANTS,
+    LEVERS,
+    UNCERTAINTIES,
+    Param,
+    expand,
+    resolve_constants,
+    resolve_levers,
+    resolve_ranges,
+)
 from sim.model.plan import YEARS
 
 TOP_KEYS = ("name", "description", "extends", "levers", "uncertainties", "constants", "settings")
@@ -35,53 +46,6 @@ SETTINGS: dict[str, tuple[type, float, float, Any, str]] = {
 DEFAULT_SCENARIO = "plan"
 
 
-class ScenarioError(ValueError):
-    """A scenario (or override) is invalid. The message names file, key path and what is allowed."""
-
-    def __init__(self, source: str, keypath: str, message: str):
-        self.source, self.keypath = source, keypath
-        where = f"{source}: {keypath}: " if keypath else f"{source}: "
-        super().__init__(where + message)
-
-
-def named_dirs(folder: str, env: str | None = None) -> list[Path]:
-    """Folders searched for named files: ``$env``, ./<folder>, the source tree's <folder>."""
-    dirs = []
-    if env and os.environ.get(env):
-        dirs.append(Path(os.environ[env]))
-    dirs.append(Path.cwd() / folder)
-    dirs.append(Path(__file__).resolve().parents[2] / folder)
-    seen, out = set(), []
-    for d in dirs:
-        if d.is_dir() and d.resolve() not in seen:
-            seen.add(d.resolve())
-            out.append(d)
-    return out
-
-
-def shipped_files(folder: str, env: str | None = None) -> dict[str, Path]:
-    """Named YAML files in :func:`named_dirs` (first folder wins)."""
-    found: dict[str, Path] = {}
-    for d in named_dirs(folder, env):
-        for f in sorted(d.glob("*.yaml")):
-            found.setdefault(f.stem, f)
-    return found
-
-
-def find_named(ref: str | os.PathLike, kind: str, shipped: dict[str, Path]) -> Path:
-    """Resolve a reference (a path, or the name of a shipped ``kind``) to a file."""
-    p = Path(ref)
-    if p.suffix in (".yaml", ".yml") or p.exists():
-        if not p.is_file():
-            raise ScenarioError(str(ref), "", f"no such {kind} file")
-        return p
-    if str(ref) in shipped:
-        return shipped[str(ref)]
-    raise ScenarioError(str(ref), "", f"no such {kind} file or shipped {kind}"
-                        f"{_suggest(str(ref), shipped)}; shipped: "
-                        f"{', '.join(sorted(shipped)) or 'none'}")
-
-
 def scenario_dirs() -> list[Path]:
     """Folders searched for named scenarios: $CLUSTERSIM_SCENARIOS, ./scenarios, the repo's."""
     return named_dirs("scenarios", "CLUSTERSIM_SCENARIOS")
@@ -95,33 +59,6 @@ def shipped_scenarios() -> dict[str, Path]:
 def find_scenario(ref: str | os.PathLike) -> Path:
     """Resolve a scenario reference (a path or a shipped name) to a file."""
     return find_named(ref, "scenario", shipped_scenarios())
-
-
-def _suggest(word: str, options) -> str:
-    near = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{near[0]}'?)" if near else ""
-
-
-def _read_yaml(path: Path) -> dict:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ScenarioError(str(path), "", f"cannot read: {e.strerror}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(str(path), "", "not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError(str(path), "", f"malformed YAML{at}: "
-                            f"{getattr(e, 'problem', None) or e}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ScenarioError(str(path), "", "a scenario must be a mapping of keys "
-                            f"{', '.join(TOP_KEYS)}")
-    return data
 
 
 def deep_merge(base: Mapping, over: Mapping) -> dict:
@@ -142,7 +79,7 @@ def load_raw(ref: str | os.PathLike, _chain: tuple[str, ...] = ()) -> tuple[dict
     if key in _chain:
         cycle = " -> ".join([*(_c for _c in _chain), key])
         raise ScenarioError(str(path), "extends", f"extends cycle: {cycle}")
-    data = _read_yaml(path)
+    data = read_yaml(path, "a scenario must be a mapping of keys " + ", ".join(TOP_KEYS))
     _check_top(data, str(path))
     parent = data.pop("extends", None)
     if parent is not None:
@@ -163,7 +100,7 @@ def load_raw(ref: str | os.PathLike, _chain: tuple[str, ...] = ()) -> tuple[dict
 def _check_top(data: dict, src: str) -> None:
     for k in data:
         if k not in TOP_KEYS:
-            raise ScenarioError(src, str(k), f"unknown key{_suggest(str(k), TOP_KEYS)}; "
+            raise ScenarioError(src, str(k), f"unknown key{suggest(str(k), TOP_KEYS)}; "
                                 f"allowed: {', '.join(TOP_KEYS)}")
 
 
@@ -184,7 +121,7 @@ def apply_overrides(data: dict, sets: list[str], src: str = "--set") -> dict:
             raise ScenarioError(src, key, f"cannot parse value {raw!r}") from None
         if parts[0] not in TOP_KEYS or parts[0] == "extends":
             allowed = [k for k in TOP_KEYS if k != "extends"]
-            raise ScenarioError(src, key, f"unknown section{_suggest(parts[0], allowed)}; "
+            raise ScenarioError(src, key, f"unknown section{suggest(parts[0], allowed)}; "
                                 f"allowed: {', '.join(allowed)}")
         node = out
         for p in parts[:-1]:
@@ -215,7 +152,7 @@ def validate(data: dict, src: str) -> dict:
             if name not in params:
                 other = [s for s, ps in SECTION_PARAMS.items() if name in ps]
                 extra = f" ({name} is in '{other[0]}')" if other else ""
-                raise ScenarioError(src, path, f"unknown parameter{_suggest(str(name), params)}"
+                raise ScenarioError(src, path, f"unknown parameter{suggest(str(name), params)}"
                                     f"{extra}; allowed: {', '.join(params)}")
             p = params[name]
             if section == "uncertainties" and isinstance(value, dict) and (
@@ -230,7 +167,7 @@ def validate(data: dict, src: str) -> dict:
     sout = {}
     for k, v in settings.items():
         if k not in SETTINGS:
-            raise ScenarioError(src, f"settings.{k}", f"unknown setting{_suggest(str(k), SETTINGS)}"
+            raise ScenarioError(src, f"settings.{k}", f"unknown setting{suggest(str(k), SETTINGS)}"
                                 f"; allowed: {', '.join(SETTINGS)}")
         typ, lo, hi, _, _ = SETTINGS[k]
         if isinstance(v, bool) or not isinstance(v, int):
@@ -295,7 +232,7 @@ def _check_value(p: Param, value: Any, src: str, path: str):
         for k, v in value.items():
             if k not in p.keys:
                 raise ScenarioError(src, f"{path}.{k}", f"unknown {p.per}"
-                                    f"{_suggest(str(k), p.keys)}; allowed: {', '.join(p.keys)}")
+                                    f"{suggest(str(k), p.keys)}; allowed: {', '.join(p.keys)}")
             out[k] = _check_series(p, v, k, src, f"{path}.{k}")
         return out
     return _check_series(p, value, None, src, path)
@@ -316,13 +253,13 @@ def _check_range(p: Param, value: dict, src: str, path: str) -> dict:
                 for k, x in v.items():
                     if k not in p.keys:
                         raise ScenarioError(src, f"{path}.{end}.{k}", f"unknown {p.per}"
-                                            f"{_suggest(str(k), p.keys)}; allowed: "
+                                            f"{suggest(str(k), p.keys)}; allowed: "
                                             f"{', '.join(p.keys)}")
                     out[end][k] = _num(x, src, f"{path}.{end}.{k}")
             else:
                 out[end] = _num(v, src, f"{path}.{end}")
-        lo = _expand(p, out["low"], base=p.low)
-        hi = _expand(p, out["high"], base=p.high)
+        lo = expand(p, out["low"], base=p.low)
+        hi = expand(p, out["high"], base=p.high)
         bad = np.flatnonzero(lo > hi)
         if bad.size:
             k = p.keys[bad[0]]
@@ -333,6 +270,67 @@ def _check_range(p: Param, value: dict, src: str, path: str) -> dict:
     if lo > hi:
         raise ScenarioError(src, path, f"low ({lo:g}) is above high ({hi:g})")
     return {"low": lo, "high": hi}
+
+
+def _plain(value: Any, where: str) -> Any:
+    """A value as plain data: numpy scalars and arrays become floats and lists."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, where) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v, where) for v in value]
+    return value
+
+
+def derive(scenario: dict, values: Mapping[str, Any], source: str = "derive") -> dict:
+    """A validated scenario with values set by key path; the one way to derive a scenario.
+
+    Keys are paths such as ``levers.capital_subsidy_rate`` (all keys and years),
+    ``levers.capital_subsidy_rate.dairy``, ``uncertainties.hurdle_rate`` (pins it) or
+    ``uncertainties.national_demand_growth.dairy`` (pins that element; the other elements
+    keep their ranges). Values may be numpy scalars. ``--set``, experiment factors,
+    sensitivity samples, the optimiser and the EMA adapter all come through here.
+
+    Raises:
+        ScenarioError: naming ``source``, the key path and what is allowed.
+    """
+    out = copy.deepcopy(scenario)
+    for path, raw in values.items():
+        value = _plain(raw, path)
+        parts = [p for p in str(path).split(".") if p]
+        if not parts or parts[0] not in SECTION_PARAMS and parts[0] != "settings":
+            allowed = [*SECTION_PARAMS, "settings"]
+            raise ScenarioError(source, str(path), f"unknown section"
+                                f"{suggest(parts[0] if parts else '', allowed)}; allowed: "
+                                f"{', '.join(allowed)}")
+        section = out.setdefault(parts[0], {})
+        if len(parts) == 2:
+            section[parts[1]] = value
+            continue
+        if len(parts) != 3:
+            raise ScenarioError(source, str(path), "expected SECTION.NAME or SECTION.NAME.KEY")
+        name, key = parts[1], parts[2]
+        cur = section.get(name)
+        p = SECTION_PARAMS[parts[0]].get(name) if parts[0] in SECTION_PARAMS else None
+        if isinstance(cur, dict) and set(cur) == {"low", "high"}:
+            # One element pinned inside a range: the element's low and high both move.
+            lo = cur["low"] if isinstance(cur["low"], dict) else {}
+            hi = cur["high"] if isinstance(cur["high"], dict) else {}
+            if p is not None and not isinstance(cur["low"], dict):
+                lo = {k: cur["low"] for k in p.keys}
+            if p is not None and not isinstance(cur["high"], dict):
+                hi = {k: cur["high"] for k in p.keys}
+            section[name] = {"low": {**lo, key: value}, "high": {**hi, key: value}}
+        elif isinstance(cur, dict):
+            cur[key] = value
+        elif cur is not None and p is not None and p.per:
+            section[name] = {**{k: cur for k in p.keys}, key: value}
+        else:
+            section[name] = {key: value}
+    return validate(out, source)
 
 
 def load(ref: str | os.PathLike = DEFAULT_SCENARIO, sets: list[str] | None = None) -> dict:
@@ -352,48 +350,19 @@ def describe(ref: str | os.PathLike) -> str:
 
 
 # ---------------------------------------------------------------------- resolution
-def _expand(p: Param, value: Any, base: Any = None) -> np.ndarray:
-    """Scalar / list / per-key mapping -> full array of shape p.shape.
-
-    Keys missing from a mapping take their value from ``base`` (default: the declaration's
-    default).
-    """
-    arr = np.empty(p.shape, dtype=float)
-    if isinstance(value, dict):
-        fallback = p.default if base is None else base
-        base = _expand(p, fallback) if value is not fallback else np.zeros(p.shape)
-        for i, k in enumerate(p.keys):
-            if k in value:
-                base[i] = np.asarray(value[k], dtype=float)
-        return base
-    arr[...] = np.asarray(value, dtype=float)
-    return arr
-
-
 def lever_arrays(scn: dict) -> dict[str, np.ndarray]:
     """Resolved lever schedules, each of shape (keys?, years?)."""
-    return {p.name: _expand(p, scn["levers"].get(p.name, p.default)) for p in LEVERS}
+    return resolve_levers(scn["levers"])
 
 
 def constant_arrays(scn: dict) -> dict[str, np.ndarray]:
     """Resolved constants."""
-    return {p.name: _expand(p, scn["constants"].get(p.name, p.default)) for p in CONSTANTS}
+    return resolve_constants(scn["constants"])
 
 
 def uncertainty_ranges(scn: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """(low, high) arrays per uncertainty after scenario overrides (equal when pinned)."""
-    out = {}
-    for p in UNCERTAINTIES:
-        ov = scn["uncertainties"].get(p.name)
-        if isinstance(ov, dict) and set(ov) == {"low", "high"}:
-            lo = _expand(p, ov["low"], base=p.low)
-            hi = _expand(p, ov["high"], base=p.high)
-        elif ov is not None:
-            lo = hi = _expand(p, ov)
-        else:
-            lo, hi = _expand(p, p.low), _expand(p, p.high)
-        out[p.name] = (lo, hi)
-    return out
+    return resolve_ranges(scn["uncertainties"])
 
 
 def param(name: str) -> Param:

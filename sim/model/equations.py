@@ -113,17 +113,3 @@ def dividends(surplus_yuan, payout_share, member_sales):
     if total <= 0 or pool == 0:
         return np.zeros_like(member_sales)
     return pool * member_sales / total
-
-
-def wilson_interval(successes, n, z=1.959963984540054):
-    """Wilson score interval for a binomial proportion (95% by default)."""
-    successes = np.asarray(successes, dtype=float)
-    n = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = successes / n
-        denom = 1.0 + z * z / n
-        centre = (p + z * z / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    lo = np.where(successes <= 0, 0.0, np.clip(centre - half, 0, 1))
-    hi = np.where(successes >= n, 1.0, np.clip(centre + half, 0, 1))
-    return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)

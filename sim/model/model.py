@@ -14,14 +14,12 @@ from sim.model import equations as eq
 from sim.model import land, plan
 from sim.model.agents import Cooperative, Firm, FirmTable, Platform
 from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
-from sim.model.outcomes import YearRecorder
+from sim.model.outcomes import FISCAL_LABELS, YearRecorder
 from sim.model.rng import stream
-from sim.config.scenario import constant_arrays, lever_arrays
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 LAND_SERVICE_COVERAGE_2020 = 0.3  # share of villages served in 2020 (assumption, docs/ODD.md)
-FISCAL_ITEMS = ("capital_subsidy", "interest_subsidy", "producer_subsidy", "coop_grant",
-                "land_service", "cold_chain", "brand_fund", "training", "farmland")
+FISCAL_ITEMS = tuple(item for item, _, _ in FISCAL_LABELS)
 U_MAX = 0.95  # highest sustainable capacity utilisation (assumption, docs/ODD.md)
 OUTSIDE_SOURCING_PENALTY = 0.10  # extra cost of raw material bought outside Shanxi
 
@@ -41,23 +39,23 @@ class ClusterModel(mesa.Model):
     """Shanxi's ten processing clusters and five platforms, 2020-2025.
 
     Args:
-        scenario: A validated scenario (``sim.config.scenario.load``).
+        levers: Resolved lever schedules (``sim.model.params.resolve_levers``).
+        constants: Resolved constants (``sim.model.params.resolve_constants``).
         uncertainties: Sampled uncertainty values for this replicate (``sim.run.replicate.sample``).
         seed: Replicate seed; every random draw comes from streams derived from it.
-        households_per_agent: Overrides the scenario's scale setting.
+        households_per_agent: Scale: rural households per simulated household.
         reference_farmers: Use the per-object farmer agents (slow; for tests and benchmarks).
     """
 
-    def __init__(self, scenario: dict, uncertainties: dict, seed: int,
-                 households_per_agent: int | None = None, reference_farmers: bool = False):
+    def __init__(self, levers: dict[str, np.ndarray], constants: dict[str, np.ndarray],
+                 uncertainties: dict, seed: int, households_per_agent: int,
+                 reference_farmers: bool = False):
         super().__init__(rng=int(seed) % (2**63))
         self.seed = int(seed)
-        self.scn = scenario
         self.u = uncertainties
-        self.lev = lever_arrays(scenario)
-        self.k = {k: (float(v) if np.ndim(v) == 0 else v)
-                  for k, v in constant_arrays(scenario).items()}
-        self.hpa = int(households_per_agent or scenario["settings"]["households_per_agent"])
+        self.lev = levers
+        self.k = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in constants.items()}
+        self.hpa = int(households_per_agent)
         self.reference = reference_farmers
         self.quarter_index = 0
         self._coop_ids = 0

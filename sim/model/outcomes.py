@@ -27,6 +27,112 @@ class Target:
     group: str
 
 
+@dataclass(frozen=True)
+class Metric:
+    """An outcome the model records every year.
+
+    The one declaration that targets, reporters, the EMA adapter, plots and the store's
+    schema read.
+    """
+
+    name: str
+    unit: str
+    label_en: str
+    label_zh: str
+    description: str = ""
+
+
+def _metrics() -> tuple[Metric, ...]:
+    m: list[Metric] = []
+    for c in plan.CLUSTERS:
+        m.append(Metric(f"output_{c.key}", "亿元", f"{c.en}: output", f"{c.zh}产值",
+                        "cluster output value in the year"))
+    m.append(Metric("output_total", "亿元", "Ten clusters: total output", "十大集群总产值"))
+    for c in plan.CLUSTERS:
+        m.append(Metric(f"farmers_{c.key}", "万人", f"{c.en}: farmers linked",
+                        f"{c.zh}带动农民", "persons linked by contract or processing job"))
+        m.append(Metric(f"income_gain_{c.key}", "元/人", f"{c.en}: linkage income per farmer",
+                        f"{c.zh}联农带农收入", "contract premium, dividends and wages from the "
+                        "cluster per linked person"))
+        for tier in c.tiers:
+            m.append(Metric(f"firms_{c.key}_{tier.tier}", "firms",
+                            f"{c.en}: firms ≥{tier.min_output_yi_yuan:g} 亿",
+                            f"{c.zh}≥{tier.min_output_yi_yuan:g}亿企业数"))
+    for name, _, v in plan.PROVINCE_FIRM_TARGETS:
+        m.append(Metric(name, "firms", f"Province: firms ≥{v:g} 亿", f"全省≥{v:g}亿企业数"))
+    m += [Metric("firms_alive", "firms", "Processing firms", "加工企业数"),
+          Metric("investment_cum", "亿元", "Investment since 2021", "累计投资")]
+    for item, en, zh in FISCAL_LABELS:
+        m.append(Metric(f"fiscal_{item}_yi", "亿元", f"Fiscal cost: {en}", f"财政支出：{zh}",
+                        "cumulative since 2021"))
+    m.append(Metric("fiscal_cost_yi", "亿元", "Fiscal cost of the levers", "政策财政成本",
+                    "cumulative since 2021"))
+    for p in plan.PLATFORMS:
+        m.append(Metric(f"volume_{p.key}", "万吨", f"{p.en}: volume", f"{p.zh}交易量"))
+        if p.target_value_yi_yuan:
+            m.append(Metric(f"value_{p.key}", "亿元", f"{p.en}: value", f"{p.zh}交易额"))
+        m.append(Metric(f"farmers_{p.key}", "万人", f"{p.en}: farmers linked",
+                        f"{p.zh}带动农民"))
+        m.append(Metric(f"income_gain_{p.key}", "元/人", f"{p.en}: linkage income per farmer",
+                        f"{p.zh}联农带农收入"))
+    m += [
+        Metric("volume_platforms", "万吨", "Five platforms: volume", "五大平台交易量"),
+        Metric("cold_chain_total", "万吨", "Cold storage on the platforms", "平台冷链库容"),
+        Metric("cold_chain_new", "万吨", "New cold storage since 2021", "新增冷链库容"),
+        Metric("processing_output", "亿元", "Agri-processing output", "农产品加工业产值"),
+        Metric("agri_output", "亿元", "Gross agricultural output", "农林牧渔业总产值"),
+        Metric("processing_ratio", "ratio", "Processing : agricultural output",
+               "加工业产值与农业总产值比"),
+        Metric("primary_va", "亿元", "Primary-industry value added", "第一产业增加值"),
+        Metric("grain", "万吨", "Grain production", "粮食产量"),
+        Metric("trained_wan", "万人", "Farmers trained since 2021", "累计培训高素质农民"),
+        Metric("certified_share", "share", "Trainees certified", "持证比例"),
+        Metric("farmland_hs", "万亩", "High-standard farmland", "高标准农田"),
+        Metric("precooling_rate", "share", "Fruit & vegetable pre-cooling rate", "果蔬预冷率"),
+        Metric("rural_income", "元", "Rural per-capita disposable income",
+               "农村居民人均可支配收入"),
+        Metric("rural_income_wage", "元", "Rural income: wages", "工资性收入"),
+        Metric("rural_income_operating", "元", "Rural income: operating", "经营净收入"),
+        Metric("rural_income_property", "元", "Rural income: property", "财产净收入"),
+        Metric("rural_income_transfer", "元", "Rural income: transfers", "转移净收入"),
+        Metric("national_rural_income", "元", "National rural per-capita income",
+               "全国农村居民人均可支配收入"),
+        Metric("rural_income_ratio", "ratio", "Rural income / national",
+               "农村居民收入与全国之比"),
+        Metric("rural_income_growth_gap", "1/yr", "Rural income growth minus national",
+               "农村居民收入增速差", "yearly growth since 2020, Shanxi minus national"),
+        Metric("land_transferred_share", "share", "Contracted land rented out",
+               "土地流转比例"),
+        Metric("land_conservation_error", "share", "Land accounting error (check)",
+               "土地守恒误差", "operated + cooperative land - owned land, relative; ~0"),
+        Metric("rent_yuan_per_mu", "元/亩", "Land rent", "土地流转租金"),
+        Metric("coops", "count", "Cooperatives (simulated)", "合作社数（模拟）"),
+        Metric("coop_member_share", "share", "Households in cooperatives", "入社农户比例"),
+        Metric("contract_share", "share", "Households under firm contract", "订单农户比例"),
+    ]
+    return tuple(m)
+
+
+FISCAL_LABELS = (
+    ("capital_subsidy", "capital subsidies", "设备投资补贴"),
+    ("interest_subsidy", "interest subsidies", "贷款贴息"),
+    ("producer_subsidy", "per-mu producer subsidies", "生产补贴"),
+    ("coop_grant", "cooperative grants", "合作社补助"),
+    ("land_service", "land-transfer service", "土地流转服务"),
+    ("cold_chain", "cold storage", "冷链建设"),
+    ("brand_fund", "brand funds", "品牌建设"),
+    ("training", "training", "农民培训"),
+    ("farmland", "high-standard farmland", "高标准农田建设"),
+)
+METRICS: tuple[Metric, ...] = _metrics()
+METRIC_BY_NAME = {m.name: m for m in METRICS}
+# Outcome sets read by the analyses (names only; declarations above).
+SENSITIVITY_METRICS = tuple(f"output_{c.key}" for c in plan.CLUSTERS) + (
+    "output_total", "rural_income_ratio")
+HEADLINE_METRICS = SENSITIVITY_METRICS + ("rural_income", "fiscal_cost_yi", "investment_cum")
+HEADLINE_GROUPS = ("cluster_output", "province", "platforms")  # target groups shown first
+
+
 def _targets() -> tuple[Target, ...]:
     t: list[Target] = []
     for c in plan.CLUSTERS:
@@ -122,105 +228,134 @@ class YearRecorder:
 
     def year(self, m, year: int) -> None:
         """Record the model's outcomes for ``year``."""
-        f = m.farmers
         r: dict[str, float] = {}
-        nk = len(plan.CLUSTERS)
         out = m.base_output.copy() if year == plan.BASE_YEAR else m.output_q.copy()
         for i, c in enumerate(plan.CLUSTERS):
             r[f"output_{c.key}"] = float(out[i])
         r["output_total"] = float(out.sum())
-        inc = m.income
-        w = f.weight
-        nc = len(plan.CITIES)
-        city = f.city
-        share = m.job_share_ck  # (city, cluster): a city's processing jobs by cluster
-        link_income = inc["link_contract"] + inc["link_dividend"]
-        # Households linked by contract, by (city, cluster); job labour by city, and the
-        # job labour of contract households by (city, cluster) so nobody counts twice.
-        con = f.contract & (f.cluster >= 0)
-        ck = city * nk + np.maximum(f.cluster, 0)
-        con_persons = np.bincount(ck, w * f.labourers * con, minlength=nc * nk).reshape(nc, nk)
-        con_income = np.bincount(ck, w * link_income * con, minlength=nc * nk).reshape(nc, nk)
-        con_jobs = np.bincount(ck, w * f.job * con, minlength=nc * nk).reshape(nc, nk)
-        jobs_c = np.bincount(city, w * f.job, minlength=nc)
-        job_income_c = np.bincount(city, w * inc["link_job"], minlength=nc)
-        # persons linked to cluster k in city c: contract labour + k's share of the city's
-        # job labour held by households not contracted to k
-        persons_ck = con_persons + share * (jobs_c[:, None] - con_jobs)
-        income_ck = con_income + share * job_income_c[:, None]
-        for i, c in enumerate(plan.CLUSTERS):
-            p_k = persons_ck[:, i].sum()
-            r[f"farmers_{c.key}"] = p_k / 1e4
-            r[f"income_gain_{c.key}"] = income_ck[:, i].sum() / max(p_k, 1.0)
-        ft = m.firms
-        alive = ft.alive
-        for i, c in enumerate(plan.CLUSTERS):
-            o = ft.output[alive & (ft.cluster == i)]
-            for tier in c.tiers:
-                r[f"firms_{c.key}_{tier.tier}"] = float(np.sum(o >= tier.min_output_yi_yuan))
-        for name, _, v in plan.PROVINCE_FIRM_TARGETS:
-            r[name] = float(np.sum(ft.output[alive] >= v))
-        r["firms_alive"] = float(alive.sum())
-        r["investment_cum"] = m.cum_investment_yi
-        for item, v in m.fiscal.items():
-            r[f"fiscal_{item}_yi"] = v
-        r["fiscal_cost_yi"] = float(sum(m.fiscal.values()))
-        vol_total = 0.0
-        for p, spec in zip(m.platforms, plan.PLATFORMS, strict=True):
-            r[f"volume_{spec.key}"] = p.volume_wan_t
-            vol_total += p.volume_wan_t
-            if spec.target_value_yi_yuan:
-                r[f"value_{spec.key}"] = p.value_yi_yuan
-            cities = [plan.CITY_KEYS.index(c) for c in spec.cities]
-            idx = [plan.CLUSTER_KEYS.index(k) for k in spec.clusters]
-            js = share[np.ix_(cities, idx)].sum(axis=1)  # job share of served clusters
-            persons = (con_persons[np.ix_(cities, idx)].sum()
-                       + np.sum((jobs_c[cities] - con_jobs[np.ix_(cities, idx)].sum(axis=1))
-                                * js))
-            income = (con_income[np.ix_(cities, idx)].sum()
-                      + np.sum(job_income_c[cities] * js))
-            r[f"farmers_{spec.key}"] = persons / 1e4
-            r[f"income_gain_{spec.key}"] = income / max(persons, 1.0)
-        r["volume_platforms"] = vol_total
-        r["cold_chain_total"] = float(sum(p.cold_wan_t for p in m.platforms))
-        r["cold_chain_new"] = m.cold_new_wan_t
-        # Province reduced-form submodels (docs/ODD.md §7.9).
-        n = year - plan.BASE_YEAR
-        u = m.u
-        hh = np.bincount(f.city, w, minlength=len(plan.CITIES))
-        dshare = 0.0 if year == plan.BASE_YEAR else float(np.sum(hh * m.drought) / hh.sum())
-        dfac = 1.0 - u["drought_yield_loss"] * dshare
-        r["processing_output"] = r["output_total"] + OTHER_PROCESSING_2020_YI * (
-            1 + u["other_processing_growth"]) ** n
-        agri = m.k["agri_output_2020_yi"] * (1 + u["agri_output_growth"]) ** n * dfac
-        r["agri_output"] = agri
-        r["processing_ratio"] = r["processing_output"] / agri
-        r["primary_va"] = m.k["primary_va_2020_yi"] * (1 + u["primary_va_growth"]) ** n * dfac
-        r["grain"] = plan.PROVINCE.grain_2020_wan_t * (1 + u["grain_trend"]) ** n * dfac
-        r["trained_wan"] = m.trained_wan
-        r["certified_share"] = u["training_certified_share"] if m.trained_wan > 0 else 0.0
-        r["farmland_hs"] = m.farmland_wan_mu
-        fruit = m.platforms[plan.PLATFORM_KEYS.index("fruit_export")]
-        r["precooling_rate"] = plan.PROVINCE.precooling_2020 * (
-            r["cold_chain_total"] / m.cold_2020_wan_t) / (fruit.volume_wan_t
-                                                          / fruit.volume_2020_wan_t)
-        persons_all = np.sum(w * f.persons)
-        total_inc = sum(inc[s] for s in ("wage", "operating", "property", "transfer"))
-        r["rural_income"] = float(np.sum(w * total_inc) / persons_all)
-        for s in ("wage", "operating", "property", "transfer"):
-            r[f"rural_income_{s}"] = float(np.sum(w * inc[s]) / persons_all)
-        nat = NATIONAL_RURAL_INCOME_2020 * (1 + u["national_rural_income_growth"]) ** n
-        r["national_rural_income"] = nat
-        r["rural_income_ratio"] = r["rural_income"] / nat
-        g_sx = (r["rural_income"] / plan.PROVINCE.rural_income_2020_yuan) ** (1 / max(n, 1)) - 1
-        r["rural_income_growth_gap"] = (g_sx - u["national_rural_income_growth"]) if n else 0.0
-        own = np.sum(w * f.land_own)
-        coop_land = sum(c.land_mu for c in m.coops)
-        r["land_transferred_share"] = float((np.sum(w * f.land_out)) / own)
-        r["land_conservation_error"] = float(
-            (np.sum(w * f.land_operated) + coop_land - own) / own)
-        r["rent_yuan_per_mu"] = float(np.sum(hh * m.rent) / hh.sum())
-        r["coops"] = float(len(m.coops))
-        r["coop_member_share"] = float(np.sum(w * (f.coop >= 0)) / np.sum(w))
-        r["contract_share"] = float(np.sum(w * f.contract) / np.sum(w))
+        links = _linked(m)
+        _cluster_links(r, links)
+        _firms(r, m)
+        _platforms(r, m, links)
+        _province(r, m, year)
+        _incomes_and_land(r, m, year)
         self.rows[year] = {k: float(v) for k, v in r.items()}
+
+
+def _linked(m) -> dict:
+    """Persons linked to each (city, cluster) and their linkage income."""
+    f, inc, w = m.farmers, m.income, m.farmers.weight
+    nk, nc = len(plan.CLUSTERS), len(plan.CITIES)
+    city = f.city
+    share = m.job_share_ck  # (city, cluster): a city's processing jobs by cluster
+    link_income = inc["link_contract"] + inc["link_dividend"]
+    # Households linked by contract, by (city, cluster); job labour by city, and the
+    # job labour of contract households by (city, cluster) so nobody counts twice.
+    con = f.contract & (f.cluster >= 0)
+    ck = city * nk + np.maximum(f.cluster, 0)
+    con_persons = np.bincount(ck, w * f.labourers * con, minlength=nc * nk).reshape(nc, nk)
+    con_income = np.bincount(ck, w * link_income * con, minlength=nc * nk).reshape(nc, nk)
+    con_jobs = np.bincount(ck, w * f.job * con, minlength=nc * nk).reshape(nc, nk)
+    jobs_c = np.bincount(city, w * f.job, minlength=nc)
+    job_income_c = np.bincount(city, w * inc["link_job"], minlength=nc)
+    return {"share": share, "con_persons": con_persons, "con_income": con_income,
+            "con_jobs": con_jobs, "jobs_c": jobs_c, "job_income_c": job_income_c}
+
+
+def _cluster_links(r: dict, x: dict) -> None:
+    # persons linked to cluster k in city c: contract labour + k's share of the city's
+    # job labour held by households not contracted to k
+    persons_ck = x["con_persons"] + x["share"] * (x["jobs_c"][:, None] - x["con_jobs"])
+    income_ck = x["con_income"] + x["share"] * x["job_income_c"][:, None]
+    for i, c in enumerate(plan.CLUSTERS):
+        p_k = persons_ck[:, i].sum()
+        r[f"farmers_{c.key}"] = p_k / 1e4
+        r[f"income_gain_{c.key}"] = income_ck[:, i].sum() / max(p_k, 1.0)
+
+
+def _firms(r: dict, m) -> None:
+    ft = m.firms
+    alive = ft.alive
+    for i, c in enumerate(plan.CLUSTERS):
+        o = ft.output[alive & (ft.cluster == i)]
+        for tier in c.tiers:
+            r[f"firms_{c.key}_{tier.tier}"] = float(np.sum(o >= tier.min_output_yi_yuan))
+    for name, _, v in plan.PROVINCE_FIRM_TARGETS:
+        r[name] = float(np.sum(ft.output[alive] >= v))
+    r["firms_alive"] = float(alive.sum())
+    r["investment_cum"] = m.cum_investment_yi
+    for item, v in m.fiscal.items():
+        r[f"fiscal_{item}_yi"] = v
+    r["fiscal_cost_yi"] = float(sum(m.fiscal.values()))
+
+
+def _platforms(r: dict, m, x: dict) -> None:
+    share, con_persons, con_income = x["share"], x["con_persons"], x["con_income"]
+    con_jobs, jobs_c, job_income_c = x["con_jobs"], x["jobs_c"], x["job_income_c"]
+    vol_total = 0.0
+    for p, spec in zip(m.platforms, plan.PLATFORMS, strict=True):
+        r[f"volume_{spec.key}"] = p.volume_wan_t
+        vol_total += p.volume_wan_t
+        if spec.target_value_yi_yuan:
+            r[f"value_{spec.key}"] = p.value_yi_yuan
+        cities = [plan.CITY_KEYS.index(c) for c in spec.cities]
+        idx = [plan.CLUSTER_KEYS.index(k) for k in spec.clusters]
+        js = share[np.ix_(cities, idx)].sum(axis=1)  # job share of served clusters
+        persons = (con_persons[np.ix_(cities, idx)].sum()
+                   + np.sum((jobs_c[cities] - con_jobs[np.ix_(cities, idx)].sum(axis=1))
+                            * js))
+        income = (con_income[np.ix_(cities, idx)].sum()
+                  + np.sum(job_income_c[cities] * js))
+        r[f"farmers_{spec.key}"] = persons / 1e4
+        r[f"income_gain_{spec.key}"] = income / max(persons, 1.0)
+    r["volume_platforms"] = vol_total
+    r["cold_chain_total"] = float(sum(p.cold_wan_t for p in m.platforms))
+    r["cold_chain_new"] = m.cold_new_wan_t
+
+
+def _province(r: dict, m, year: int) -> None:
+    """Province reduced-form submodels (docs/ODD.md, submodels: province aggregates)."""
+    f, w, u = m.farmers, m.farmers.weight, m.u
+    n = year - plan.BASE_YEAR
+    hh = np.bincount(f.city, w, minlength=len(plan.CITIES))
+    dshare = 0.0 if year == plan.BASE_YEAR else float(np.sum(hh * m.drought) / hh.sum())
+    dfac = 1.0 - u["drought_yield_loss"] * dshare
+    r["processing_output"] = r["output_total"] + OTHER_PROCESSING_2020_YI * (
+        1 + u["other_processing_growth"]) ** n
+    agri = m.k["agri_output_2020_yi"] * (1 + u["agri_output_growth"]) ** n * dfac
+    r["agri_output"] = agri
+    r["processing_ratio"] = r["processing_output"] / agri
+    r["primary_va"] = m.k["primary_va_2020_yi"] * (1 + u["primary_va_growth"]) ** n * dfac
+    r["grain"] = plan.PROVINCE.grain_2020_wan_t * (1 + u["grain_trend"]) ** n * dfac
+    r["trained_wan"] = m.trained_wan
+    r["certified_share"] = u["training_certified_share"] if m.trained_wan > 0 else 0.0
+    r["farmland_hs"] = m.farmland_wan_mu
+    fruit = m.platforms[plan.PLATFORM_KEYS.index("fruit_export")]
+    r["precooling_rate"] = plan.PROVINCE.precooling_2020 * (
+        r["cold_chain_total"] / m.cold_2020_wan_t) / (fruit.volume_wan_t
+                                                      / fruit.volume_2020_wan_t)
+
+
+def _incomes_and_land(r: dict, m, year: int) -> None:
+    f, w, u, inc = m.farmers, m.farmers.weight, m.u, m.income
+    n = year - plan.BASE_YEAR
+    hh = np.bincount(f.city, w, minlength=len(plan.CITIES))
+    persons_all = np.sum(w * f.persons)
+    total_inc = sum(inc[s] for s in ("wage", "operating", "property", "transfer"))
+    r["rural_income"] = float(np.sum(w * total_inc) / persons_all)
+    for s in ("wage", "operating", "property", "transfer"):
+        r[f"rural_income_{s}"] = float(np.sum(w * inc[s]) / persons_all)
+    nat = NATIONAL_RURAL_INCOME_2020 * (1 + u["national_rural_income_growth"]) ** n
+    r["national_rural_income"] = nat
+    r["rural_income_ratio"] = r["rural_income"] / nat
+    g_sx = (r["rural_income"] / plan.PROVINCE.rural_income_2020_yuan) ** (1 / max(n, 1)) - 1
+    r["rural_income_growth_gap"] = (g_sx - u["national_rural_income_growth"]) if n else 0.0
+    own = np.sum(w * f.land_own)
+    coop_land = sum(c.land_mu for c in m.coops)
+    r["land_transferred_share"] = float((np.sum(w * f.land_out)) / own)
+    r["land_conservation_error"] = float(
+        (np.sum(w * f.land_operated) + coop_land - own) / own)
+    r["rent_yuan_per_mu"] = float(np.sum(hh * m.rent) / hh.sum())
+    r["coops"] = float(len(m.coops))
+    r["coop_member_share"] = float(np.sum(w * (f.coop >= 0)) / np.sum(w))
+    r["contract_share"] = float(np.sum(w * f.contract) / np.sum(w))

@@ -21,6 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from sim.model.plan import CLUSTER_KEYS, PLATFORM_KEYS, YEARS
 
 KINDS = ("lever", "uncertainty", "constant")
@@ -63,6 +65,12 @@ class Param:
         if self.kind not in KINDS:
             raise ValueError(f"{self.name}: kind must be one of {KINDS}")
         object.__setattr__(self, "keys", PER_KEYS[self.per] if self.per else ())
+
+    def bounds(self) -> tuple[float, float]:
+        """The widest (low, high) over all keys."""
+        lo = min(self.low.values()) if isinstance(self.low, dict) else self.low
+        hi = max(self.high.values()) if isinstance(self.high, dict) else self.high
+        return float(lo), float(hi)
 
     def per_key(self, value: Any) -> Any:
         """Expand a scalar or mapping to a per-key tuple (or return the scalar)."""
@@ -344,3 +352,53 @@ BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 LEVERS = tuple(p for p in PARAMS if p.kind == "lever")
 UNCERTAINTIES = tuple(p for p in PARAMS if p.kind == "uncertainty")
 CONSTANTS = tuple(p for p in PARAMS if p.kind == "constant")
+
+
+# ---------------------------------------------------------------------- resolution
+# Scenario sections (plain data) resolved to arrays against the declarations: the model
+# core takes these arrays, never a scenario.
+def expand(p: Param, value: Any, base: Any = None) -> np.ndarray:
+    """Scalar / list / per-key mapping -> full array of shape p.shape.
+
+    Keys missing from a mapping take their value from ``base`` (default: the declaration's
+    default).
+    """
+    arr = np.empty(p.shape, dtype=float)
+    if isinstance(value, dict):
+        fallback = p.default if base is None else base
+        base = expand(p, fallback) if value is not fallback else np.zeros(p.shape)
+        for i, k in enumerate(p.keys):
+            if k in value:
+                base[i] = np.asarray(value[k], dtype=float)
+        return base
+    arr[...] = np.asarray(value, dtype=float)
+    return arr
+
+
+def resolve_levers(levers: dict) -> dict[str, np.ndarray]:
+    """Lever schedules from a scenario's ``levers`` section, each of shape (keys?, years?)."""
+    return {p.name: expand(p, levers.get(p.name, p.default)) for p in LEVERS}
+
+
+def resolve_constants(constants: dict) -> dict[str, np.ndarray]:
+    """Constants from a scenario's ``constants`` section."""
+    return {p.name: expand(p, constants.get(p.name, p.default)) for p in CONSTANTS}
+
+
+def resolve_ranges(uncertainties: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(low, high) arrays per uncertainty from a scenario's ``uncertainties`` section.
+
+    A ``{low, high}`` mapping narrows the range; a value pins it (low == high).
+    """
+    out = {}
+    for p in UNCERTAINTIES:
+        ov = uncertainties.get(p.name)
+        if isinstance(ov, dict) and set(ov) == {"low", "high"}:
+            lo = expand(p, ov["low"], base=p.low)
+            hi = expand(p, ov["high"], base=p.high)
+        elif ov is not None:
+            lo = hi = expand(p, ov)
+        else:
+            lo, hi = expand(p, p.low), expand(p, p.high)
+        out[p.name] = (lo, hi)
+    return out

@@ -153,6 +153,8 @@ CLUSTERS: tuple[Cluster, ...] = (
 )
 CLUSTER_KEYS = tuple(c.key for c in CLUSTERS)
 TOTAL_OUTPUT_TARGET_YI = 2100.0  # Ch.2 §3
+# Ten-cluster total in 2020 implied by each cluster's target and growth rate (≈850.7 亿元)
+TOTAL_OUTPUT_2020_YI = sum(c.implied_output_2020_yi_yuan for c in CLUSTERS)
 
 PLATFORMS: tuple[Platform, ...] = (
     Platform("fruit_export", "果业出口平台", "Fruit export (Yuncheng/Linfen)",

@@ -11,6 +11,8 @@ import zlib
 
 import numpy as np
 
+DEFAULT_SEED = 20210820  # the plan's date (2021-08-20): the root seed of every default run
+
 
 def stream(seed: int, name: str) -> np.random.Generator:
     """A generator for the named stream of a replicate."""

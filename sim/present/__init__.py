@@ -1,0 +1,1 @@
+"""Presentation: figures, the HTML report, text tables and the generated parameter page."""

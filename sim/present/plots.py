@@ -21,12 +21,11 @@ import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
 from sim.model import plan  # noqa: E402
-from sim.model.outcomes import TARGET_BY_NAME  # noqa: E402
+from sim.model.outcomes import HEADLINE_GROUPS, TARGET_BY_NAME  # noqa: E402
 
 KINDS = ("targets", "distributions", "fan", "sweep", "compare")
 FORMATS = ("png", "svg", "pdf")
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
-HEADLINE_GROUPS = ("cluster_output", "province", "platforms")
 
 T = {
     "en": {"p_met": "P(target met), 95% interval", "replicates": "replicates", "seed": "seed",
@@ -161,7 +160,7 @@ def plot_fan(res: dict, lang: str = "en"):
     years = np.arange(plan.BASE_YEAR, plan.TARGET_YEAR + 1)
     panels = [(c.key, c.implied_output_2020_yi_yuan, c.target_output_yi_yuan,
                _cluster_label(c.key, lang)) for c in plan.CLUSTERS]
-    panels.append(("total", 850.7, plan.TOTAL_OUTPUT_TARGET_YI, t["total"]))
+    panels.append(("total", plan.TOTAL_OUTPUT_2020_YI, plan.TOTAL_OUTPUT_TARGET_YI, t["total"]))
     for ax, (key, base, target, title) in zip(axes.flat, panels, strict=False):
         metric = f"output_{key}"
         _fan(ax, _bands(traj, metric), label_median=t["median"], t=t)
@@ -186,7 +185,7 @@ def plot_fan(res: dict, lang: str = "en"):
 
 def plot_sweep(sw: dict, lang: str = "en", targets: list[str] | None = None):
     """P(met) against the swept value (one factor), heatmaps (two), or per point (other)."""
-    from sim.run.sweep import varying_targets
+    from sim.analysis.sweep import varying_targets
     t = T[lang]
     s = sw["summary"]
     m = sw["manifest"]
@@ -281,8 +280,8 @@ def make_plots(folder: str | Path, kinds: list[str] | None = None, lang: str = "
                fmt: str = "png", out: str | Path | None = None,
                against: str | Path | None = None) -> list[Path]:
     """Draw the asked kinds of figure for a batch or sweep folder; returns the files."""
+    from sim.analysis.sweep import SWEEP_MANIFEST, load_sweep
     from sim.run.store import load_results
-    from sim.run.sweep import SWEEP_MANIFEST, load_sweep
     folder = Path(folder)
     setup_fonts(lang)
     out = Path(out) if out else folder / "figures"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.model.params import LEVERS
 from sim.config.scenario import lever_arrays
+from sim.model.params import LEVERS
 
 
 def _fig_png(fig) -> str:

@@ -1,0 +1,1 @@
+"""Running: one replicate, the evaluators (serial, processes, Dask), batches and the store."""

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.config.scenario import constant_arrays, lever_arrays, load, uncertainty_ranges
 from sim.model import plan
 from sim.model.model import ClusterModel
-from sim.model.outcomes import evaluate
+from sim.model.outcomes import HEADLINE_METRICS, evaluate
 from sim.model.params import UNCERTAINTIES
 from sim.model.rng import stream
-from sim.config.scenario import load, uncertainty_ranges
 
 
 def sample_uncertainties(scenario: dict, seed: int) -> dict:
@@ -49,6 +49,21 @@ def flat_inputs(uncertainties: dict) -> dict[str, float]:
     return out
 
 
+def model_inputs(scenario: dict, seed: int, households_per_agent: int | None = None) -> dict:
+    """The resolved arrays a :class:`ClusterModel` takes, for a scenario and a seed."""
+    return {"levers": lever_arrays(scenario), "constants": constant_arrays(scenario),
+            "uncertainties": sample_uncertainties(scenario, seed), "seed": int(seed),
+            "households_per_agent": int(households_per_agent
+                                        or scenario["settings"]["households_per_agent"])}
+
+
+def build_model(scenario: dict, seed: int, households_per_agent: int | None = None,
+                reference_farmers: bool = False) -> ClusterModel:
+    """A model initialised for a scenario and a replicate seed (not yet run)."""
+    return ClusterModel(**model_inputs(scenario, seed, households_per_agent),
+                        reference_farmers=reference_farmers)
+
+
 def run_replicate(scenario: dict | str = "plan", seed: int = 0,
                   households_per_agent: int | None = None) -> dict:
     """Run one replicate.
@@ -64,8 +79,9 @@ def run_replicate(scenario: dict | str = "plan", seed: int = 0,
         2020-2025. Plain Python types only.
     """
     scn = load(scenario) if isinstance(scenario, str) else scenario
-    unc = sample_uncertainties(scn, seed)
-    model = ClusterModel(scn, unc, seed, households_per_agent=households_per_agent)
+    inputs = model_inputs(scn, seed, households_per_agent)
+    unc = inputs["uncertainties"]
+    model = ClusterModel(**inputs)
     try:
         model.run()
     finally:
@@ -76,40 +92,71 @@ def run_replicate(scenario: dict | str = "plan", seed: int = 0,
             "met": evaluate(final), "trajectory": {int(y): dict(v) for y, v in traj.items()}}
 
 
-BATCH_METRICS = tuple(f"output_{c.key}" for c in plan.CLUSTERS) + (
-    "output_total", "rural_income", "rural_income_ratio", "fiscal_cost_yi", "investment_cum")
-
-
 def _latest(metric: str):
     return lambda m: m.record.rows[max(m.record.rows)][metric]
+
+
+def keyword_values(params: dict) -> dict[str, object]:
+    """``derive`` paths for keyword parameters named after declarations.
+
+    ``capital_subsidy_rate=0.3`` sets a lever (all keys and years), ``hurdle_rate=0.1``
+    pins an uncertainty, ``national_demand_growth__dairy=0.12`` one element of a
+    per-cluster parameter (``__`` separates name and key, as in the EMA adapter).
+    """
+    from sim.model.params import CONSTANTS, LEVERS, UNCERTAINTIES
+    section = {**{p.name: "constants" for p in CONSTANTS},
+               **{p.name: "uncertainties" for p in UNCERTAINTIES},
+               **{p.name: "levers" for p in LEVERS}}
+    out = {}
+    for key, value in params.items():
+        name, _, elem = key.partition("__")
+        if name not in section:
+            from sim.config.files import suggest
+            raise TypeError(f"BatchModel: unknown parameter {key!r}{suggest(name, section)}; "
+                            "parameters are lever, uncertainty and constant names "
+                            "(docs/parameters.md), NAME__KEY for one element")
+        out[f"{section[name]}.{name}" + (f".{elem}" if elem else "")] = value
+    return out
 
 
 class BatchModel(ClusterModel):
     """A ``mesa.batch_run``-compatible wrapper: keyword parameters in, ``step`` per quarter.
 
-    A Mesa ``DataCollector`` records the latest year's headline outcomes (``BATCH_METRICS``)
-    after every quarter, so ``batch_run`` returns the 2025 values. Seeds: on Mesa 3.5+ pass
-    ``batch_run(..., rng=[1, 2, ...])``; on Mesa 3.3 put ``"seed": [1, 2, ...]`` in
-    ``parameters``.
+    Every lever, uncertainty and constant is a keyword parameter, so ``batch_run`` sweeps
+    them the way Mesa's examples sweep theirs: ``parameters={"capital_subsidy_rate":
+    [0.1, 0.3], "hurdle_rate": 0.1}``. A Mesa ``DataCollector`` records the latest year's
+    headline outcomes (``HEADLINE_METRICS``) after every quarter, so ``batch_run`` returns
+    the 2025 values. Seeds: on Mesa 3.5+ pass ``batch_run(..., rng=[1, 2, ...])``; on Mesa
+    3.3 put ``"seed": [1, 2, ...]`` in ``parameters``. Without a seed each model draws a
+    fresh one (``iterations=2`` gives two different runs); the seed used is ``model.seed``.
 
     Args:
         scenario: Scenario name or path (default the plan).
         seed: Replicate seed.
         rng: Accepted for batch_run; used as the seed when ``seed`` is not given.
         households_per_agent: Scale override.
+        **params: Lever, uncertainty or constant values by name (``NAME__KEY`` for one
+            element of a per-cluster or per-platform parameter).
     """
 
     def __init__(self, scenario: str = "plan", seed: int | None = None, rng=None,
-                 households_per_agent: int | None = None):
+                 households_per_agent: int | None = None, **params):
         import mesa
-        s = int(seed if seed is not None else (rng if isinstance(rng, int | np.integer) else 0))
+
+        from sim.config.scenario import derive
+        if seed is None and isinstance(rng, int | np.integer):
+            seed = int(rng)
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> np.uint64(1))
+        s = int(seed)
         scn = load(scenario)
-        super().__init__(scn, sample_uncertainties(scn, s), s,
-                         households_per_agent=households_per_agent)
+        if params:
+            scn = derive(scn, keyword_values(params), source="BatchModel")
+        super().__init__(**model_inputs(scn, s, households_per_agent))
         # Collected after each quarter only (not at start): Mesa 3.3's batch_run reads the
         # row at index steps - 1, Mesa 3.5 looks the step up; both then get 2025.
         self.datacollector = mesa.DataCollector(
-            model_reporters={k: _latest(k) for k in BATCH_METRICS})
+            model_reporters={k: _latest(k) for k in HEADLINE_METRICS})
 
     def step(self) -> None:
         """One quarter; stops after 2025Q4."""

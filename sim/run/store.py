@@ -25,11 +25,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-
-from sim.model.equations import wilson_interval
-from sim.model.outcomes import TARGETS
 
 MANIFEST = "manifest.json"
 
@@ -243,35 +239,11 @@ def consolidate(folder: Path, n_replicates: int) -> dict[str, pd.DataFrame]:
         fails = fails.reset_index(drop=True)
     else:
         fails = pd.DataFrame(columns=["replicate", "seed", "error", "traceback"])
-    summary = summarise(reps)
     keep = set(reps["replicate"].tolist()) if len(reps) else set()
     _stream_trajectories(traj_files, keep, folder / "trajectories.parquet")
     atomic_parquet(reps, folder / "replicates.parquet")
-    atomic_parquet(summary, folder / "summary.parquet")
     atomic_parquet(fails, folder / "failures.parquet")
-    return {"replicates": reps, "summary": summary, "failures": fails}
-
-
-def summarise(reps: pd.DataFrame) -> pd.DataFrame:
-    """Per target: P(met) with its 95% Wilson interval and the outcome's quantiles."""
-    rows = []
-    n = len(reps)
-    for t in TARGETS:
-        if n:
-            met = reps[f"met.{t.name}"].astype(bool).to_numpy()
-            vals = reps[f"out.{t.metric}"].to_numpy(float)
-            k = int(met.sum())
-            lo, hi = wilson_interval(k, n)
-            q5, q50, q95 = np.quantile(vals, [0.05, 0.5, 0.95])
-        else:
-            k, lo, hi, q5, q50, q95 = 0, np.nan, np.nan, np.nan, np.nan, np.nan
-        rows.append({"target": t.name, "group": t.group, "metric": t.metric,
-                     "label_en": t.label_en, "label_zh": t.label_zh, "unit": t.unit,
-                     "section": t.section, "threshold": float(t.threshold), "n": n,
-                     "met": k, "p_met": k / n if n else np.nan, "p_lo": float(lo),
-                     "p_hi": float(hi), "median": float(q50), "q05": float(q5),
-                     "q95": float(q95)})
-    return pd.DataFrame(rows)
+    return {"replicates": reps, "failures": fails}
 
 
 def load_results(folder: str | os.PathLike) -> dict:

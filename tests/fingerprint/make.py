@@ -35,11 +35,13 @@ def table_hash(df: pd.DataFrame) -> str:
 
 def fingerprints() -> dict:
     """Run each case serially into a temporary folder and hash its tables."""
-    from sim.run.batch import run_scenario_batch
+    from sim.analysis.montecarlo import run_scenario
+    from sim.run.store import load_results
     out = {}
     for name, (scenario, n, seed) in CASES.items():
         with tempfile.TemporaryDirectory() as d:
-            tables = run_scenario_batch(scenario, Path(d) / name, replicates=n, seed=seed)
+            run_scenario(scenario, Path(d) / name, replicates=n, seed=seed)
+            tables = load_results(Path(d) / name)
             out[name] = {t: table_hash(tables[t]) for t in
                          ("replicates", "trajectories", "summary")}
     return out

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.run.batch import BatchError, prepare, run_batch
+from sim.analysis.montecarlo import run as run_montecarlo
+from sim.run.batch import BatchError, prepare
+from sim.run.evaluators import Evaluator
 from sim.run.store import atomic_parquet, atomic_write_bytes
 
 SWEEP_MANIFEST = "sweep.json"
@@ -41,8 +43,7 @@ def prepare_sweep(folder: Path, exp: dict, replicates: int, hpa: int, resume: bo
             "replicates": replicates}
 
 
-def run_sweep(folder: Path, exp: dict, manifest: dict, backend: str, workers: int,
-              scheduler: str | None, progress: bool) -> pd.DataFrame:
+def run_sweep(folder: Path, exp: dict, manifest: dict, evaluator: Evaluator) -> pd.DataFrame:
     """Run every point; returns the long summary (point × target)."""
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(folder / SWEEP_MANIFEST,
@@ -53,8 +54,7 @@ def run_sweep(folder: Path, exp: dict, manifest: dict, backend: str, workers: in
         m = prepare(pf, pt["scenario"], exp["source"], manifest["replicates"],
                     manifest["root_seed"], manifest["households_per_agent"], resume=True)
         m["point"] = {"id": pt["id"], "name": pt["name"], "values": pt["values"]}
-        tables = run_batch(pf, m, backend=backend, workers=workers, scheduler=scheduler,
-                           progress=progress)
+        tables = run_montecarlo(pf, m, evaluator)
         s = tables["summary"].copy()
         s.insert(0, "point", pt["id"])
         s.insert(1, "point_name", pt["name"])

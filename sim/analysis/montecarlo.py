@@ -1,0 +1,65 @@
+"""The Monte Carlo batch as users know it: run (resumable), then the P(met) summary.
+
+:mod:`sim.run.batch` runs replicates into the store; this module adds the statistics a
+batch is read by (``summary.parquet``: P(met) per target with its Wilson interval) and the
+``--until-ci`` rule, which doubles a batch until every interval is narrow enough.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from sim.analysis.stats import summarise
+from sim.model.rng import DEFAULT_SEED
+from sim.run.batch import prepare, run_batch
+from sim.run.evaluators import Evaluator
+from sim.run.store import atomic_parquet
+
+
+def widest_half_width(summary: pd.DataFrame) -> float:
+    """The largest 95% half-width of P(met) over the targets."""
+    return float(((summary["p_hi"] - summary["p_lo"]) / 2).max())
+
+
+def run(folder: Path, manifest: dict, evaluator: Evaluator, flush_every: int = 25,
+        until_ci: float | None = None, max_replicates: int = 20000,
+        on_stop: Callable[[float, int, bool], None] | None = None) -> dict:
+    """Run (or finish) a batch and write its summary; returns the tables and manifest.
+
+    With ``until_ci``, the batch is doubled (same seeds, resumed) until every target's 95%
+    half-width is at most ``until_ci`` or ``max_replicates`` is reached; ``on_stop`` is
+    told (widest half-width, replicates, whether the goal was reached).
+    """
+    folder = Path(folder)
+    while True:
+        tables = run_batch(folder, manifest, evaluator, flush_every=flush_every)
+        tables["summary"] = summarise(tables["replicates"])
+        atomic_parquet(tables["summary"], folder / "summary.parquet")
+        if until_ci is None:
+            return tables
+        widest = widest_half_width(tables["summary"])
+        n_now = int(tables["manifest"]["replicates"])
+        if widest <= until_ci or n_now >= max_replicates:
+            if on_stop is not None:
+                on_stop(widest, n_now, widest <= until_ci)
+            return tables
+        m = tables["manifest"]
+        manifest = prepare(folder, m["scenario"], m["source"], min(2 * n_now, max_replicates),
+                           m["root_seed"], m["households_per_agent"], resume=True)
+
+
+def run_scenario(scenario: dict | str, folder: str | Path, replicates: int | None = None,
+                 seed: int = DEFAULT_SEED, evaluator: Evaluator | None = None,
+                 households_per_agent: int | None = None, resume: bool = False) -> dict:
+    """Library shortcut: load a scenario, run a batch into ``folder``, return the tables."""
+    from sim.config.scenario import load
+    scn = load(scenario) if isinstance(scenario, str) else scenario
+    n = replicates or scn["settings"]["replicates"]
+    hpa = households_per_agent or scn["settings"]["households_per_agent"]
+    manifest = prepare(Path(folder), scn, scenario if isinstance(scenario, str) else
+                       scn["name"], n, seed, hpa, resume)
+    with evaluator or Evaluator(progress=False) as ev:
+        return run(Path(folder), manifest, ev)

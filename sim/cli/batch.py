@@ -1,0 +1,205 @@
+"""Batch commands: run, sweep, show, compare, scenarios."""
+
+from __future__ import annotations
+
+import sys
+
+from sim.cli.common import (
+    EXIT_FAILURES,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    UsageError,
+    check_scale,
+    check_target,
+    evaluator_from,
+    execution_parser,
+    load_batch,
+    load_scenario,
+    out_parser,
+    results_folder,
+    scenario_parser,
+    seed_parser,
+)
+
+
+def add_parsers(sub) -> None:
+    """The batch commands' subparsers."""
+    r = sub.add_parser("run", help="run a Monte Carlo batch of a scenario",
+                       parents=[scenario_parser(), seed_parser(), execution_parser(),
+                                out_parser("results/<scenario name>")])
+    r.add_argument("--replicates", "-n", type=int, default=None,
+                   help="number of replicates (default: the scenario's, 200)")
+    r.add_argument("--resume", action="store_true",
+                   help="continue (or extend) the batch already in the results folder")
+    r.add_argument("--until-ci", type=float, default=None, metavar="HALF_WIDTH",
+                   help="keep doubling replicates until every target's 95%% interval "
+                        "half-width is at most this (e.g. 0.02)")
+    r.add_argument("--max-replicates", type=int, default=20000,
+                   help="cap for --until-ci (default: 20000)")
+    r.add_argument("--chunk-size", type=int, default=25,
+                   help="replicates per results chunk: what an interruption can lose "
+                        "(default: 25)")
+    r.add_argument("--all", action="store_true", help="print every target, not the headline")
+    r.set_defaults(func=cmd_run)
+    w = sub.add_parser("sweep", help="run every point of an experiment (grid, LHS, points)",
+                       parents=[execution_parser(), out_parser("results/<experiment name>")])
+    w.add_argument("experiment", help="experiment file or shipped name (see experiments/)")
+    w.add_argument("--replicates", "-n", type=int, default=None,
+                   help="replicates per point (default: the experiment's)")
+    w.add_argument("--resume", action="store_true", help="continue or extend the sweep")
+    w.add_argument("--targets", nargs="+", default=None,
+                   help="targets to print (default: those that vary most across points)")
+    w.set_defaults(func=cmd_sweep)
+    s = sub.add_parser("scenarios", help="list shipped scenarios")
+    s.add_argument("--verbose", "-v", action="store_true", help="show each file's path")
+    s.set_defaults(func=cmd_scenarios)
+    c = sub.add_parser("compare", help="difference in P(met) between two batches")
+    c.add_argument("a", help="results folder A (the baseline)")
+    c.add_argument("b", help="results folder B")
+    c.add_argument("--all", action="store_true", help="print every target")
+    c.set_defaults(func=cmd_compare)
+    sh = sub.add_parser("show", help="print the probability table of a results folder")
+    sh.add_argument("folder")
+    sh.add_argument("--all", action="store_true", help="print every target")
+    sh.set_defaults(func=cmd_show)
+
+
+def _check_run_options(a, n: int) -> None:
+    if n < 1:
+        raise UsageError(f"--replicates: must be at least 1, got {n}")
+    if a.until_ci is not None and not 0 < a.until_ci < 0.5:
+        raise UsageError(f"--until-ci: a half-width in (0, 0.5), got {a.until_ci}")
+    if a.max_replicates < n:
+        raise UsageError(f"--max-replicates: must be at least --replicates ({n})")
+    if a.chunk_size < 1:
+        raise UsageError(f"--chunk-size: must be at least 1, got {a.chunk_size}")
+
+
+def cmd_run(a) -> int:
+    """Run a Monte Carlo batch and print its probability table."""
+    from sim.analysis import montecarlo
+    from sim.present.tables import format_summary
+    from sim.run.batch import BatchError, prepare
+    scn = load_scenario(a)
+    n = a.replicates if a.replicates is not None else scn["settings"]["replicates"]
+    _check_run_options(a, n)
+    hpa = check_scale(a.households_per_agent if a.households_per_agent is not None
+                      else scn["settings"]["households_per_agent"])
+    evaluator = evaluator_from(a, hpa)
+    folder = results_folder(a, scn["name"])
+    try:
+        manifest = prepare(folder, scn, a.scenario, n, a.seed, hpa, a.resume)
+    except BatchError as e:
+        raise UsageError(str(e)) from None
+
+    def said(widest: float, n_now: int, reached: bool) -> None:
+        if not a.quiet:
+            print(f"--until-ci: widest half-width {widest:.4f} at {n_now} replicates"
+                  + ("" if reached else " (cap reached)"))
+
+    try:
+        with evaluator:
+            tables = montecarlo.run(folder, manifest, evaluator, flush_every=a.chunk_size,
+                                    until_ci=a.until_ci, max_replicates=a.max_replicates,
+                                    on_stop=said)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished replicates are saved in {folder}; "
+              f"resume with: clustersim run {a.scenario} --out {folder} --seed {a.seed} "
+              "--resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    m = tables["manifest"]
+    if not a.quiet:
+        print(f"scenario {m['name']}: {m['done']} replicates, root seed {m['root_seed']}, "
+              f"1 agent = {m['households_per_agent']} households -> {folder}")
+        print(format_summary(tables["summary"], a.all))
+    if m["failed"]:
+        print(f"{m['failed']} replicate(s) failed; see {folder / 'failures.parquet'}",
+              file=sys.stderr)
+        return EXIT_FAILURES
+    return EXIT_OK
+
+
+def _print_sweep(exp: dict, manifest: dict, summary, targets: list[str], folder) -> None:
+    print(f"experiment {exp['name']}: {len(exp['points'])} points x {manifest['replicates']}"
+          f" replicates, root seed {manifest['root_seed']} -> {folder}")
+    print("P(met) [95% CI] per point")
+    print(f"{'point':<44}" + "".join(f" {t[:22]:>22}" for t in targets))
+    for _pid, g in summary.groupby("point", sort=True):
+        g = g.set_index("target")
+        cells = "".join(f" {g.loc[t, 'p_met']:>5.2f} [{g.loc[t, 'p_lo']:.2f},"
+                        f"{g.loc[t, 'p_hi']:.2f}]".rjust(23) for t in targets)
+        print(f"{g['point_name'].iloc[0][:44]:<44}{cells}")
+
+
+def cmd_sweep(a) -> int:
+    """Run an experiment's points and print P(met) per point for the targets that move."""
+    from sim.analysis.sweep import prepare_sweep, run_sweep, varying_targets
+    from sim.config.errors import ScenarioError
+    from sim.config.experiment import load_experiment
+    from sim.run.batch import BatchError
+    from sim.run.store import read_manifest
+    try:
+        exp = load_experiment(a.experiment)
+    except ScenarioError as e:
+        raise UsageError(str(e)) from None
+    n = a.replicates if a.replicates is not None else exp["replicates"]
+    if n < 1:
+        raise UsageError(f"--replicates: must be at least 1, got {n}")
+    for t in a.targets or []:
+        check_target(t, "--targets")
+    hpa = check_scale(a.households_per_agent or exp["households_per_agent"] or
+                      exp["points"][0]["scenario"]["settings"]["households_per_agent"])
+    evaluator = evaluator_from(a, hpa)
+    folder = results_folder(a, exp["name"])
+    try:
+        manifest = prepare_sweep(folder, exp, n, hpa, a.resume)
+    except BatchError as e:
+        raise UsageError(str(e)) from None
+    try:
+        with evaluator:
+            summary = run_sweep(folder, exp, manifest, evaluator)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished replicates are saved in {folder}; resume with: "
+              f"clustersim sweep {a.experiment} --out {folder} --resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if not a.quiet:
+        _print_sweep(exp, manifest, summary, a.targets or varying_targets(summary), folder)
+    failed = sum(int((read_manifest(folder / "points" / p["id"]) or {}).get("failed", 0))
+                 for p in exp["points"])
+    if failed:
+        print(f"{failed} replicate(s) failed; see the points' failures.parquet",
+              file=sys.stderr)
+    return EXIT_FAILURES if failed else EXIT_OK
+
+
+def cmd_scenarios(a) -> int:
+    """List shipped scenarios with their one-line descriptions."""
+    from sim.config.errors import ScenarioError
+    from sim.config.scenario import describe, shipped_scenarios
+    for name, path in shipped_scenarios().items():
+        try:
+            d = describe(path)
+        except ScenarioError as e:
+            d = f"(invalid: {e})"
+        print(f"{name:<22} {d}" + (f"\n{'':<22} {path}" if a.verbose else ""))
+    return EXIT_OK
+
+
+def cmd_show(a) -> int:
+    """Print the probability table of a stored batch."""
+    from sim.present.tables import format_summary
+    res = load_batch(a.folder)
+    m = res["manifest"]
+    print(f"scenario {m['name']}: {m.get('done')} replicates, root seed {m['root_seed']}, "
+          f"status {m['status']}")
+    print(format_summary(res["summary"], a.all))
+    return EXIT_OK
+
+
+def cmd_compare(a) -> int:
+    """Print the difference in P(met) between two stored batches."""
+    from sim.analysis.stats import compare
+    from sim.present.tables import format_compare
+    table, paired = compare(load_batch(a.a), load_batch(a.b))
+    print(format_compare(table, a.a, a.b, paired, a.all))
+    return EXIT_OK

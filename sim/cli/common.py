@@ -1,0 +1,126 @@
+"""What every command shares: exit codes, the usage error, parent parsers, loaders."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from sim.model.rng import DEFAULT_SEED
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed without a traceback, exit status 2."""
+
+
+def _parent() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(add_help=False,
+                                   formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+
+
+def execution_parser(households_per_agent: int | None = None) -> argparse.ArgumentParser:
+    """--workers, --backend, --scheduler, --households-per-agent, --quiet."""
+    p = _parent()
+    g = p.add_argument_group("execution")
+    g.add_argument("--workers", "-w", type=int, default=os.cpu_count() or 1,
+                   help="parallel workers (default: all cores)")
+    g.add_argument("--backend", choices=("serial", "processes", "dask"), default=None,
+                   help="where runs execute (default: processes, serial for one worker, "
+                        "dask with --scheduler)")
+    g.add_argument("--scheduler", default=None,
+                   help="address of an existing Dask scheduler (implies --backend dask)")
+    hpa_help = ("scale: rural households per simulated household (default: the "
+                "scenario's, 250)" if households_per_agent is None else
+                f"scale: rural households per simulated household (default: "
+                f"{households_per_agent})")
+    g.add_argument("--households-per-agent", type=int, default=households_per_agent,
+                   help=hpa_help)
+    g.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
+    return p
+
+
+def scenario_parser() -> argparse.ArgumentParser:
+    """SCENARIO and --set."""
+    p = _parent()
+    p.add_argument("scenario", nargs="?", default="plan",
+                   help="scenario file or shipped name (default: plan)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a scenario field, e.g. levers.capital_subsidy_rate=0.3 "
+                        "(repeatable)")
+    return p
+
+
+def seed_parser() -> argparse.ArgumentParser:
+    """--seed."""
+    p = _parent()
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"root seed; replicate seeds come from SeedSequence(root).spawn "
+                        f"(default: {DEFAULT_SEED})")
+    return p
+
+
+def out_parser(default: str) -> argparse.ArgumentParser:
+    """--out."""
+    p = _parent()
+    p.add_argument("--out", default=None, help=f"output folder (default: {default})")
+    return p
+
+
+def evaluator_from(a, households_per_agent: int | None = None):
+    """The :class:`~sim.run.evaluators.Evaluator` the execution options ask for."""
+    from sim.run.evaluators import Evaluator
+    if a.workers < 1:
+        raise UsageError(f"--workers: must be at least 1, got {a.workers}")
+    backend = a.backend or ("dask" if a.scheduler else
+                            ("processes" if a.workers > 1 else "serial"))
+    if a.scheduler and backend != "dask":
+        raise UsageError("--scheduler needs --backend dask")
+    hpa = households_per_agent if households_per_agent is not None else \
+        a.households_per_agent
+    return Evaluator(backend, a.workers, a.scheduler, hpa, progress=not a.quiet)
+
+
+def check_scale(hpa: int) -> int:
+    """A valid --households-per-agent value (0 is not 'default')."""
+    if not 1 <= hpa <= 100_000:
+        raise UsageError(f"--households-per-agent: must be in [1, 100000], got {hpa}")
+    return hpa
+
+
+def load_scenario(a) -> dict:
+    """The scenario named on the command line, with its --set overrides."""
+    from sim.config.errors import ScenarioError
+    from sim.config.scenario import load
+    try:
+        return load(a.scenario, a.sets)
+    except ScenarioError as e:
+        raise UsageError(str(e)) from None
+
+
+def check_target(name: str, flag: str = "--target") -> None:
+    """A known target name, or a usage error with a suggestion."""
+    from sim.config.files import suggest
+    from sim.model.outcomes import TARGET_BY_NAME
+    if name not in TARGET_BY_NAME:
+        raise UsageError(f"{flag}: unknown target {name!r}{suggest(name, TARGET_BY_NAME)}; "
+                         "`clustersim show DIR --all` lists them")
+
+
+def load_batch(folder: str) -> dict:
+    """A finished batch's tables, or a usage error saying why not."""
+    from sim.run.store import load_results
+    try:
+        res = load_results(folder)
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+    if res["summary"].empty:
+        raise UsageError(f"{folder}: the batch has no consolidated results yet "
+                         "(run it to completion, or --resume it)")
+    return res
+
+
+def results_folder(a, default: str) -> Path:
+    """--out, or results/<default>."""
+    return Path(a.out) if a.out else Path("results") / default

@@ -1,0 +1,52 @@
+"""Text tables for the terminal: the probability table and the comparison table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.model.outcomes import HEADLINE_GROUPS
+
+
+def fmt(v: float) -> str:
+    """A number at a precision that reads well in a table."""
+    if not np.isfinite(v):
+        return "-"
+    a = abs(v)
+    if a >= 1000:
+        return f"{v:,.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    return f"{v:.3g}"
+
+
+def format_summary(summary: pd.DataFrame, all_targets: bool = False) -> str:
+    """The probability table as text."""
+    rows = summary if all_targets else summary[summary["group"].isin(HEADLINE_GROUPS)]
+    lines = [f"{'target':<34} {'2025 target':>16}  {'P(met)':>6}  {'95% CI':>13}  "
+             f"{'median':>10}  {'5-95% range':>21}"]
+    for _, r in rows.iterrows():
+        tgt = f"≥ {fmt(r['threshold'])} {r['unit']}"
+        ci = f"[{r['p_lo']:.2f}, {r['p_hi']:.2f}]"
+        rng = f"{fmt(r['q05'])} - {fmt(r['q95'])}"
+        lines.append(f"{r['target']:<34} {tgt:>16}  {r['p_met']:>6.2f}  {ci:>13}  "
+                     f"{fmt(r['median']):>10}  {rng:>21}")
+    if not all_targets:
+        lines.append(f"({len(summary) - len(rows)} more targets: farmers linked, income gains, "
+                     "firm tiers; --all shows them)")
+    return "\n".join(lines)
+
+
+def format_compare(table: pd.DataFrame, a: str, b: str, paired: bool,
+                   all_targets: bool = False) -> str:
+    """The difference in P(met) between two batches as text."""
+    if not all_targets:
+        table = table[table["group"].isin(HEADLINE_GROUPS)]
+    how = ("paired by replicate (same root seed: common random numbers)" if paired
+           else "unpaired (different root seeds): Newcombe interval")
+    lines = [f"P(met) in {b} minus {a}; {how}",
+             f"{'target':<34} {'P(A)':>6} {'P(B)':>6} {'B-A':>7}  {'95% CI':>17}"]
+    for _, r in table.iterrows():
+        lines.append(f"{r['target']:<34} {r['p_a']:>6.2f} {r['p_b']:>6.2f} "
+                     f"{r['diff']:>+7.3f}  [{r['lo']:+.3f}, {r['hi']:+.3f}]")
+    return "\n".join(lines)
