@@ -116,31 +116,57 @@ def test_history_percentiles():
 
 def test_history_csv_validation(tmp_path):
     f = tmp_path / "o.csv"
-    f.write_text("metric,year,value\nrural_incme,2020,13878\n")
-    with pytest.raises(ScenarioError, match="did you mean 'rural_income'"):
-        read_observed(f, {"rural_income"})
+    f.write_text("metric,year,value\nrural_income,2020,13878\nrural_income,2021,1.5e4x\n")
+    with pytest.raises(ScenarioError, match="line 3, column value: must be a number"):
+        read_observed(f)
+    f.write_text("# comment\nmetric,year,value,quality\nrural_income,twenty,1,S\n")
+    with pytest.raises(ScenarioError, match="line 3, column year"):
+        read_observed(f)
+    f.write_text("metric,year,value,quality\nrural_income,2021,1,X\n")
+    with pytest.raises(ScenarioError, match="line 2, column quality: must be one of S, M, W"):
+        read_observed(f)
     f.write_text("metric,yr,value\nrural_income,2020,13878\n")
     with pytest.raises(ScenarioError, match="missing column"):
-        read_observed(f, {"rural_income"})
+        read_observed(f)
+    f.write_text("metric,year,value,source\nrural_income,2021,15000,a,b\n")
+    with pytest.raises(ScenarioError, match="line 2: 5 fields, the header has 4"):
+        read_observed(f)
 
 
-def test_shipped_observations_sit_at_the_calibrated_2020_values():
-    from pathlib import Path
+def test_history_reports_unknown_metrics_and_start_year_apart():
+    traj = pd.DataFrame({"replicate": np.tile(np.arange(50), 2), "year": np.repeat(
+        [2020, 2021], 50), "metric": "rural_income", "value": np.arange(100.0)})
+    obs = pd.DataFrame({"metric": ["rural_income", "rural_income", "rural_incme"],
+                        "year": [2020, 2021, 2021], "value": [25.0, 75.0, 1.0],
+                        "source": "", "quality": "S"})
+    t = check(traj, obs).set_index(["metric", "year"])
+    assert t.loc[("rural_income", 2020), "status"] == "calibration"
+    assert t.loc[("rural_income", 2021), "status"] == "checked"
+    assert t.loc[("rural_incme", 2021), "status"] == \
+        "not in the model (did you mean 'rural_income'?)"
 
+
+def test_shipped_observed_data_reads_and_places_2021_on():
+    from sim.analysis.history import DEFAULT_OBSERVED, coverage
     from sim.run.replicate import run_replicate
     from sim.run.store import rows_from_results
-    csv = Path(__file__).resolve().parent.parent / "experiments" / "observed_plan_2015_2020.csv"
+    obs = read_observed(DEFAULT_OBSERVED)
+    assert {"metric", "year", "value", "unit", "source", "quality", "note"} <= set(obs)
+    assert (obs["source"].str.len() > 0).all()  # every row sourced
     results = []
     for i, s in enumerate(range(4)):
         r = run_replicate(load("plan"), s, households_per_agent=HPA)
         r["index"] = i
         results.append(r)
     _, traj = rows_from_results(results)
-    obs = read_observed(csv, set(traj["metric"]))
     t = check(traj, obs)
-    checked = t[t["status"] == "checked"]
-    assert len(checked) == 5 and (t["status"] != "checked").sum() == 2
-    assert checked["in_50"].all()
+    # the start year is calibration; later simulated years are validation
+    assert set(t.loc[t["year"] == 2020, "status"]) <= {"calibration", "not in the model"}
+    assert (t["status"] == "checked").sum() >= 5
+    assert coverage(t)["n"] == (t["status"] == "checked").sum()
+    # the model is initialised to the plan's 2020 rural income: that row sits at the centre
+    ri = t[(t["metric"] == "rural_income") & (t["year"] == 2020)]
+    assert ri["percentile"].iloc[0] == pytest.approx(50.0)
 
 
 def test_optimizer_is_cheaper_when_the_plan_overshoots(tmp_path):
@@ -179,7 +205,7 @@ def test_ema_adapter_runs_experiments():
     pytest.importorskip("ema_workbench")
     from ema_workbench import SequentialEvaluator, perform_experiments
 
-    from sim.analysis.ema import ema_model
+    from sim.ema import ema_model  # the public entry point (sim/ema.py re-exports)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         m = ema_model(households_per_agent=HPA)
@@ -191,3 +217,21 @@ def test_ema_adapter_runs_experiments():
     assert len(exps) == 4
     assert np.all(np.isfinite(outs["output_total"]))
     assert len(set(np.round(outs["output_total"], 6))) > 1
+
+
+def test_ema_multiprocessing_evaluator_can_pickle_the_model():
+    """EMA's MultiprocessingEvaluator (spawn under Mesa) needs an importable function."""
+    pytest.importorskip("ema_workbench")
+    import pickle
+
+    from ema_workbench import MultiprocessingEvaluator, perform_experiments
+
+    from sim.ema import ema_model
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = ema_model(households_per_agent=HPA, include_levers=False)
+        pickle.loads(pickle.dumps(m.function))  # what spawn does to it
+        with MultiprocessingEvaluator(m, n_processes=2) as ev:
+            exps, outs = perform_experiments(m, scenarios=2, evaluator=ev)
+    assert len(exps) == 2
+    assert np.all(np.isfinite(outs["output_total"]))

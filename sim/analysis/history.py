@@ -1,100 +1,181 @@
-"""Checks against observed data.
+"""Checks against observed data: where did what happened fall in the model's bands?
 
-Where does each observation fall in the model's predictive distribution for its year?
+The observed file is a tidy CSV (``data/observed/shanxi.csv`` by default, documented in
+``docs/data.md``): ``metric, year, value`` and optionally ``unit, source, quality, note``.
+Every row of a metric the model records is placed in the model's predictive distribution
+for its year (percentile, 50% and 90% band membership). Rows of the start year (2020) are
+reported apart: the model is initialised to them, so they are calibration, not validation.
+Rows of metrics the model does not record, or of years it does not simulate, are listed
+apart too, so a user sees what was not checked and why.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from sim.config.errors import ScenarioError
-from sim.config.files import suggest
+from sim.config.files import SOURCE_ROOT, suggest
+from sim.model.outcomes import METRIC_BY_NAME
+from sim.model.plan import BASE_YEAR
 
 COLUMNS = ("metric", "year", "value")
+OPTIONAL = ("unit", "source", "quality", "note")
+QUALITIES = ("S", "M", "W")
+DEFAULT_OBSERVED = SOURCE_ROOT / "data" / "observed" / "shanxi.csv"
 
 
-def read_observed(path: str | Path, metrics: set[str]) -> pd.DataFrame:
-    """Read and validate a CSV of observations (metric, year, value, optional source)."""
+def read_observed(path: str | Path, metrics: set[str] | None = None) -> pd.DataFrame:
+    """Read and validate an observed-data CSV; every problem names the line and column.
+
+    Args:
+        path: The CSV (lines starting with ``#`` are comments).
+        metrics: Unused names are kept (status "not in the model"); kept for callers that
+            want to know which names the model records (default: every declared metric).
+
+    Raises:
+        ScenarioError: ``FILE: line N, column C: what is wrong``.
+    """
     path = Path(path)
     src = str(path)
     if not path.is_file():
         raise ScenarioError(src, "", "no such file")
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(row for row in fh if not row.startswith("#")))
-    except (UnicodeDecodeError, csv.Error) as e:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioError(src, "", "not UTF-8 text") from None
+    lines = text.splitlines()
+    body = [(i, ln) for i, ln in enumerate(lines, start=1) if not ln.startswith("#")]
+    if not body:
+        raise ScenarioError(src, "", "no observations (header: metric,year,value[,unit,"
+                            "source,quality,note])")
+    try:
+        rows = list(csv.reader(io.StringIO("\n".join(ln for _, ln in body))))
+    except csv.Error as e:
         raise ScenarioError(src, "", f"not a readable CSV: {e}") from None
-    if not rows:
-        raise ScenarioError(src, "", "no observations (header: metric,year,value[,source])")
-    missing = [c for c in COLUMNS if c not in rows[0]]
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise ScenarioError(src, "header", f"missing column(s) {', '.join(missing)}; "
-                            "needs metric,year,value and optionally source")
+        raise ScenarioError(src, f"line {body[0][0]}", f"missing column(s) "
+                            f"{', '.join(missing)}; needs metric,year,value and optionally "
+                            f"{','.join(OPTIONAL)}")
     out = []
-    for i, r in enumerate(rows, start=2):
-        m = (r["metric"] or "").strip()
-        if m not in metrics:
-            raise ScenarioError(src, f"line {i}: metric", f"unknown metric {m!r}"
-                                f"{suggest(m, metrics)}; metrics are the model's outcome "
-                                "names (e.g. output_total, rural_income)")
-        try:
-            year = int(str(r["year"]).strip())
-            value = float(str(r["value"]).strip())
-        except ValueError:
-            raise ScenarioError(src, f"line {i}", "year must be a whole number and value a "
-                                "number") from None
-        if not np.isfinite(value):
-            raise ScenarioError(src, f"line {i}: value", "must be finite")
-        out.append({"metric": m, "year": year, "value": value,
-                    "source": (r.get("source") or "").strip()})
+    for (lineno, _), r in zip(body[1:], rows[1:], strict=False):
+        if not any(c.strip() for c in r):
+            continue
+        if len(r) != len(header):
+            raise ScenarioError(src, f"line {lineno}", f"{len(r)} fields, the header has "
+                                f"{len(header)} (quote fields that contain commas)")
+        rec = dict(zip(header, (c.strip() for c in r), strict=True))
+        out.append(_row(rec, src, lineno))
+    if not out:
+        raise ScenarioError(src, "", "no observations after the header")
     return pd.DataFrame(out)
 
 
+def _row(rec: dict, src: str, lineno: int) -> dict:
+    where = f"line {lineno}, column"
+    if not rec["metric"]:
+        raise ScenarioError(src, f"{where} metric", "empty metric name")
+    try:
+        year = int(rec["year"])
+    except ValueError:
+        raise ScenarioError(src, f"{where} year", f"must be a whole number, got "
+                            f"{rec['year']!r}") from None
+    if not 1949 <= year <= 2100:
+        raise ScenarioError(src, f"{where} year", f"{year} is not a plausible year")
+    try:
+        value = float(rec["value"])
+    except ValueError:
+        raise ScenarioError(src, f"{where} value", f"must be a number (no thousands "
+                            f"separators), got {rec['value']!r}") from None
+    if not np.isfinite(value):
+        raise ScenarioError(src, f"{where} value", "must be finite")
+    quality = rec.get("quality") or "M"
+    if quality not in QUALITIES:
+        raise ScenarioError(src, f"{where} quality", f"must be one of "
+                            f"{', '.join(QUALITIES)} (S statistics bureau, M official "
+                            f"release, W weak), got {quality!r}")
+    return {"metric": rec["metric"], "year": year, "value": value,
+            "unit": rec.get("unit", ""), "source": rec.get("source", ""),
+            "quality": quality, "note": rec.get("note", "")}
+
+
 def check(traj: pd.DataFrame, obs: pd.DataFrame) -> pd.DataFrame:
-    """Per observation: its percentile in the model's distribution and band membership."""
+    """Per observation: its percentile in the model's distribution and band membership.
+
+    ``status`` is ``checked`` (a simulated year after the start year), ``calibration``
+    (the start year), ``not in the model`` or ``outside simulated years``.
+    """
     rows = []
     years = set(traj["year"].unique())
+    recorded = set(traj["metric"].unique())
+    groups = {k: g["value"].to_numpy(float) for k, g in traj.groupby(["metric", "year"])}
     for r in obs.itertuples():
-        base = {"metric": r.metric, "year": r.year, "observed": r.value, "source": r.source}
+        base = {"metric": r.metric, "year": r.year, "observed": r.value,
+                "quality": getattr(r, "quality", "M"), "source": r.source}
+        if r.metric not in recorded:
+            rows.append({**base, "status": "not in the model" + suggest(r.metric, recorded)})
+            continue
         if r.year not in years:
             rows.append({**base, "status": f"outside simulated years "
                          f"{min(years)}-{max(years)}"})
             continue
-        v = traj.loc[(traj["metric"] == r.metric) & (traj["year"] == r.year), "value"]
-        v = v.to_numpy(float)
+        v = groups[(r.metric, r.year)]
         q05, q25, q50, q75, q95 = np.quantile(v, [0.05, 0.25, 0.5, 0.75, 0.95])
         tie = np.abs(v - r.value) <= 1e-9 * max(abs(r.value), 1.0)  # rounding is not a miss
         pct = 100.0 * (np.mean((v < r.value) & ~tie) + 0.5 * np.mean(tie))
         eps = 1e-9 * max(abs(r.value), 1.0)
-        rows.append({**base, "status": "checked", "percentile": pct, "median": q50,
-                     "q05": q05, "q95": q95, "in_50": bool(q25 - eps <= r.value <= q75 + eps),
+        rows.append({**base, "status": "calibration" if r.year == BASE_YEAR else "checked",
+                     "percentile": pct, "median": q50, "q05": q05, "q95": q95,
+                     "in_50": bool(q25 - eps <= r.value <= q75 + eps),
                      "in_90": bool(q05 - eps <= r.value <= q95 + eps), "n": len(v)})
     return pd.DataFrame(rows)
 
 
-def plot(traj: pd.DataFrame, obs: pd.DataFrame, title: str):
-    """Fan chart per observed metric with the observations marked."""
+def coverage(table: pd.DataFrame) -> dict:
+    """Share of validation rows (after the start year) inside the 50% and 90% bands."""
+    v = table[table["status"] == "checked"]
+    n = len(v)
+    return {"n": n, "in_50": float(v["in_50"].mean()) if n else float("nan"),
+            "in_90": float(v["in_90"].mean()) if n else float("nan"),
+            "below_05": int((v["percentile"] < 5).sum()) if n else 0,
+            "above_95": int((v["percentile"] > 95).sum()) if n else 0}
+
+
+def plot(traj: pd.DataFrame, obs: pd.DataFrame, title: str, lang: str = "en"):
+    """Fan chart per observed metric with the observations marked (labels with units)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    metrics = list(dict.fromkeys(obs["metric"]))
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4.8 * len(metrics), 4), squeeze=False)
-    for ax, m in zip(axes[0], metrics, strict=True):
+    metrics = [m for m in dict.fromkeys(obs["metric"]) if m in set(traj["metric"])]
+    ncol = min(3, max(len(metrics), 1))
+    nrow = max(1, -(-len(metrics) // ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.8 * nrow), squeeze=False)
+    for ax in axes.flat[len(metrics):]:
+        ax.set_visible(False)
+    for ax, m in zip(axes.flat, metrics, strict=False):
         d = traj[traj["metric"] == m].pivot(index="replicate", columns="year", values="value")
         q = d.quantile([0.05, 0.25, 0.5, 0.75, 0.95])
         yrs = q.columns.to_numpy()
         ax.fill_between(yrs, q.loc[0.05], q.loc[0.95], alpha=0.2, color="tab:blue",
-                        label="model 90%")
+                        label="model 90%" if lang == "en" else "模型90%区间")
         ax.fill_between(yrs, q.loc[0.25], q.loc[0.75], alpha=0.4, color="tab:blue",
-                        label="model 50%")
-        ax.plot(yrs, q.loc[0.5], color="tab:blue", label="model median")
+                        label="model 50%" if lang == "en" else "模型50%区间")
+        ax.plot(yrs, q.loc[0.5], color="tab:blue",
+                label="model median" if lang == "en" else "模型中位数")
         o = obs[obs["metric"] == m]
-        ax.plot(o["year"], o["value"], "o", color="tab:red", label="observed")
-        ax.set_title(m, fontsize=9)
+        ax.plot(o["year"], o["value"], "o", color="tab:red",
+                label="observed" if lang == "en" else "实际值")
+        meta = METRIC_BY_NAME.get(m)
+        label = (meta.label_en if lang == "en" else meta.label_zh) if meta else m
+        ax.set_title(f"{label}\n({m})", fontsize=9)
+        if meta:
+            ax.set_ylabel(meta.unit, fontsize=8)
         ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()

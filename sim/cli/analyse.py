@@ -49,7 +49,11 @@ def add_parsers(sub) -> None:
     ch = sub.add_parser("check-history", help="observed values against the model's "
                         "predictive distribution")
     ch.add_argument("folder", help="results folder of a Monte Carlo batch")
-    ch.add_argument("observed", help="CSV with columns metric,year,value[,source]")
+    ch.add_argument("observed", nargs="?", default=None,
+                    help="CSV with columns metric,year,value[,unit,source,quality,note] "
+                         "(default: data/observed/shanxi.csv, see docs/data.md)")
+    ch.add_argument("--lang", choices=("en", "zh"), default="en",
+                    help="figure language (default: en)")
     ch.set_defaults(func=cmd_check_history)
     op = sub.add_parser("optimize", help="least-cost lever mix reaching P(met) >= P",
                         parents=[scenario_parser(), seed_parser(), execution_parser(1000),
@@ -155,34 +159,58 @@ def cmd_discover(a) -> int:
     return EXIT_OK
 
 
+def _print_history(table) -> None:
+    from sim.analysis.history import coverage
+    head = (f"{'metric':<26} {'year':>4} {'observed':>10} {'pctile':>6} {'median':>10}"
+            f"  {'50%':>3} {'90%':>3}  q")
+    for status, title in (("checked", "validation: years after the start year"),
+                          ("calibration", "calibration: the start year (the model is "
+                           "initialised to these)")):
+        part = table[table["status"] == status]
+        if part.empty:
+            continue
+        print(f"\n{title}\n{head}")
+        for r in part.itertuples():
+            print(f"{r.metric:<26} {r.year:>4} {r.observed:>10.4g} {r.percentile:>6.1f} "
+                  f"{r.median:>10.4g}  {'yes' if r.in_50 else 'no':>3} "
+                  f"{'yes' if r.in_90 else 'no':>3}  {r.quality}")
+    other = table[~table["status"].isin(["checked", "calibration"])]
+    if len(other):
+        print(f"\nnot checked ({len(other)} rows):")
+        for (metric, status), g in other.groupby(["metric", "status"], sort=False):
+            print(f"  {metric:<34} {', '.join(str(y) for y in g['year'])}: {status}")
+    c = coverage(table)
+    if c["n"]:
+        print(f"\n{c['n']} validation rows: {c['in_50']:.0%} inside the 50% band (50% "
+              f"expected), {c['in_90']:.0%} inside the 90% band (90% expected); "
+              f"{c['below_05']} below the 5th and {c['above_95']} above the 95th percentile")
+
+
 def cmd_check_history(a) -> int:
     """Place each observation in the model's predictive distribution for its year."""
-    from sim.analysis.history import check, plot, read_observed
+    from sim.analysis.history import DEFAULT_OBSERVED, check, plot, read_observed
     from sim.config.errors import ScenarioError
+    from sim.present.plots import setup_fonts
     res = load_batch(a.folder)
     traj = res["trajectories"]
     try:
-        obs = read_observed(a.observed, set(traj["metric"].unique()))
+        obs = read_observed(a.observed or DEFAULT_OBSERVED)
     except ScenarioError as e:
         raise UsageError(str(e)) from None
     table = check(traj, obs)
-    print(f"{'metric':<20} {'year':>4} {'observed':>10} {'percentile':>10} {'median':>10}"
-          f"  {'50%':>3} {'90%':>3}  source")
-    for r in table.itertuples():
-        if r.status != "checked":
-            print(f"{r.metric:<20} {r.year:>4} {r.observed:>10.4g}  {r.status}")
-            continue
-        print(f"{r.metric:<20} {r.year:>4} {r.observed:>10.4g} {r.percentile:>10.1f} "
-              f"{r.median:>10.4g}  {'yes' if r.in_50 else 'no':>3} "
-              f"{'yes' if r.in_90 else 'no':>3}  {r.source}")
+    print(f"{a.folder} ({res['manifest']['name']}, {res['manifest'].get('done')} replicates) "
+          f"against {a.observed or DEFAULT_OBSERVED}")
+    _print_history(table)
     out = Path(a.folder) / "history"
     out.mkdir(exist_ok=True)
     table.to_csv(out / "check.csv", index=False)
-    simulated = obs[obs["year"].isin(traj["year"].unique())]
-    fig = plot(traj, simulated if len(simulated) else obs,
-               f"model vs observed · {res['manifest']['name']}")
+    setup_fonts(a.lang)
+    shown = obs[obs["year"].isin(traj["year"].unique())]
+    fig = plot(traj, shown if len(shown) else obs,
+               f"model vs observed · {res['manifest']['name']} · "
+               f"{res['manifest'].get('done')} replicates", a.lang)
     fig.savefig(out / "fan.png", dpi=120)
-    print(out / "fan.png")
+    print(f"\n{out / 'check.csv'}\n{out / 'fan.png'}")
     return EXIT_OK
 
 
