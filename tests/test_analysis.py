@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 
 from sim.analysis import sensitivity as sa
-from sim.config.factors import factors
-from sim.run.evaluators import Evaluator
 from sim.analysis.discover import discover, find_boxes, sentence
 from sim.analysis.history import check, read_observed
+from sim.config.factors import factors
 from sim.config.scenario import ScenarioError, load
 from sim.model.plan import CLUSTER_KEYS
+from sim.run.evaluators import Evaluator
 
 HPA = 8000
 

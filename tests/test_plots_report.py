@@ -9,6 +9,7 @@ import pytest
 matplotlib.use("Agg")
 from matplotlib.ft2font import FT2Font  # noqa: E402
 
+from sim.analysis.montecarlo import run as run_montecarlo  # noqa: E402
 from sim.analysis.sweep import load_sweep, prepare_sweep, run_sweep  # noqa: E402
 from sim.config.experiment import load_experiment  # noqa: E402
 from sim.config.scenario import ScenarioError, load  # noqa: E402
@@ -22,7 +23,6 @@ from sim.present.plots import (
     plot_targets,
     setup_fonts,
 )
-from sim.analysis.montecarlo import run as run_montecarlo  # noqa: E402
 from sim.run.batch import prepare  # noqa: E402
 from sim.run.evaluators import Evaluator  # noqa: E402
 from sim.run.store import load_results  # noqa: E402
