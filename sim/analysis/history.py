@@ -1,4 +1,4 @@
-"""Checks against observed data: where did what happened fall in the model's bands."""
+"""Checks against observed data: where did what happened fall in the model's bands.
 
 The observed file is a tidy CSV (``data/observed/shanxi.csv`` by default, documented in
 ``docs/data.md``): ``metric, year, value`` and optionally ``unit, source, quality, note``.
