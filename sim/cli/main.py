@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     rp.add_argument("folder")
     rp.add_argument("--lang", choices=("en", "zh"), default="en")
     rp.add_argument("--out", default=None, help="HTML file (default: DIR/report.html)")
+    ex = sub.add_parser("export", help="one Excel workbook of a batch (targets, yearly "
+                        "quantiles, levers, manifest)")
+    ex.add_argument("folder")
+    ex.add_argument("--lang", choices=("en", "zh"), default="en",
+                    help="language of headers and labels (default: en)")
+    ex.add_argument("--out", default=None, help="workbook (default: DIR/results.xlsx)")
     se = sub.add_parser("sensitivity", help="global sensitivity (SALib Sobol' or Morris)")
     se.add_argument("scenario", nargs="?", default="plan")
     se.add_argument("--method", choices=("sobol", "morris"), default="sobol")
@@ -327,6 +333,17 @@ def cmd_report(a) -> int:
     return EXIT_OK
 
 
+def cmd_export(a) -> int:
+    """Write an Excel workbook of a batch."""
+    from sim.present.export import export_workbook
+    try:
+        path = export_workbook(a.folder, a.out, a.lang)
+    except (ValueError, FileNotFoundError) as e:
+        raise UsageError(str(e)) from None
+    print(path)
+    return EXIT_OK
+
+
 def cmd_sensitivity(a) -> int:
     """Run a Sobol' or Morris analysis and print the ranked factors per outcome."""
     from sim.analysis import sensitivity as sa
@@ -557,7 +574,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return {"run": cmd_run, "scenarios": cmd_scenarios, "compare": cmd_compare,
                 "show": cmd_show, "sweep": cmd_sweep, "plot": cmd_plot,
-                "report": cmd_report, "sensitivity": cmd_sensitivity,
+                "report": cmd_report, "export": cmd_export, "sensitivity": cmd_sensitivity,
                 "discover": cmd_discover, "check-history": cmd_check_history,
                 "optimize": cmd_optimize}[a.command](a)
     except UsageError as e:
