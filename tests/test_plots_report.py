@@ -1,12 +1,16 @@
 """Plots, sweeps and the report from small stored batches (headless)."""
 
 import base64
+import html
+import io
+import re
 from html.parser import HTMLParser
 
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")
+from fontTools.ttLib import TTFont  # noqa: E402
 from matplotlib.ft2font import FT2Font  # noqa: E402
 
 from sim.analysis.montecarlo import run as run_montecarlo  # noqa: E402
@@ -14,14 +18,22 @@ from sim.analysis.sweep import load_sweep, prepare_sweep, run_sweep  # noqa: E40
 from sim.config.experiment import load_experiment  # noqa: E402
 from sim.config.scenario import ScenarioError, load  # noqa: E402
 from sim.model import plan  # noqa: E402
-from sim.present.plots import (
+from sim.model.outcomes import NOT_MODELLED, TARGETS  # noqa: E402
+from sim.model.params import LEVERS, UNCERTAINTIES  # noqa: E402
+from sim.present.plots import (  # noqa: E402
     cjk_font_path,
     plot_compare,
     plot_distributions,
     plot_fan,
-    plot_sweep,  # noqa: E402
+    plot_sweep,
     plot_targets,
     setup_fonts,
+)
+from sim.present.report import (  # noqa: E402
+    NOT_MODELLED_ZH,
+    html_text,
+    unit_text,
+    write_report,
 )
 from sim.run.batch import prepare  # noqa: E402
 from sim.run.evaluators import Evaluator  # noqa: E402
@@ -189,12 +201,20 @@ class _Imgs(HTMLParser):
             self.srcs.append(dict(attrs)["src"])
 
 
-def test_report_is_self_contained_html(tmp_path):
-    from sim.present.report import write_report
-    folder = tmp_path / "r"
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """The English and Chinese reports of one small batch: {lang: (path, text)}."""
+    folder = tmp_path_factory.mktemp("rep") / "plan"
     _batch(folder)
-    path = write_report(folder, tmp_path / "report.html")
-    text = path.read_text(encoding="utf-8")
+    out = {}
+    for lang in ("en", "zh"):
+        path = write_report(folder, folder / f"report_{lang}.html", lang)
+        out[lang] = (path, path.read_text(encoding="utf-8"))
+    return out
+
+
+def test_report_is_self_contained_html(reports):
+    path, text = reports["en"]
     p = _Imgs()
     p.feed(text)
     assert text.startswith("<!DOCTYPE html>") and "</html>" in text
@@ -202,5 +222,149 @@ def test_report_is_self_contained_html(tmp_path):
     for src in p.srcs:
         assert src.startswith("data:image/png;base64,")
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "output_total" in text and "root_seed" in text and "capital_subsidy_rate" in text
+    assert "output_total" in text and "capital_subsidy_rate" in text
+    assert "<th scope=\"row\">root seed</th><td>4</td>" in text
     assert "http://" not in text and "https://" not in text  # nothing fetched when opened
+    # nothing points into the source tree, which a recipient does not have
+    assert "docs/" not in text and ".md" not in text
+    assert "How the model works" in text and "Wilson" in text
+    assert all(html.escape(x) in text for x in NOT_MODELLED)
+
+
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
+WORD = re.compile(r"[A-Za-z]{2,}")
+HEADINGS = ("h1", "h2", "h3", "th", "figcaption", "caption", "title")
+# ASCII words the Chinese report may use outside code and citations: proper names
+PROSE_OK = {"clustersim", "Wilson", "ODD", "git", "Dask"}
+
+
+class _Parts(HTMLParser):
+    """Text of headings, and of everything outside code, pre, style and citations."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.headings, self.prose, self.alts = [], [], [], []
+        self.title = ""
+        self._heading = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "img":
+            self.alts.append(a.get("alt", ""))
+            return
+        self.stack.append((tag, a.get("class")))
+        if tag in HEADINGS:
+            self._heading = []
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            t, _ = self.stack.pop()
+            if t == tag:
+                break
+        if tag in HEADINGS and self._heading is not None:
+            text = "".join(self._heading)
+            if tag == "title":  # plain text: the scenario name cannot be in <code> there
+                self.title = text
+            else:
+                self.headings.append(text)
+            self._heading = None
+
+    def _hidden(self):
+        return any(t in ("code", "pre", "style") or c == "src" for t, c in self.stack)
+
+    def handle_data(self, data):
+        if self._hidden():
+            return
+        if self._heading is not None:
+            self._heading.append(data)
+        if not any(t == "title" for t, _ in self.stack):
+            self.prose.append(data)
+
+
+def _parts(text):
+    p = _Parts()
+    p.feed(text)
+    return p
+
+
+def test_zh_report_headings_are_chinese(reports):
+    p = _parts(reports["zh"][1])
+    assert len(p.headings) > 40  # title, h1, h2s, every table header cell
+    for h in p.headings:
+        assert CJK.search(h), f"heading without Chinese: {h!r}"
+        assert set(WORD.findall(h)) <= {"clustersim"}, f"English in a heading: {h!r}"
+    for alt in p.alts:
+        assert CJK.search(alt) and not WORD.search(alt)
+    assert p.title == "clustersim 模拟报告：plan"
+
+
+def test_zh_report_text_is_chinese_except_code_and_citations(reports):
+    words = {w for t in _parts(reports["zh"][1]).prose for w in WORD.findall(t)}
+    assert words <= PROSE_OK, sorted(words - PROSE_OK)
+    # the same check on the English report finds English: it is not vacuous
+    en = {w for t in _parts(reports["en"][1]).prose for w in WORD.findall(t)}
+    assert {"replicate", "target", "model"} <= en
+
+
+def test_en_report_headings_are_english(reports):
+    p = _parts(reports["en"][1])
+    assert len(p.headings) > 40
+    for h in p.headings:
+        for unit in ("亿元", "元", "万吨"):  # units stay as the plan writes them
+            h = h.replace(unit, "")
+        assert not CJK.search(h), f"Chinese in an English heading: {h!r}"
+        assert WORD.search(h), h
+    assert p.title == "clustersim report: plan"
+
+
+def _embedded_font(text):
+    m = re.search(r"@font-face\{[^}]*font-family:\"([^\"]+)\"[^}]*"
+                  r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)[^}]*unicode-range:([^}]*)\}",
+                  text)
+    assert m, "no embedded @font-face"
+    data = base64.b64decode(m.group(2))
+    ranges = set()
+    for part in m.group(3).split(","):
+        lo, _, hi = part.strip()[2:].partition("-")
+        ranges.update(range(int(lo, 16), int(hi or lo, 16) + 1))
+    return m.group(1), data, ranges
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_embedded_font_covers_every_character_drawn(reports, lang):
+    text = reports[lang][1]
+    family, data, ranges = _embedded_font(text)
+    font = TTFont(io.BytesIO(data))
+    cmap = font.getBestCmap()
+    drawn = {c for c in html_text(text) if ord(c) > 127}
+    if lang == "zh":
+        assert len(drawn) > 300
+    else:
+        assert {"亿", "元", "万", "吨"} <= drawn  # units in the English report
+    missing = sorted(c for c in drawn if ord(c) not in cmap)
+    assert not missing, missing
+    assert {ord(c) for c in drawn} <= ranges
+    # a subset: those glyphs (plus .notdef and the odd related glyph the subsetter keeps;
+    # the whole font has 65,535), tens of KB, and the text uses it
+    assert len(font.getGlyphOrder()) <= len(drawn) + 5
+    assert len(data) < 150_000
+    assert re.search(r"body\{font-family:\"" + re.escape(family) + '"', text)
+    full = FT2Font(str(cjk_font_path())).get_charmap()
+    assert all(ord(c) in full for c in drawn)
+
+
+def test_chinese_texts_cover_everything_they_translate():
+    assert len(NOT_MODELLED_ZH) == len(NOT_MODELLED)
+    for (zh, sec), en in zip(NOT_MODELLED_ZH, NOT_MODELLED, strict=True):
+        assert CJK.search(zh)
+        assert sec in en
+    units = {t.unit for t in TARGETS} | {p.unit for p in LEVERS + UNCERTAINTIES}
+    for u in units:
+        assert not WORD.search(unit_text(u, "zh")), f"unit {u!r} has no Chinese form"
+
+
+def test_report_bad_input(tmp_path):
+    with pytest.raises(ValueError, match="no such results folder"):
+        write_report(tmp_path / "missing")
+    with pytest.raises(ValueError, match="not a results folder"):
+        write_report(tmp_path)

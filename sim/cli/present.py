@@ -1,4 +1,4 @@
-"""Presentation commands: plot, report."""
+"""Presentation commands: plot, report, export."""
 
 from __future__ import annotations
 
@@ -27,6 +27,13 @@ def add_parsers(sub) -> None:
                     help="report language (default: en)")
     rp.add_argument("--out", default=None, help="HTML file (default: DIR/report.html)")
     rp.set_defaults(func=cmd_report)
+    ex = sub.add_parser("export", help="one Excel workbook of a batch (targets, yearly "
+                        "quantiles, levers, manifest)")
+    ex.add_argument("folder")
+    ex.add_argument("--lang", choices=("en", "zh"), default="en",
+                    help="language of headers and labels (default: en)")
+    ex.add_argument("--out", default=None, help="workbook (default: DIR/results.xlsx)")
+    ex.set_defaults(func=cmd_export)
 
 
 def cmd_plot(a) -> int:
@@ -49,6 +56,17 @@ def cmd_report(a) -> int:
     from sim.present.report import write_report
     try:
         path = write_report(Path(a.folder), a.out, a.lang)
+    except (ValueError, FileNotFoundError) as e:
+        raise UsageError(str(e)) from None
+    print(path)
+    return EXIT_OK
+
+
+def cmd_export(a) -> int:
+    """Write an Excel workbook of a batch."""
+    from sim.present.export import export_workbook
+    try:
+        path = export_workbook(a.folder, a.out, a.lang)
     except (ValueError, FileNotFoundError) as e:
         raise UsageError(str(e)) from None
     print(path)
