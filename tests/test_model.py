@@ -111,3 +111,12 @@ def test_every_target_evaluated(plan_scn):
     assert len(TARGETS) > 90
     for t in TARGETS:
         assert r["met"][t.name] == (r["outcomes"][t.metric] >= t.threshold)
+
+
+def test_every_recorded_metric_is_declared_once():
+    from sim.model.outcomes import METRIC_BY_NAME, METRICS, TARGETS
+    r = run_replicate("plan", 3, households_per_agent=8000)
+    assert len(METRIC_BY_NAME) == len(METRICS)  # names are unique
+    for year, row in r["trajectory"].items():
+        assert set(row) == set(METRIC_BY_NAME), year
+    assert {t.metric for t in TARGETS} <= set(METRIC_BY_NAME)
