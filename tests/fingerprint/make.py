@@ -48,7 +48,8 @@ def fingerprints() -> dict:
 
 
 if __name__ == "__main__":
-    fp = fingerprints()
+    import numpy
+    fp = {"numpy": numpy.__version__, **fingerprints()}
     if "--write" in sys.argv:
         FILE.write_text(json.dumps(fp, indent=2) + "\n")
     print(json.dumps(fp, indent=2))
