@@ -54,7 +54,7 @@ def test_coop_dividends_equal_distributable_surplus(plan_scn):
     for c in m.coops:
         members = f.coop == c.coop_id
         paid = np.sum(f.weight[members] * m.dividend[members])
-        expected = m.k["coop_payout_share"] * max(c.surplus_yuan, 0.0)
+        expected = m.const["coop_payout_share"] * max(c.surplus_yuan, 0.0)
         assert paid == pytest.approx(expected, rel=1e-9, abs=1e-6)
         paid_any |= paid > 0
     assert paid_any

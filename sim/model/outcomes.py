@@ -315,17 +315,17 @@ def _platforms(r: dict, m, x: dict) -> None:
 
 def _province(r: dict, m, year: int) -> None:
     """Province reduced-form submodels (docs/ODD.md, submodels: province aggregates)."""
-    f, w, u = m.farmers, m.farmers.weight, m.u
+    f, w, u = m.farmers, m.farmers.weight, m.uncertain
     n = year - plan.BASE_YEAR
     hh = np.bincount(f.city, w, minlength=len(plan.CITIES))
     dshare = 0.0 if year == plan.BASE_YEAR else float(np.sum(hh * m.drought) / hh.sum())
     dfac = 1.0 - u["drought_yield_loss"] * dshare
     r["processing_output"] = r["output_total"] + OTHER_PROCESSING_2020_YI * (
         1 + u["other_processing_growth"]) ** n
-    agri = m.k["agri_output_2020_yi"] * (1 + u["agri_output_growth"]) ** n * dfac
+    agri = m.const["agri_output_2020_yi"] * (1 + u["agri_output_growth"]) ** n * dfac
     r["agri_output"] = agri
     r["processing_ratio"] = r["processing_output"] / agri
-    r["primary_va"] = m.k["primary_va_2020_yi"] * (1 + u["primary_va_growth"]) ** n * dfac
+    r["primary_va"] = m.const["primary_va_2020_yi"] * (1 + u["primary_va_growth"]) ** n * dfac
     r["grain"] = plan.PROVINCE.grain_2020_wan_t * (1 + u["grain_trend"]) ** n * dfac
     r["trained_wan"] = m.trained_wan
     r["certified_share"] = u["training_certified_share"] if m.trained_wan > 0 else 0.0
@@ -337,7 +337,7 @@ def _province(r: dict, m, year: int) -> None:
 
 
 def _incomes_and_land(r: dict, m, year: int) -> None:
-    f, w, u, inc = m.farmers, m.farmers.weight, m.u, m.income
+    f, w, u, inc = m.farmers, m.farmers.weight, m.uncertain, m.income
     n = year - plan.BASE_YEAR
     hh = np.bincount(f.city, w, minlength=len(plan.CITIES))
     persons_all = np.sum(w * f.persons)

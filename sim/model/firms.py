@@ -1,0 +1,253 @@
+"""Processing firms: the state table, the Mesa agents, and their yearly and quarterly rules.
+
+Firms are Mesa agents (one per firm: identity, entry, exit), but their quarterly state lives
+in a :class:`FirmTable` of numpy columns so that production and investment of all firms run
+as one vectorised update; a :class:`Firm` agent reads and writes its row. The functions take
+the model ``m``: sales growth and investment (Q1), local raw-material supply, production
+(every quarter), entry and exit (Q4).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.model import equations as eq
+from sim.model import plan
+from sim.model.rng import stream
+
+NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
+U_MAX = 0.95  # highest sustainable capacity utilisation (assumption, docs/ODD.md)
+OUTSIDE_SOURCING_PENALTY = 0.10  # extra cost of raw material bought outside Shanxi
+
+
+class FirmTable:
+    """Columns of firm state; row ``i`` belongs to the :class:`Firm` agent with ``row == i``."""
+
+    COLS = ("cluster", "city", "capacity", "sales", "output", "leading", "alive", "low_util",
+            "invested")
+
+    def __init__(self, lag_max: int):
+        self.lag_max = lag_max
+        self.cluster = np.zeros(0, int)
+        self.city = np.zeros(0, int)
+        self.capacity = np.zeros(0)  # annual output capacity, 亿元
+        self.sales = np.zeros(0)  # annual sales potential, 亿元
+        self.output = np.zeros(0)  # annualised output of the last quarter, 亿元
+        self.leading = np.zeros(0, bool)
+        self.alive = np.zeros(0, bool)
+        self.low_util = np.zeros(0, int)  # consecutive quarters below 40% utilisation
+        self.invested = np.zeros(0)  # cumulative gross investment, 亿元
+        self.pipeline = np.zeros((0, lag_max + 1))  # capacity arriving in q quarters
+
+    def add(self, cluster, city, capacity, sales, leading) -> np.ndarray:
+        """Append firms; returns their row indices."""
+        n0 = len(self.cluster)
+        k = len(np.atleast_1d(cluster))
+        self.cluster = np.concatenate([self.cluster, np.atleast_1d(cluster).astype(int)])
+        self.city = np.concatenate([self.city, np.atleast_1d(city).astype(int)])
+        self.capacity = np.concatenate([self.capacity, np.atleast_1d(capacity).astype(float)])
+        self.sales = np.concatenate([self.sales, np.atleast_1d(sales).astype(float)])
+        self.output = np.concatenate([self.output, np.minimum(np.atleast_1d(sales),
+                                                              np.atleast_1d(capacity))])
+        self.leading = np.concatenate([self.leading, np.atleast_1d(leading).astype(bool)])
+        self.alive = np.concatenate([self.alive, np.ones(k, bool)])
+        self.low_util = np.concatenate([self.low_util, np.zeros(k, int)])
+        self.invested = np.concatenate([self.invested, np.zeros(k)])
+        self.pipeline = np.vstack([self.pipeline, np.zeros((k, self.lag_max + 1))])
+        return np.arange(n0, n0 + k)
+
+
+class Firm(mesa.Agent):
+    """A processing firm (leading firm 龙头企业 or SME processor); its state is a table row.
+
+    Args:
+        model: The model.
+        row: Its row in ``model.firms``.
+    """
+
+    def __init__(self, model: mesa.Model, row: int):
+        super().__init__(model)
+        self.row = row
+
+    @property
+    def cluster(self) -> int:
+        """Cluster index."""
+        return int(self.model.firms.cluster[self.row])
+
+    @property
+    def output_yi_yuan(self) -> float:
+        """Annualised output value, 亿元."""
+        return float(self.model.firms.output[self.row])
+
+    def exit(self) -> None:
+        """Leave the market: the row is marked dead and the agent removed."""
+        self.model.firms.alive[self.row] = False
+        self.model.firms.capacity[self.row] = 0.0
+        self.model.firms.sales[self.row] = 0.0
+        self.model.firms.output[self.row] = 0.0
+        self.model.firms.pipeline[self.row] = 0.0
+        self.remove()
+
+
+def init_firms(m) -> None:
+    """Each cluster's 2020 firms: leading firms and SMEs sized to the 2020 output."""
+    rng = stream(m.seed, "init:firms")
+    const = m.const
+    base = np.array([c.implied_output_2020_yi_yuan for c in plan.CLUSTERS])
+    w = np.sqrt(base)
+    n_lead = np.maximum(np.round(plan.PROVINCE.leading_firms_2020 * w / w.sum()), 1)
+    n_lead[np.argmax(n_lead)] += plan.PROVINCE.leading_firms_2020 - n_lead.sum()
+    m.n_leading_2020 = int(n_lead.sum())
+    for ci, c in enumerate(plan.CLUSTERS):
+        sme_target = next(t.count for t in c.tiers if t.tier == "sme")
+        n_sme = int(round(const["sme_2020_fraction"] * sme_target))
+        n = int(n_lead[ci]) + n_sme
+        leader = const["leader_share_2020"][ci] * base[ci]
+        rest = rng.lognormal(0.0, 1.0, n - 1)
+        rest = np.sort(rest)[::-1] * (base[ci] - leader) / rest.sum()
+        sizes = np.concatenate([[leader], rest])
+        leading = np.arange(n) < n_lead[ci]
+        cw = m.presence[:, ci] / m.presence[:, ci].sum()
+        city = rng.choice(NC, size=n, p=cw)
+        rows = m.firms.add(np.full(n, ci), city, sizes / const["utilisation_2020"], sizes,
+                              leading)
+        for r in rows:
+            Firm(m, int(r))
+    m.base_output = base
+
+
+def grow_and_invest(m, year_index: int) -> None:
+    """Sales potential grows; firms decide on capacity investment."""
+    ft = m.firms
+    alive = ft.alive
+    rng = stream(m.seed, f"firms:growth:{m.year}")
+    eps = rng.normal(0.0, m.uncertain["firm_growth_sd"], len(ft.cluster))
+    cs = m.lever("capital_subsidy_rate", year_index)
+    isub = m.lever("interest_subsidy_pp", year_index)
+    brand = m.lever("brand_fund_yi_yuan", year_index)
+    cov_gain = m.coverage - m.const["cold_coverage_2020"]
+    perish = np.array([c.perishable for c in plan.CLUSTERS], float)
+    out_k = np.maximum(cluster_output(m), 1e-6)
+    cost_cut = cs * m.uncertain["capital_output_ratio"] * m.const["interest_rate"]
+    unc = m.uncertain
+    gain = eq.share_gain(unc["shanxi_share_gain"], unc["brand_effect"], brand, out_k,
+                         m.uncertain["cold_chain_effect"], perish * cov_gain,
+                         m.uncertain["subsidy_passthrough"], cost_cut)
+    g = m.uncertain["national_demand_growth"] + gain
+    sd = m.uncertain["firm_growth_sd"]
+    ft.sales = np.where(alive, ft.sales * np.exp(g[ft.cluster] + eps - 0.5 * sd * sd), 0.0)
+    # Investment: close part of the gap to the capacity needed for expected sales.
+    horizon = m.lag / 4.0 + 1.0
+    want = ft.sales * np.exp(g[ft.cluster] * horizon) / m.const["target_utilisation"]
+    gap = np.maximum(want - ft.capacity - ft.pipeline.sum(axis=1), 0.0) * alive
+    margin = effective_margin(m)
+    ret = eq.investment_return(margin[ft.cluster], m.uncertain["capital_output_ratio"],
+                               cs[ft.cluster])
+    req = eq.required_return(m.uncertain["hurdle_rate"], isub[ft.cluster])
+    share = eq.invest_share(ret, req, m.const["investment_response"])
+    add = gap * share
+    capex = add * m.uncertain["capital_output_ratio"]
+    limit = m.const["credit_multiple"] * m.const["equity_ratio"] * ft.capacity
+    scale = np.minimum(1.0, np.divide(limit, capex, out=np.ones_like(capex),
+                                      where=capex > 0))
+    add, capex = add * scale, capex * scale
+    ft.pipeline[:, m.lag] += add
+    ft.invested += capex
+    m.cum_investment_yi += float(capex.sum())
+    subsidy_cost(m, capex, ft.cluster, cs, isub)
+
+
+def subsidy_cost(m, capex: np.ndarray, cluster: np.ndarray, cs: np.ndarray,
+                  isub: np.ndarray) -> None:
+    """Fiscal cost of capital and interest subsidies on new investment (亿元)."""
+    m.fiscal["capital_subsidy"] += float(np.sum(capex * cs[cluster]))
+    m.fiscal["interest_subsidy"] += float(np.sum(
+        capex * m.const["loan_share_of_capex"] * isub[cluster] / 100.0
+        * m.const["interest_subsidy_years"]))
+
+
+def effective_margin(m) -> np.ndarray:
+    """Operating margin per cluster after the cost of sourcing outside Shanxi."""
+    return m.const["operating_margin"] - m.const["raw_material_share"] \
+        * m.outside_share * OUTSIDE_SOURCING_PENALTY
+
+
+def local_supply(m, calibrate: bool = False) -> None:
+    """How much of the local raw material firms want can Shanxi's farms supply."""
+    f = m.farmers
+    has = f.cluster >= 0
+    value = (f.productivity * m.revenue0 * f.land_operated * m.yield_city[f.city]
+             * np.where(has, m.cluster_yield[np.maximum(f.cluster, 0)], 1.0))
+    supply = np.bincount(np.maximum(f.cluster, 0), f.weight * value * has,
+                         minlength=NK) / 1e8
+    want = m.const["local_sourcing_share"] * m.const["raw_material_share"] \
+        * cluster_output(m)
+    ratio = supply / np.maximum(want, 1e-9)
+    if calibrate:
+        m.supply_ratio_2020 = ratio  # 2020: no drought, no disease
+    # Shortfall relative to 2020 sourcing conditions is bought outside at a premium.
+    base = m.supply_ratio_2020
+    m.outside_share = np.clip(1.0 - ratio / np.maximum(base, 1e-9), 0.0, 1.0) \
+        * m.const["local_sourcing_share"]
+
+
+def produce(m) -> None:
+    """Quarterly production of every firm; capacity under construction arrives."""
+    ft = m.firms
+    ft.capacity += ft.pipeline[:, 0]
+    ft.pipeline[:, :-1] = ft.pipeline[:, 1:]
+    ft.pipeline[:, -1] = 0.0
+    sp = eq.spoilage(m.coverage, m.const["spoilage_2020"], m.const["cold_coverage_2020"],
+                     m.const["spoilage_elasticity"])
+    perish = np.array([c.perishable for c in plan.CLUSTERS])
+    keep = np.where(perish, (1 - sp) / (1 - m.const["spoilage_2020"]), 1.0)
+    factor = m.price * m.disease_keep * keep
+    q = np.minimum(ft.sales, ft.capacity * U_MAX) * factor[ft.cluster]
+    ft.output = np.where(ft.alive, q, 0.0)
+    util = np.divide(q, ft.capacity, out=np.zeros_like(q), where=ft.capacity > 0)
+    ft.low_util = np.where(util < 0.4, ft.low_util + 1, 0)
+    m.output_q += np.bincount(ft.cluster, ft.output / 4.0, minlength=NK)
+
+
+def entry_exit(m) -> None:
+    """New firms enter where returns beat the hurdle; idle small firms exit."""
+    ft = m.firms
+    rng = stream(m.seed, f"firms:entry:{m.year}")
+    year_index = m.year - plan.YEARS[0]
+    cs = m.lever("capital_subsidy_rate", year_index)
+    isub = m.lever("interest_subsidy_pp", year_index)
+    ret = eq.investment_return(effective_margin(m), m.uncertain["capital_output_ratio"], cs)
+    req = eq.required_return(m.uncertain["hurdle_rate"], isub)
+    attract = eq.invest_share(ret, req, m.const["investment_response"]) * 2.0
+    n_alive = np.bincount(ft.cluster[ft.alive], minlength=NK)
+    lam = m.uncertain["entry_rate"] * n_alive * attract
+    n_new = rng.poisson(lam)
+    for ki in range(NK):
+        count = int(n_new[ki])
+        if count == 0:
+            continue
+        size = rng.lognormal(np.log(0.5), 1.0, count)
+        city = rng.choice(NC, size=count, p=m.presence[:, ki] / m.presence[:, ki].sum())
+        rows = m.firms.add(np.full(count, ki), city, np.zeros(count), size,
+                           np.zeros(count, bool))
+        capex = size / m.const["target_utilisation"] * m.uncertain["capital_output_ratio"]
+        ft.pipeline[rows, m.lag] += size / m.const["target_utilisation"]
+        ft.invested[rows] += capex
+        m.cum_investment_yi += float(capex.sum())
+        subsidy_cost(m, capex, np.full(count, ki), cs, isub)
+        for r in rows:
+            Firm(m, int(r))
+    exits = rng.random(len(ft.cluster))
+    small = ft.capacity < 0.5
+    gone = ft.alive & (((ft.low_util >= 4) & small & (exits < 0.5))
+                       | ((ft.sales < 0.02) & (ft.capacity > 0)))
+    for agent in list(m.agents_by_type[Firm]):
+        if gone[agent.row]:
+            agent.exit()
+
+
+def cluster_output(m) -> np.ndarray:
+    """Output of each cluster this quarter (annualised, 亿元)."""
+    alive = m.firms.alive
+    return np.bincount(m.firms.cluster[alive], m.firms.output[alive], minlength=NK)
