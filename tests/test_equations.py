@@ -69,3 +69,16 @@ def test_wilson_interval_known_value():
     assert hi == pytest.approx(0.7634, abs=1e-4)
     lo0, hi0 = wilson_interval(0, 20)
     assert lo0 == 0.0 and 0.1 < hi0 < 0.2
+
+
+def test_ration_fills_each_group_in_priority_order():
+    group = np.array([0, 0, 0, 1, 1])
+    size = np.array([2.0, 3.0, 5.0, 1.0, 1.0])
+    applies = np.array([1.0, 1.0, 1.0, 1.0, 0.0])
+    priority = np.array([2.0, 0.0, 1.0, 0.0, 0.0])  # lowest first
+    share = eq.ration(group, 2, size, applies, np.array([6.0, 5.0]), priority)
+    # group 0: row 1 (3) full, row 2 (5) gets the remaining 3 -> 0.6, row 0 nothing
+    assert share.tolist() == pytest.approx([0.0, 1.0, 0.6, 1.0, 0.0])
+    # what is filled never exceeds a group's capacity
+    filled = np.bincount(group, size * applies * share, minlength=2)
+    assert filled.tolist() == pytest.approx([6.0, 1.0])

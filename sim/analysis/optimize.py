@@ -108,22 +108,7 @@ def search(base: dict, target: str, probability: float, *, evaluator: Evaluator,
     ok = table[table["p_met"] >= probability]
     chosen, best_row, validation, checks = None, None, None, []
     if len(ok):
-        best = ok.sort_values("cost_yi").iloc[0]
-        current = {x: float(best[f"m.{x}"]) for x in SEARCH_LEVERS}
-        current_cost = float(best["cost_yi"])
-        # Greedy cuts: try lowering each lever in turn; keep the cheapest that still holds.
-        for factor in (0.5, 0.8):
-            trial = [{**current, x: current[x] * factor} for x in SEARCH_LEVERS
-                     if current[x] > 0]
-            if not trial:
-                break
-            t = evaluate(trial, base, target, seeds, evaluator)
-            t.insert(0, "stage", f"cut x{factor}")
-            table = pd.concat([table, t], ignore_index=True)
-            feas = t[t["p_met"] >= probability].sort_values("cost_yi")
-            if len(feas) and feas.iloc[0]["cost_yi"] < current_cost:
-                current = {x: float(feas.iloc[0][f"m.{x}"]) for x in SEARCH_LEVERS}
-                current_cost = float(feas.iloc[0]["cost_yi"])
+        table = _greedy_cuts(table, ok, base, target, probability, seeds, evaluator)
         # Picking the cheapest of many noisy estimates favours lucky candidates (the
         # winner's curse), so the answer must also reach the probability on fresh seeds.
         # When it does not, those seeds join the search seeds for every candidate, the
@@ -171,6 +156,28 @@ def search(base: dict, target: str, probability: float, *, evaluator: Evaluator,
     atomic_write_bytes(folder / "result.json",
                        json.dumps(result, indent=1, ensure_ascii=False).encode())
     return {"result": result, "table": table}
+
+
+def _greedy_cuts(table: pd.DataFrame, ok: pd.DataFrame, base: dict, target: str,
+                 probability: float, seeds: list[int], evaluator: Evaluator) -> pd.DataFrame:
+    """Lower each lever of the cheapest feasible candidate in turn; all trials join the table."""
+    best = ok.sort_values("cost_yi").iloc[0]
+    current = {x: float(best[f"m.{x}"]) for x in SEARCH_LEVERS}
+    current_cost = float(best["cost_yi"])
+    # Greedy cuts: try lowering each lever in turn; keep the cheapest that still holds.
+    for factor in (0.5, 0.8):
+        trial = [{**current, x: current[x] * factor} for x in SEARCH_LEVERS
+                 if current[x] > 0]
+        if not trial:
+            break
+        t = evaluate(trial, base, target, seeds, evaluator)
+        t.insert(0, "stage", f"cut x{factor}")
+        table = pd.concat([table, t], ignore_index=True)
+        feas = t[t["p_met"] >= probability].sort_values("cost_yi")
+        if len(feas) and feas.iloc[0]["cost_yi"] < current_cost:
+            current = {x: float(feas.iloc[0][f"m.{x}"]) for x in SEARCH_LEVERS}
+            current_cost = float(feas.iloc[0]["cost_yi"])
+    return table
 
 
 def plot_frontier(table: pd.DataFrame, result: dict, title: str):

@@ -113,3 +113,31 @@ def dividends(surplus_yuan, payout_share, member_sales):
     if total <= 0 or pool == 0:
         return np.zeros_like(member_sales)
     return pool * member_sales / total
+
+
+def ration(group: np.ndarray, n_groups: int, size: np.ndarray, applies: np.ndarray,
+            capacity: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """Fill each group's capacity with applicants in priority order (lowest first).
+
+    Returns each row's filled share in [0, 1]; the marginal row is filled in part so that
+    ``sum(size × share)`` per group equals ``min(capacity, sum of applicants' size)``.
+    """
+    out = np.zeros(len(group))
+    idx = np.flatnonzero((applies > 0) & (size > 0))
+    if idx.size == 0:
+        return out
+    pr = priority[idx]
+    # one sort on a combined key: group first, then priority (scaled into [0, 1))
+    span = pr.max() - pr.min()
+    key = group[idx] + (pr - pr.min()) / (span * (1 + 1e-9) if span > 0 else 1.0) * 0.999
+    order = idx[np.argsort(key, kind="stable")]
+    g = group[order]
+    s = size[order] * applies[order]
+    cum = np.cumsum(s)
+    start = cum - s
+    first = np.searchsorted(g, np.arange(n_groups))
+    offset = np.where(first < len(cum), start[np.minimum(first, len(cum) - 1)], 0.0)
+    before = start - offset[g]
+    cap = np.asarray(capacity, float)[g]
+    out[order] = np.clip((cap - before) / s, 0.0, 1.0)
+    return out

@@ -56,11 +56,29 @@ def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarr
                              minlength=n_cities)
         return supply - demand
 
-    # Illinois regula falsi per city: excess is increasing in the rent.
+    scale = np.maximum(np.bincount(co, wq_o, minlength=n_cities), 1e-12)
+    rent = _illinois(excess, n_cities, scale, iterations, tolerance)
+    r = rent[city]
+    offers = (q_offer > 0) & (u_offer < eq.choice_probability((r - r_offer) * q_offer,
+                                                                sensitivity))
+    bids = (q_bid > 0) & (u_bid < eq.choice_probability((wtp - r) * q_bid, sensitivity))
+    s_real = np.bincount(city, weight * q_offer * offers, minlength=n_cities)
+    d_real = np.bincount(city, weight * q_bid * bids, minlength=n_cities)
+    traded = np.minimum(s_real, d_real)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f_out = np.where(s_real > 0, traded / s_real, 0.0)
+        f_in = np.where(d_real > 0, traded / d_real, 0.0)
+    land_out = q_offer * offers * f_out[city]
+    land_in = q_bid * bids * f_in[city]
+    return rent, land_out, land_in
+
+
+def _illinois(excess, n_cities: int, scale: np.ndarray, iterations: int,
+              tolerance: float) -> np.ndarray:
+    """Rent per city where ``excess`` (increasing in rent) crosses zero; Illinois regula falsi."""
     lo = np.zeros(n_cities)
     hi = np.full(n_cities, RENT_MAX_YUAN)
     f_lo, f_hi = excess(lo), excess(hi)
-    scale = np.maximum(np.bincount(co, wq_o, minlength=n_cities), 1e-12)
     rent = np.where(f_lo >= 0, lo, np.where(f_hi <= 0, hi, 0.5 * (lo + hi)))
     open_ = (f_lo < 0) & (f_hi > 0)
     side = np.zeros(n_cities, int)
@@ -78,16 +96,4 @@ def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarr
         lo, f_lo = np.where(down, x, lo), np.where(down, fx, f_lo)
         side = np.where(up, 1, np.where(down, -1, side))
         open_ &= (np.abs(fx) > tolerance * scale) & (hi - lo > 1e-6)
-    r = rent[city]
-    offers = (q_offer > 0) & (u_offer < eq.choice_probability((r - r_offer) * q_offer,
-                                                                sensitivity))
-    bids = (q_bid > 0) & (u_bid < eq.choice_probability((wtp - r) * q_bid, sensitivity))
-    s_real = np.bincount(city, weight * q_offer * offers, minlength=n_cities)
-    d_real = np.bincount(city, weight * q_bid * bids, minlength=n_cities)
-    traded = np.minimum(s_real, d_real)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f_out = np.where(s_real > 0, traded / s_real, 0.0)
-        f_in = np.where(d_real > 0, traded / d_real, 0.0)
-    land_out = q_offer * offers * f_out[city]
-    land_in = q_bid * bids * f_in[city]
-    return rent, land_out, land_in
+    return rent

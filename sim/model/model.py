@@ -268,7 +268,7 @@ class ClusterModel(mesa.Model):
                   self.firms.output[alive] * 1e4 / self.const["output_per_worker_wan_yuan"])
         slots = self.const["local_hire_share"] * emp_ck.sum(axis=1)
         self.job_share_ck = emp_ck / np.maximum(emp_ck.sum(axis=1, keepdims=True), 1e-9)
-        job = _ration(f.city, NC, f.weight, apply_j.astype(float), slots,
+        job = eq.ration(f.city, NC, f.weight, apply_j.astype(float), slots,
                       -(f.skill + prio))
         # Contracts: firms contract a volume of local raw material; coop members first.
         supply = (f.productivity * self.revenue0 * f.land_operated)
@@ -281,7 +281,7 @@ class ClusterModel(mesa.Model):
             job_persons = np.array([np.sum(f.weight * job * self.job_share_ck[f.city, ki])
                                     for ki in range(NK)])
             need_persons = np.maximum(goal - job_persons, 0.0)
-            contract = _ration(np.maximum(cl, 0), NK, f.weight * f.labourers,
+            contract = eq.ration(np.maximum(cl, 0), NK, f.weight * f.labourers,
                                apply_c.astype(float), need_persons,
                                -((ids >= 0) + prio)) > 0
             vol = np.bincount(np.maximum(cl, 0), f.weight * supply * contract, minlength=NK)
@@ -289,7 +289,7 @@ class ClusterModel(mesa.Model):
         volume = self.contract_ratio * out_k * 1e8
         if not calibrate:
             keep = f.contract.astype(float)
-            contract = _ration(np.maximum(cl, 0), NK, f.weight * supply,
+            contract = eq.ration(np.maximum(cl, 0), NK, f.weight * supply,
                                apply_c.astype(float), volume,
                                -((ids >= 0) + keep + prio)) > 0
         contract &= cl >= 0
@@ -423,31 +423,3 @@ class ClusterModel(mesa.Model):
         """Run 2021Q1-2025Q4."""
         for _ in range(len(plan.YEARS) * plan.QUARTERS_PER_YEAR):
             self.step()
-
-
-def _ration(group: np.ndarray, n_groups: int, size: np.ndarray, applies: np.ndarray,
-            capacity: np.ndarray, priority: np.ndarray) -> np.ndarray:
-    """Fill each group's capacity with applicants in priority order (lowest first).
-
-    Returns each row's filled share in [0, 1]; the marginal row is filled in part so that
-    ``sum(size × share)`` per group equals ``min(capacity, sum of applicants' size)``.
-    """
-    out = np.zeros(len(group))
-    idx = np.flatnonzero((applies > 0) & (size > 0))
-    if idx.size == 0:
-        return out
-    pr = priority[idx]
-    # one sort on a combined key: group first, then priority (scaled into [0, 1))
-    span = pr.max() - pr.min()
-    key = group[idx] + (pr - pr.min()) / (span * (1 + 1e-9) if span > 0 else 1.0) * 0.999
-    order = idx[np.argsort(key, kind="stable")]
-    g = group[order]
-    s = size[order] * applies[order]
-    cum = np.cumsum(s)
-    start = cum - s
-    first = np.searchsorted(g, np.arange(n_groups))
-    offset = np.where(first < len(cum), start[np.minimum(first, len(cum) - 1)], 0.0)
-    before = start - offset[g]
-    cap = np.asarray(capacity, float)[g]
-    out[order] = np.clip((cap - before) / s, 0.0, 1.0)
-    return out
