@@ -65,8 +65,10 @@ class Cooperative(mesa.Agent):
 
 def land_net(m) -> float:
     """Net return per mu a cooperative earns farming rented land (before rent)."""
-    return (1.2 * m.revenue0 - m.cost0 * (1 - m.const["coop_service_cost_cut"])
-            - m.wage / m.const["max_mu_per_labourer"])
+    const = m.const
+    return (const["coop_land_productivity"] * m.revenue0
+            - m.cost0 * (1 - const["coop_service_cost_cut"])
+            - m.wage / const["max_mu_per_labourer"])
 
 
 def settle_all(m, year: int, grant_yi: float) -> None:
@@ -96,7 +98,8 @@ def settle_all(m, year: int, grant_yi: float) -> None:
     if year > plan.BASE_YEAR:
         rng = stream(m.seed, f"coop:formation:{year}")
         have = {(c.city, c.cluster) for c in m.coops}
-        rate = 0.1 * (1.0 + grant_yi / 3.0)
+        rate = m.const["coop_formation_rate"] * (
+            1.0 + grant_yi / m.const["coop_formation_grant_scale_yi"])
         for city in range(NC):
             for ki in range(NK):
                 draw = rng.random()

@@ -17,8 +17,6 @@ from sim.model import plan
 from sim.model.rng import stream
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
-U_MAX = 0.95  # highest sustainable capacity utilisation (assumption, docs/ODD.md)
-OUTSIDE_SOURCING_PENALTY = 0.10  # extra cost of raw material bought outside Shanxi
 
 
 class FirmTable:
@@ -121,8 +119,8 @@ def grow_and_invest(m, year_index: int) -> None:
     """Sales potential grows; firms decide on capacity investment."""
     ft = m.firms
     alive = ft.alive
-    rng = stream(m.seed, f"firms:growth:{m.year}")
-    eps = rng.normal(0.0, m.uncertain["firm_growth_sd"], len(ft.cluster))
+    eps = per_cluster_draws(m, f"firms:growth:{m.year}",
+                            lambda rng, n: rng.normal(0.0, m.uncertain["firm_growth_sd"], n))
     cs = m.lever("capital_subsidy_rate", year_index)
     isub = m.lever("interest_subsidy_pp", year_index)
     brand = m.lever("brand_fund_yi_yuan", year_index)
@@ -170,7 +168,7 @@ def subsidy_cost(m, capex: np.ndarray, cluster: np.ndarray, cs: np.ndarray,
 def effective_margin(m) -> np.ndarray:
     """Operating margin per cluster after the cost of sourcing outside Shanxi."""
     return m.const["operating_margin"] - m.const["raw_material_share"] \
-        * m.outside_share * OUTSIDE_SOURCING_PENALTY
+        * m.outside_share * m.const["outside_sourcing_premium"]
 
 
 def local_supply(m, calibrate: bool = False) -> None:
@@ -203,31 +201,51 @@ def produce(m) -> None:
     perish = np.array([c.perishable for c in plan.CLUSTERS])
     keep = np.where(perish, (1 - sp) / (1 - m.const["spoilage_2020"]), 1.0)
     factor = m.price * m.disease_keep * keep
-    q = np.minimum(ft.sales, ft.capacity * U_MAX) * factor[ft.cluster]
+    q = np.minimum(ft.sales, ft.capacity * m.const["max_utilisation"]) * factor[ft.cluster]
     ft.output = np.where(ft.alive, q, 0.0)
     util = np.divide(q, ft.capacity, out=np.zeros_like(q), where=ft.capacity > 0)
-    ft.low_util = np.where(util < 0.4, ft.low_util + 1, 0)
+    ft.low_util = np.where(util < m.const["low_utilisation"], ft.low_util + 1, 0)
     m.output_q += np.bincount(ft.cluster, ft.output / 4.0, minlength=NK)
 
 
+def per_cluster_draws(m, name: str, draw) -> np.ndarray:
+    """One value per firm row, drawn from a stream of the firm's own cluster.
+
+    Rows of a cluster are in the order its firms were added, which depends on that cluster
+    alone; so a lever that changes entry in one cluster leaves every other cluster's draws
+    as they were (common random numbers per cluster).
+    """
+    out = np.zeros(len(m.firms.cluster))
+    for ki, key in enumerate(plan.CLUSTER_KEYS):
+        rows = np.flatnonzero(m.firms.cluster == ki)
+        out[rows] = draw(stream(m.seed, f"{name}:{key}"), len(rows))
+    return out
+
+
 def entry_exit(m) -> None:
-    """New firms enter where returns beat the hurdle; idle small firms exit."""
+    """New firms enter where returns beat the hurdle; idle small firms exit.
+
+    Each cluster draws from its own streams (``firms:entry:YEAR:CLUSTER``,
+    ``firms:exit:YEAR:CLUSTER``), so entry in one cluster never shifts another's draws.
+    """
     ft = m.firms
-    rng = stream(m.seed, f"firms:entry:{m.year}")
     year_index = m.year - plan.YEARS[0]
     cs = m.lever("capital_subsidy_rate", year_index)
     isub = m.lever("interest_subsidy_pp", year_index)
     ret = eq.investment_return(effective_margin(m), m.uncertain["capital_output_ratio"], cs)
     req = eq.required_return(m.uncertain["hurdle_rate"], isub)
-    attract = eq.invest_share(ret, req, m.const["investment_response"]) * 2.0
+    attract = eq.invest_share(ret, req, m.const["investment_response"]) \
+        * m.const["entry_attraction_scale"]
     n_alive = np.bincount(ft.cluster[ft.alive], minlength=NK)
     lam = m.uncertain["entry_rate"] * n_alive * attract
-    n_new = rng.poisson(lam)
-    for ki in range(NK):
-        count = int(n_new[ki])
+    exits = per_cluster_draws(m, f"firms:exit:{m.year}", lambda rng, n: rng.random(n))
+    for ki, key in enumerate(plan.CLUSTER_KEYS):
+        rng = stream(m.seed, f"firms:entry:{m.year}:{key}")
+        count = int(rng.poisson(lam[ki]))
         if count == 0:
             continue
-        size = rng.lognormal(np.log(0.5), 1.0, count)
+        size = rng.lognormal(np.log(m.const["entrant_median_yi"]), m.const["entrant_size_sd"],
+                             count)
         city = rng.choice(NC, size=count, p=m.presence[:, ki] / m.presence[:, ki].sum())
         rows = m.firms.add(np.full(count, ki), city, np.zeros(count), size,
                            np.zeros(count, bool))
@@ -238,10 +256,12 @@ def entry_exit(m) -> None:
         subsidy_cost(m, capex, np.full(count, ki), cs, isub)
         for r in rows:
             Firm(m, int(r))
-    exits = rng.random(len(ft.cluster))
-    small = ft.capacity < 0.5
-    gone = ft.alive & (((ft.low_util >= 4) & small & (exits < 0.5))
-                       | ((ft.sales < 0.02) & (ft.capacity > 0)))
+    exits = np.concatenate([exits, np.ones(len(ft.cluster) - len(exits))])  # entrants stay
+    const = m.const
+    small = ft.capacity < const["exit_small_capacity_yi"]
+    idle = ft.low_util >= const["exit_idle_quarters"]
+    gone = ft.alive & ((idle & small & (exits < const["exit_probability"]))
+                       | ((ft.sales < const["exit_min_sales_yi"]) & (ft.capacity > 0)))
     for agent in list(m.agents_by_type[Firm]):
         if gone[agent.row]:
             agent.exit()

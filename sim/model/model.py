@@ -19,7 +19,6 @@ from sim.model.outcomes import FISCAL_LABELS, YearRecorder
 from sim.model.rng import stream
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
-LAND_SERVICE_COVERAGE_2020 = 0.3  # share of villages served in 2020 (assumption, docs/ODD.md)
 FISCAL_ITEMS = tuple(item for item, _, _ in FISCAL_LABELS)
 
 
@@ -156,7 +155,7 @@ class ClusterModel(mesa.Model):
         self.wage = self.wage0
         self.transaction_cost = float(eq.transaction_cost(
             self.const["land_transaction_cost_yuan_per_mu"],
-                                             LAND_SERVICE_COVERAGE_2020,
+                                             self.const["land_service_coverage_2020"],
                                              self.uncertain["land_service_cost_cut"]))
         self.subsidy = 0.0
         self._land_market(plan.BASE_YEAR)
@@ -229,10 +228,14 @@ class ClusterModel(mesa.Model):
         u_o, u_b = rng.random(f.n), rng.random(f.n)
         # Cooperatives bid for land to farm for their members (trusteeship, 托管).
         coop_city = np.array([c.city for c in self.coops], int)
-        coop_q = np.array([c.members * 3.0 for c in self.coops])
+        coop_q = np.array([c.members * self.const["coop_land_bid_mu_per_member"]
+                           for c in self.coops])
         coop_wtp = np.full(len(self.coops), cooperatives.land_net(self) - self.transaction_cost)
-        rc = stream(self.seed, f"land:coops:{year}")
-        uc_o, uc_b = np.ones(len(self.coops)), rc.random(len(self.coops))
+        # one draw per (city, cluster) slot, so a cooperative's draw does not depend on
+        # which other cooperatives exist (common random numbers)
+        slot = stream(self.seed, f"land:coops:{year}").random((NC, NK))
+        uc_o = np.ones(len(self.coops))
+        uc_b = np.array([slot[c.city, c.cluster] for c in self.coops])
         rent, out, inn = land.clear(
             np.concatenate([f.city, coop_city]), NC,
             np.concatenate([f.weight, np.ones(len(self.coops))]),
@@ -340,7 +343,7 @@ class ClusterModel(mesa.Model):
         # Coverage not delivered stays at the 2020 level, not at zero.
         d = unc["policy_delivery"]
         cov = min(1.0, d * self.levers["land_service_coverage"][year_index]
-                  + (1 - d) * LAND_SERVICE_COVERAGE_2020)
+                  + (1 - d) * self.const["land_service_coverage_2020"])
         self.transaction_cost = float(eq.transaction_cost(
             self.const["land_transaction_cost_yuan_per_mu"], cov, unc["land_service_cost_cut"]))
         new_cold = self.lever("cold_chain_new_capacity_wan_t", year_index)

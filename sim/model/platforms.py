@@ -7,6 +7,7 @@ import numpy as np
 
 from sim.model import equations as eq
 from sim.model import plan
+from sim.model.params import BY_NAME, expand
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 
@@ -77,13 +78,16 @@ class Platform(mesa.Agent):
 
 def init_platforms(m) -> None:
     """The five platforms at their 2020 volume, capacity and cold storage."""
-    cold_share = m.levers["cold_chain_new_capacity_wan_t"].sum(axis=1)
+    # 2020 storage split across platforms like the plan's own build-out schedule (the
+    # declared default), so the 2020 state does not depend on a scenario's future levers.
+    schedule = BY_NAME["cold_chain_new_capacity_wan_t"]
+    cold_share = expand(schedule, schedule.default).sum(axis=1)
     cold_share = cold_share / cold_share.sum() if cold_share.sum() > 0 else np.full(NP, 1 / NP)
     m.platforms = []
     for i, p in enumerate(plan.PLATFORMS):
         v0 = m.uncertain["platform_2020_fraction"] * p.target_volume_wan_t
         unit = ((p.target_value_yi_yuan * 1e4 / p.target_volume_wan_t)
-                if p.target_value_yi_yuan else 3000.0)
+                if p.target_value_yi_yuan else m.const["grain_unit_value_yuan_per_t"])
         m.platforms.append(Platform(
             m, i, v0, v0 * m.const["platform_capacity_headroom"],
             m.uncertain["cold_chain_2020_wan_t"] * cold_share[i], unit,
