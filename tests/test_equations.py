@@ -82,3 +82,13 @@ def test_ration_fills_each_group_in_priority_order():
     # what is filled never exceeds a group's capacity
     filled = np.bincount(group, size * applies * share, minlength=2)
     assert filled.tolist() == pytest.approx([6.0, 1.0])
+
+
+def test_mean_one_shock_has_mean_one():
+    rng = np.random.default_rng(0)
+    p, loss = 0.2, 0.3
+    hit = rng.random(200_000) < p
+    f = eq.mean_one(hit, loss, p)
+    # standard error of the mean ~ 0.3*0.4/sqrt(2e5)/0.94 ~ 3e-4: 5e-3 is > 10 SE
+    assert f.mean() == pytest.approx(1.0, abs=5e-3)
+    assert f[hit].max() < 1.0 < f[~hit].min()

@@ -141,3 +141,12 @@ def ration(group: np.ndarray, n_groups: int, size: np.ndarray, applies: np.ndarr
     cap = np.asarray(capacity, float)[g]
     out[order] = np.clip((cap - before) / s, 0.0, 1.0)
     return out
+
+
+def mean_one(hit, loss, probability):
+    """A shock factor with mean 1: ``1 - loss`` when hit, scaled by ``1 - probability·loss``.
+
+    With ``hit`` drawn with ``probability``, ``E[factor] = 1``: the baseline is the average
+    year, so a shock-free year sits slightly above it.
+    """
+    return np.where(hit, 1.0 - loss, 1.0) / (1.0 - probability * loss)

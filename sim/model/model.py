@@ -56,6 +56,7 @@ class ClusterModel(mesa.Model):
         self.households_per_agent = int(households_per_agent)
         self.reference = reference_farmers
         self.quarter_index = 0
+        self.contract_ratio = None
         self._coop_ids = 0
         self.presence = city_cluster_weights()
         self.lag = int(self.uncertain["construction_lag_quarters"])
@@ -158,10 +159,21 @@ class ClusterModel(mesa.Model):
                                              self.const["land_service_coverage_2020"],
                                              self.uncertain["land_service_cost_cut"]))
         self.subsidy = 0.0
-        self._land_market(plan.BASE_YEAR)
-        self._links(plan.BASE_YEAR, calibrate=True)
-        firms.local_supply(self, calibrate=True)
-        cooperatives.settle_all(self, plan.BASE_YEAR, grant_yi=0.0)
+        # Spin-up: the 2020 year is played until land, links, cooperatives and incomes are
+        # consistent with each other (cooperatives bid for land only once they have
+        # members; the wage is rescaled to the 2020 income structure after each pass), so
+        # that 2021 starts from a state at rest, not from a first guess.
+        for _ in range(int(self.const["spinup_passes"])):
+            self._land_market(plan.BASE_YEAR)
+            self._links(plan.BASE_YEAR, calibrate=True)
+            firms.local_supply(self, calibrate=True)
+            cooperatives.settle_all(self, plan.BASE_YEAR,
+                                    grant_yi=self.const["coop_grant_2020_yi"])
+            self._close_income_accounts()
+        self.income = self._incomes()
+
+    def _close_income_accounts(self) -> None:
+        """Scale the wage and set the unmodelled income parts to the 2020 structure."""
         inc = self._incomes()
         persons = np.sum(self.farmers.weight * self.farmers.persons)
         target = plan.PROVINCE.rural_income_2020_yuan
@@ -172,10 +184,9 @@ class ClusterModel(mesa.Model):
                 ("wage", "operating", "property", "transfer")}
         self.wage0 *= const["income_share_wage"] * target / mean["wage"]
         self.wage = self.wage0
-        self.other_op_pp = const["income_share_operating"] * target - mean["operating"]
-        self.other_prop_pp = const["income_share_property"] * target - mean["property"]
-        self.transfer_pp = share_transfer * target - mean["transfer"]
-        self.income = self._incomes()
+        self.other_op_pp += const["income_share_operating"] * target - mean["operating"]
+        self.other_prop_pp += const["income_share_property"] * target - mean["property"]
+        self.transfer_pp += share_transfer * target - mean["transfer"]
 
     # ------------------------------------------------------------------ environment
     def _firm_wage(self) -> float:
@@ -277,24 +288,31 @@ class ClusterModel(mesa.Model):
         supply = (f.productivity * self.revenue0 * f.land_operated)
         out_k = firms.cluster_output(self)
         if calibrate:
-            # Set the contracted volume so that linked farmers in 2020 are the assumed share
-            # of each cluster's 2025 target (docs/ODD.md, initialisation).
+            # 2020: the contracted volume is set so that linked farmers are the assumed
+            # share of each cluster's 2025 target (docs/ODD.md, initialisation). The first
+            # spin-up pass guesses it from persons; later passes correct it under the same
+            # value-based rule every later year uses, so 2021 continues 2020.
             goal = self.uncertain["linked_2020_fraction"] * np.array(
                 [c.farmers_target_wan for c in plan.CLUSTERS]) * 1e4
             job_persons = np.array([np.sum(f.weight * job * self.job_share_ck[f.city, ki])
                                     for ki in range(NK)])
             need_persons = np.maximum(goal - job_persons, 0.0)
-            contract = eq.ration(np.maximum(cl, 0), NK, f.weight * f.labourers,
-                               apply_c.astype(float), need_persons,
-                               -((ids >= 0) + prio)) > 0
-            vol = np.bincount(np.maximum(cl, 0), f.weight * supply * contract, minlength=NK)
-            self.contract_ratio = vol / np.maximum(out_k, 1e-9) / 1e8
+            if getattr(self, "contract_ratio", None) is None:
+                first = eq.ration(np.maximum(cl, 0), NK, f.weight * f.labourers,
+                                  apply_c.astype(float), need_persons,
+                                  -((ids >= 0) + prio)) > 0
+                vol = np.bincount(np.maximum(cl, 0), f.weight * supply * first, minlength=NK)
+                self.contract_ratio = vol / np.maximum(out_k, 1e-9) / 1e8
         volume = self.contract_ratio * out_k * 1e8
-        if not calibrate:
-            keep = f.contract.astype(float)
-            contract = eq.ration(np.maximum(cl, 0), NK, f.weight * supply,
-                               apply_c.astype(float), volume,
-                               -((ids >= 0) + keep + prio)) > 0
+        keep = f.contract.astype(float)
+        contract = eq.ration(np.maximum(cl, 0), NK, f.weight * supply,
+                             apply_c.astype(float), volume,
+                             -((ids >= 0) + keep + prio)) > 0
+        if calibrate:
+            achieved = np.bincount(np.maximum(cl, 0), f.weight * f.labourers * contract
+                                   * (cl >= 0), minlength=NK)
+            self.contract_ratio = self.contract_ratio * np.where(
+                achieved > 0, need_persons / np.maximum(achieved, 1e-9), 1.0)
         contract &= cl >= 0
         f.set_links(ids, contract, job)
 
@@ -323,13 +341,19 @@ class ClusterModel(mesa.Model):
         """Drought by city, price shocks and disease by cluster; farm-gate price trend."""
         unc = self.uncertain
         rng = stream(self.seed, f"shocks:{year}")
+        # Shocks are mean-preserving: 2020 is calibrated as an average year, so a drought
+        # year is below it and a year without one slightly above (E[factor] = 1), and price
+        # shocks are lognormal with mean 1. (Before, shocks could only lower outcomes.)
         drought = rng.random(NC) < unc["drought_probability"]
-        self.yield_city = np.where(drought, 1.0 - unc["drought_yield_loss"], 1.0)
+        self.yield_city = eq.mean_one(drought, unc["drought_yield_loss"],
+                                      unc["drought_probability"])
         self.drought = drought
-        self.price = np.exp(rng.normal(0.0, unc["price_shock_sd"], NK))
-        outbreak = (rng.random(NK) < unc["disease_probability"]) & np.array(
-            [c.livestock for c in plan.CLUSTERS])
-        self.disease_keep = np.where(outbreak, 1.0 - unc["disease_output_loss"], 1.0)
+        sd = unc["price_shock_sd"]
+        self.price = np.exp(rng.normal(-0.5 * sd * sd, sd, NK))
+        livestock = np.array([c.livestock for c in plan.CLUSTERS])
+        outbreak = (rng.random(NK) < unc["disease_probability"]) & livestock
+        self.disease_keep = np.where(livestock, eq.mean_one(
+            outbreak, unc["disease_output_loss"], unc["disease_probability"]), 1.0)
         self.cluster_yield = self.disease_keep.copy()
         # Farm-gate prices follow nominal agricultural output growth.
         self.farm_price = (1 + unc["agri_output_growth"]) ** (year - plan.BASE_YEAR)

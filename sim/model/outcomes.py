@@ -318,8 +318,12 @@ def _province(r: dict, m, year: int) -> None:
     f, w, u = m.farmers, m.farmers.weight, m.uncertain
     n = year - plan.BASE_YEAR
     hh = np.bincount(f.city, w, minlength=len(plan.CITIES))
-    dshare = 0.0 if year == plan.BASE_YEAR else float(np.sum(hh * m.drought) / hh.sum())
-    dfac = 1.0 - u["drought_yield_loss"] * dshare
+    # the share of households in drought, against its expectation (mean-preserving, as
+    # the yields in the model): 2020 is the average year
+    dshare = (u["drought_probability"] if year == plan.BASE_YEAR
+              else float(np.sum(hh * m.drought) / hh.sum()))
+    dfac = (1.0 - u["drought_yield_loss"] * dshare) \
+        / (1.0 - u["drought_yield_loss"] * u["drought_probability"])
     r["processing_output"] = r["output_total"] + OTHER_PROCESSING_2020_YI * (
         1 + u["other_processing_growth"]) ** n
     agri = m.const["agri_output_2020_yi"] * (1 + u["agri_output_growth"]) ** n * dfac

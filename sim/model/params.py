@@ -332,6 +332,12 @@ PARAMS: tuple[Param, ...] = (
           description="Chance a cooperative forms in a layout city and cluster without one."),
     Param("coop_formation_grant_scale_yi", "constant", 3.0, 1.0, 10.0, "亿元/yr", f"{A}.",
           description="Grant at which the formation chance doubles (rate × (1 + grant/scale))."),
+    Param("coop_grant_2020_yi", "constant", 1.0, 0.0, 3.0, "亿元/yr",
+          f"{A}: the pre-plan level, as in the no_new_policy scenario.",
+          description="Cooperative grants paid in 2020 (the start year's settlement)."),
+    Param("spinup_passes", "constant", 4.0, 1.0, 8.0, "passes", f"{A}: 1 reproduces the "
+          "first-guess start; more passes bring 2020 to rest (docs/ODD.md, initialisation).",
+          integer=True, description="Times the 2020 year is played to a consistent state."),
     Param("land_service_coverage_2020", "constant", 0.3, 0.2, 0.4, "share of villages",
           f"{A}: the plan builds the land-transfer service system from a partial base (Ch.8).",
           description="Coverage of the land-transfer service system in 2020."),
