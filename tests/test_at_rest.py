@@ -20,7 +20,11 @@ CALM = {"uncertainties.drought_probability": 0.0, "uncertainties.disease_probabi
 
 @pytest.fixture(scope="module")
 def calm_runs():
-    scn = derive(load("no_new_policy"), CALM)
+    # the central case: every uncertainty at its declared default, shocks off, levers at
+    # their pre-plan (status-quo) levels; two seeds for the remaining household draws
+    from sim.model.params import UNCERTAINTIES
+    central = {f"uncertainties.{p.name}": p.default for p in UNCERTAINTIES}
+    scn = derive(load("no_new_policy"), {**central, **CALM})
     return [run_replicate(scn, s, households_per_agent=1000)["trajectory"] for s in (1, 2)]
 
 

@@ -113,28 +113,74 @@ def init_firms(m) -> None:
         for r in rows:
             Firm(m, int(r))
     m.base_output = base
+    m.demand = base.copy()  # each cluster's market at 2020 prices: 2020 sales
+    m.coverage_last = np.full(NK, const["cold_coverage_2020"])
+    m.market_growth = np.zeros(NK)
+
+
+def market_growth(m, year_index: int) -> np.ndarray:
+    """Growth of demand for each cluster's products this year (log, 1/yr).
+
+    National market growth plus Shanxi's share gain: the base trend, marketing funds,
+    subsidy cost cuts passed into prices, and — for perishable clusters — the *change* in
+    cold-chain coverage (a level effect on share: coverage reached stays, it does not keep
+    raising growth).
+    """
+    unc, const = m.uncertain, m.const
+    cs = m.lever("capital_subsidy_rate", year_index)
+    brand = m.lever("brand_fund_yi_yuan", year_index)
+    perish = np.array([c.perishable for c in plan.CLUSTERS], float)
+    cov_change = m.coverage - m.coverage_last
+    m.coverage_last = m.coverage
+    cost_cut = cs * unc["capital_output_ratio"] * const["interest_rate"]
+    gain = eq.share_gain(unc["shanxi_share_gain"], unc["brand_effect"], brand,
+                         np.maximum(m.demand, 1e-6), unc["cold_chain_effect"],
+                         perish * cov_change, unc["subsidy_passthrough"], cost_cut)
+    return unc["national_demand_growth"] + gain
+
+
+def growth_sd(m) -> np.ndarray:
+    """Each firm's share-growth SD: Gibrat's law with variance falling with size.
+
+    ``firm_growth_sd × (sales / cluster median)^(−β)``, β = ``growth_sd_size_elasticity``
+    (Stanley et al. 1996), bounded to [¼, 4] × the median firm's SD.
+    """
+    ft = m.firms
+    med = np.ones(NK)
+    for ki in range(NK):
+        s = ft.sales[ft.alive & (ft.cluster == ki)]
+        med[ki] = np.median(s) if s.size else 1.0
+    rel = np.divide(ft.sales, med[ft.cluster], out=np.ones_like(ft.sales), where=ft.sales > 0)
+    scale = np.clip(rel ** -m.const["growth_sd_size_elasticity"], 0.25, 4.0)
+    return m.uncertain["firm_growth_sd"] * scale
 
 
 def grow_and_invest(m, year_index: int) -> None:
-    """Sales potential grows; firms decide on capacity investment."""
+    """Demand grows; firms compete for it; firms decide on capacity investment.
+
+    Each cluster sells against its market (``m.demand``, at 2020 prices): firms' sales
+    are their shares of it, and shares move by Gibrat-type noise whose variance falls with
+    size. Entrants take share from incumbents; the cluster's total grows with its market,
+    not with the number of firms.
+    """
     ft = m.firms
     alive = ft.alive
+    g = market_growth(m, year_index)
+    m.market_growth = g
+    m.demand = m.demand * np.exp(g)
+    sd = growth_sd(m)
     eps = per_cluster_draws(m, f"firms:growth:{m.year}",
-                            lambda rng, n: rng.normal(0.0, m.uncertain["firm_growth_sd"], n))
+                            lambda rng, n: rng.normal(0.0, 1.0, n)) * sd
+    # Firms whose plant is still being built keep their planned size and join the
+    # market when their capacity arrives (they cannot sell what they cannot make).
+    selling = alive & (ft.capacity > 0)
+    weight = np.where(selling, ft.sales * np.exp(eps - 0.5 * sd * sd), 0.0)
+    total = np.bincount(ft.cluster, weight, minlength=NK)
+    ft.sales = np.where(selling, m.demand[ft.cluster] * weight
+                        / np.maximum(total[ft.cluster], 1e-12),
+                        np.where(alive, ft.sales, 0.0))
     cs = m.lever("capital_subsidy_rate", year_index)
     isub = m.lever("interest_subsidy_pp", year_index)
-    brand = m.lever("brand_fund_yi_yuan", year_index)
-    cov_gain = m.coverage - m.const["cold_coverage_2020"]
-    perish = np.array([c.perishable for c in plan.CLUSTERS], float)
-    out_k = np.maximum(cluster_output(m), 1e-6)
-    cost_cut = cs * m.uncertain["capital_output_ratio"] * m.const["interest_rate"]
-    unc = m.uncertain
-    gain = eq.share_gain(unc["shanxi_share_gain"], unc["brand_effect"], brand, out_k,
-                         m.uncertain["cold_chain_effect"], perish * cov_gain,
-                         m.uncertain["subsidy_passthrough"], cost_cut)
-    g = m.uncertain["national_demand_growth"] + gain
-    sd = m.uncertain["firm_growth_sd"]
-    ft.sales = np.where(alive, ft.sales * np.exp(g[ft.cluster] + eps - 0.5 * sd * sd), 0.0)
     # Investment: close part of the gap to the capacity needed for expected sales.
     horizon = m.lag / 4.0 + 1.0
     want = ft.sales * np.exp(g[ft.cluster] * horizon) / m.const["target_utilisation"]
@@ -200,12 +246,55 @@ def produce(m) -> None:
                      m.const["spoilage_elasticity"])
     perish = np.array([c.perishable for c in plan.CLUSTERS])
     keep = np.where(perish, (1 - sp) / (1 - m.const["spoilage_2020"]), 1.0)
-    factor = m.price * m.disease_keep * keep
+    # value sold = price × quantity demanded at that price: P^(1 - elasticity)
+    factor = m.price ** (1.0 - m.const["demand_price_elasticity"]) * m.disease_keep * keep
     q = np.minimum(ft.sales, ft.capacity * m.const["max_utilisation"]) * factor[ft.cluster]
     ft.output = np.where(ft.alive, q, 0.0)
     util = np.divide(q, ft.capacity, out=np.zeros_like(q), where=ft.capacity > 0)
     ft.low_util = np.where(util < m.const["low_utilisation"], ft.low_util + 1, 0)
     m.output_q += np.bincount(ft.cluster, ft.output / 4.0, minlength=NK)
+
+
+def entrant_size(m, ki: int) -> tuple[float, float]:
+    """(log median, log SD) of an entrant's planned output, from its cluster's firms.
+
+    Entrants are drawn from their own cluster's size distribution, scaled down by
+    ``entrant_relative_size`` (entrants start smaller than incumbents).
+    """
+    s = m.firms.sales[m.firms.alive & (m.firms.cluster == ki) & (m.firms.sales > 0)]
+    if s.size < 2:
+        return float(np.log(m.const["entrant_median_yi"])), float(m.const["entrant_size_sd"])
+    logs = np.log(s)
+    return (float(np.median(logs) + np.log(m.const["entrant_relative_size"])),
+            float(np.clip(logs.std(), 0.3, 2.0)))
+
+
+def recognise_leaders(m, first: bool = False) -> None:
+    """Q4 recognition round: firms meeting the criteria become provincial leading firms.
+
+    A firm is recognised when its sales reach the recognition threshold and it buys under
+    contract from farmers of its city and cluster (the farmer-linkage criterion); a
+    recognised firm loses the status when its sales fall below ``leading_retain_fraction``
+    of the threshold. The count is an outcome (``leading_firms``), not a constant.
+
+    In 2020 (``first``) the threshold is calibrated, in the open, so that the linked firms
+    above it number the plan's 470 leading firms (Ch.1 §1); it is then held fixed in 2020
+    prices, as the province's published criteria are.
+    """
+    ft = m.firms
+    f = m.farmers
+    linked = np.zeros((NC, NK), bool)
+    has = f.contract & (f.cluster >= 0)
+    linked[f.city[has], f.cluster[has]] = True
+    eligible = ft.alive & linked[ft.city, ft.cluster]
+    if first:
+        sales = np.sort(ft.sales[eligible])[::-1]
+        n = min(plan.PROVINCE.leading_firms_2020, sales.size)
+        m.leading_threshold_yi = float(sales[n - 1]) if n else np.inf
+    meets = eligible & (ft.sales >= m.leading_threshold_yi)
+    keeps = ft.alive & ft.leading & (ft.sales >= m.const["leading_retain_fraction"]
+                                     * m.leading_threshold_yi)
+    ft.leading = meets if first else meets | keeps
 
 
 def per_cluster_draws(m, name: str, draw) -> np.ndarray:
@@ -232,20 +321,30 @@ def entry_exit(m) -> None:
     year_index = m.year - plan.YEARS[0]
     cs = m.lever("capital_subsidy_rate", year_index)
     isub = m.lever("interest_subsidy_pp", year_index)
-    ret = eq.investment_return(effective_margin(m), m.uncertain["capital_output_ratio"], cs)
+    # A new plant earns the margin on the share of its capacity the market will use when it
+    # opens: entry rises with expected demand against the capacity there or being built.
+    capacity = np.bincount(ft.cluster, (ft.capacity + ft.pipeline.sum(axis=1)) * ft.alive,
+                           minlength=NK) * m.const["target_utilisation"]
+    expected = m.demand * np.exp(m.market_growth * (m.lag / 4.0 + 1.0))
+    used = np.clip(expected / np.maximum(capacity, 1e-9), 0.0, 1.0)
+    ret = eq.investment_return(effective_margin(m) * used, m.uncertain["capital_output_ratio"],
+                               cs)
     req = eq.required_return(m.uncertain["hurdle_rate"], isub)
     attract = eq.invest_share(ret, req, m.const["investment_response"]) \
         * m.const["entry_attraction_scale"]
     n_alive = np.bincount(ft.cluster[ft.alive], minlength=NK)
-    lam = m.uncertain["entry_rate"] * n_alive * attract
+    # Churn entry (entry_rate) plus entry that keeps the number of firms growing with the
+    # market (entry_growth_share × market growth): with a stationary size distribution the
+    # count of firms grows with the market it serves (Luttmer 2007).
+    lam = n_alive * attract * (m.uncertain["entry_rate"] + m.const["entry_growth_share"]
+                               * np.maximum(m.market_growth, 0.0))
     exits = per_cluster_draws(m, f"firms:exit:{m.year}", lambda rng, n: rng.random(n))
     for ki, key in enumerate(plan.CLUSTER_KEYS):
         rng = stream(m.seed, f"firms:entry:{m.year}:{key}")
         count = int(rng.poisson(lam[ki]))
         if count == 0:
             continue
-        size = rng.lognormal(np.log(m.const["entrant_median_yi"]), m.const["entrant_size_sd"],
-                             count)
+        size = rng.lognormal(*entrant_size(m, ki), count)
         city = rng.choice(NC, size=count, p=m.presence[:, ki] / m.presence[:, ki].sum())
         rows = m.firms.add(np.full(count, ki), city, np.zeros(count), size,
                            np.zeros(count, bool))

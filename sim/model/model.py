@@ -71,6 +71,7 @@ class ClusterModel(mesa.Model):
         firms.init_firms(self)
         platforms.init_platforms(self)
         self._calibrate_2020()
+        firms.recognise_leaders(self, first=True)
         self.record.year(self, plan.BASE_YEAR)
 
     # ------------------------------------------------------------------ helpers
@@ -413,6 +414,7 @@ class ClusterModel(mesa.Model):
         platforms.trade_all(self)
         cooperatives.settle_all(self, year, float(self.lever("coop_grant_yi_yuan", year_index)))
         self.income = self._incomes()
+        firms.recognise_leaders(self)
         self.record.year(self, year)
         firms.entry_exit(self)
 

@@ -61,6 +61,9 @@ def _metrics() -> tuple[Metric, ...]:
     for name, _, v in plan.PROVINCE_FIRM_TARGETS:
         m.append(Metric(name, "firms", f"Province: firms ≥{v:g} 亿", f"全省≥{v:g}亿企业数"))
     m += [Metric("firms_alive", "firms", "Processing firms", "加工企业数"),
+          Metric("leading_firms", "firms", "Leading firms (recognised)", "龙头企业数",
+                 "firms holding provincial leading-firm status (sim.model.firms."
+                 "recognise_leaders)"),
           Metric("investment_cum", "亿元", "Investment since 2021", "累计投资")]
     for item, en, zh in FISCAL_LABELS:
         m.append(Metric(f"fiscal_{item}_yi", "亿元", f"Fiscal cost: {en}", f"财政支出：{zh}",
@@ -283,6 +286,7 @@ def _firms(r: dict, m) -> None:
     for name, _, v in plan.PROVINCE_FIRM_TARGETS:
         r[name] = float(np.sum(ft.output[alive] >= v))
     r["firms_alive"] = float(alive.sum())
+    r["leading_firms"] = float((alive & ft.leading).sum())
     r["investment_cum"] = m.cum_investment_yi
     for item, v in m.fiscal.items():
         r[f"fiscal_{item}_yi"] = v

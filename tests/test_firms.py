@@ -1,0 +1,91 @@
+"""Firms sell against a market, grow as real firms do, and gain or lose leading status.
+
+Issue #9, items 2 and 3: each test moves one input and checks the direction of what follows.
+"""
+
+import numpy as np
+
+from sim.config.scenario import derive, load
+from sim.model import firms, plan
+from sim.run.replicate import build_model
+
+HPA = 4000
+K = {c.key: i for i, c in enumerate(plan.CLUSTERS)}
+
+
+def _run(scn, seed):
+    m = build_model(scn, seed, households_per_agent=HPA)
+    n0 = len(m.firms.cluster)
+    m.run()
+    return m, n0
+
+
+def test_cluster_sales_equal_its_market():
+    m = build_model(load("plan"), 1, households_per_agent=HPA)
+    for _ in range(9):  # to 2023Q1: after two years of entry and exit, demand just grown
+        m.step()
+    ft = m.firms
+    selling = ft.alive & (ft.capacity > 0)  # plants still being built are not selling yet
+    sold = np.bincount(ft.cluster, ft.sales * selling, minlength=len(plan.CLUSTERS))
+    np.testing.assert_allclose(sold, m.demand, rtol=1e-9)  # shares sum to the market
+
+
+def test_a_bigger_market_raises_entry_into_that_cluster():
+    base = load("plan")
+    big = derive(base, {"uncertainties.national_demand_growth.dairy": 0.08,
+                        "uncertainties.national_demand_growth.brewing": 0.07})
+    small = derive(base, {"uncertainties.national_demand_growth.dairy": 0.03,
+                          "uncertainties.national_demand_growth.brewing": 0.07})
+    more = fewer = 0
+    for s in range(4):
+        (mb, n0), (ms, _) = _run(big, s), _run(small, s)
+        more += int(np.sum(mb.firms.cluster[n0:] == K["dairy"]))
+        fewer += int(np.sum(ms.firms.cluster[n0:] == K["dairy"]))
+    assert more > fewer
+
+
+def test_brand_funds_raise_a_cluster_market_and_cold_chain_only_perishables():
+    base = load("plan")
+    m0, _ = _run(base, 2)
+    m1, _ = _run(derive(base, {"levers.brand_fund_yi_yuan.tcm": 2.0}), 2)
+    assert m1.demand[K["tcm"]] > m0.demand[K["tcm"]]
+    m2, _ = _run(load("cold_chain_push"), 2)
+    perish = np.array([c.perishable for c in plan.CLUSTERS])
+    assert np.all(m2.demand[perish] > m0.demand[perish])
+    np.testing.assert_array_equal(m2.demand[~perish], m0.demand[~perish])
+
+
+def test_growth_spread_falls_with_size():
+    m = build_model(load("plan"), 3, households_per_agent=HPA)
+    sd = firms.growth_sd(m)
+    ft = m.firms
+    for ki in range(len(plan.CLUSTERS)):
+        rows = np.flatnonzero(ft.alive & (ft.cluster == ki))
+        big, small = rows[np.argmax(ft.sales[rows])], rows[np.argmin(ft.sales[rows])]
+        assert sd[big] < sd[small]
+
+
+def test_entrants_come_from_their_cluster_size_distribution():
+    m = build_model(load("plan"), 4, households_per_agent=HPA)
+    ft = m.firms
+    for key in ("brewing", "cosmetics"):
+        mu, sigma = firms.entrant_size(m, K[key])
+        sales = ft.sales[ft.alive & (ft.cluster == K[key])]
+        want = np.median(np.log(sales)) + np.log(m.const["entrant_relative_size"])
+        assert mu == np.float64(want) and 0.3 <= sigma <= 2.0
+    # clusters of different sizes give entrants of different sizes
+    assert firms.entrant_size(m, K["brewing"])[0] != firms.entrant_size(m, K["cosmetics"])[0]
+
+
+def test_leading_status_is_earned_and_lost():
+    counts = []
+    for s in range(3):
+        m, _ = _run(load("plan"), s)
+        rows = m.record.rows
+        assert rows[2020]["leading_firms"] == plan.PROVINCE.leading_firms_2020
+        counts.append([rows[y]["leading_firms"] for y in plan.YEARS])
+        ft = m.firms
+        lead = ft.leading & ft.alive
+        assert np.all(ft.sales[lead] >= m.const["leading_retain_fraction"]
+                      * m.leading_threshold_yi)
+    assert any(c != [plan.PROVINCE.leading_firms_2020] * len(c) for c in counts)
