@@ -330,13 +330,14 @@ def entry_exit(m) -> None:
     ret = eq.investment_return(effective_margin(m) * used, m.uncertain["capital_output_ratio"],
                                cs)
     req = eq.required_return(m.uncertain["hurdle_rate"], isub)
-    attract = eq.invest_share(ret, req, m.const["investment_response"]) \
-        * m.const["entry_attraction_scale"]
+    attract = eq.invest_share(ret, req, m.const["investment_response"])  # in [0, 1]
     n_alive = np.bincount(ft.cluster[ft.alive], minlength=NK)
     # Churn entry (entry_rate) plus entry that keeps the number of firms growing with the
     # market (entry_growth_share × market growth): with a stationary size distribution the
     # count of firms grows with the market it serves (Luttmer 2007).
-    lam = n_alive * attract * (m.uncertain["entry_rate"] + m.const["entry_growth_share"]
+    # At full attractiveness the growth term keeps the count growing with the market.
+    lam = n_alive * attract * (m.uncertain["entry_rate"] * m.const["entry_attraction_scale"]
+                               + m.const["entry_growth_share"]
                                * np.maximum(m.market_growth, 0.0))
     exits = per_cluster_draws(m, f"firms:exit:{m.year}", lambda rng, n: rng.random(n))
     for ki, key in enumerate(plan.CLUSTER_KEYS):
