@@ -51,9 +51,7 @@ def _metrics() -> tuple[Metric, ...]:
     for c in plan.CLUSTERS:
         m.append(Metric(f"farmers_{c.key}", "万人", f"{c.en}: farmers linked",
                         f"{c.zh}带动农民", "persons linked by contract or processing job"))
-        m.append(Metric(f"income_gain_{c.key}", "元/人", f"{c.en}: linkage income per farmer",
-                        f"{c.zh}联农带农收入", "contract premium, dividends and wages from the "
-                        "cluster per linked person"))
+        m += _linkage_metrics(c.key, c.en, c.zh)
         for tier in c.tiers:
             m.append(Metric(f"firms_{c.key}_{tier.tier}", "firms",
                             f"{c.en}: firms ≥{tier.min_output_yi_yuan:g} 亿",
@@ -73,8 +71,7 @@ def _metrics() -> tuple[Metric, ...]:
             m.append(Metric(f"value_{p.key}", "亿元", f"{p.en}: value", f"{p.zh}交易额"))
         m.append(Metric(f"farmers_{p.key}", "万人", f"{p.en}: farmers linked",
                         f"{p.zh}带动农民"))
-        m.append(Metric(f"income_gain_{p.key}", "元/人", f"{p.en}: linkage income per farmer",
-                        f"{p.zh}联农带农收入"))
+        m += _linkage_metrics(p.key, p.en, p.zh)
     m += [
         Metric("volume_platforms", "万吨", "Five platforms: volume", "五大平台交易量"),
         Metric("cold_chain_total", "万吨", "Cold storage on the platforms", "平台冷链库容"),
@@ -111,6 +108,18 @@ def _metrics() -> tuple[Metric, ...]:
         Metric("contract_share", "share", "Households under firm contract", "订单农户比例"),
     ]
     return tuple(m)
+
+
+def _linkage_metrics(key: str, en: str, zh: str) -> list[Metric]:
+    """Linkage income per linked farmer of a cluster or platform, and its gain since 2020."""
+    return [
+        Metric(f"linkage_income_{key}", "元/人", f"{en}: linkage income per linked farmer",
+               f"{zh}联农带农收入", "contract premium and per-mu subsidy, dividends and "
+               "processing-job wage premium per linked person, nominal 元/person/yr"),
+        Metric(f"income_gain_{key}", "元/人", f"{en}: income gain per linked farmer",
+               f"{zh}人均增收", "linkage income per linked farmer minus its 2020 level "
+               "(nominal 元/person/yr; the plan's 人均增收)"),
+    ]
 
 
 FISCAL_LABELS = (
@@ -202,6 +211,7 @@ def _targets() -> tuple[Target, ...]:
 
 
 TARGETS: tuple[Target, ...] = _targets()
+LINKAGE_KEYS = plan.CLUSTER_KEYS + plan.PLATFORM_KEYS  # linkage income and its gain
 TARGET_BY_NAME = {t.name: t for t in TARGETS}
 
 # Targets of the plan the model does not represent, listed so nobody thinks they were
@@ -239,6 +249,7 @@ class YearRecorder:
         _platforms(r, m, links)
         _province(r, m, year)
         _incomes_and_land(r, m, year)
+        _income_gains(r, self.rows.get(plan.BASE_YEAR, r))
         self.rows[year] = {k: float(v) for k, v in r.items()}
 
 
@@ -270,7 +281,19 @@ def _cluster_links(r: dict, x: dict) -> None:
     for i, c in enumerate(plan.CLUSTERS):
         p_k = persons_ck[:, i].sum()
         r[f"farmers_{c.key}"] = p_k / 1e4
-        r[f"income_gain_{c.key}"] = income_ck[:, i].sum() / max(p_k, 1.0)
+        r[f"linkage_income_{c.key}"] = income_ck[:, i].sum() / max(p_k, 1.0)
+
+
+def _income_gains(r: dict, base: dict) -> None:
+    """Income gain per linked farmer: linkage income per linked farmer minus its 2020 level.
+
+    The plan's "带动农民N万人左右，人均增收M元" (Ch.5 §3, Ch.6) is the increase in a linked
+    farmer's yearly income by 2025, not the level of what linkage pays. The 2020 row is the
+    base (``base`` is this row itself when recording 2020, so the gain is 0). Nominal
+    元/person/yr, like the plan's figures.
+    """
+    for key in LINKAGE_KEYS:
+        r[f"income_gain_{key}"] = r[f"linkage_income_{key}"] - base[f"linkage_income_{key}"]
 
 
 def _firms(r: dict, m) -> None:
@@ -307,7 +330,7 @@ def _platforms(r: dict, m, x: dict) -> None:
         income = (con_income[np.ix_(cities, idx)].sum()
                   + np.sum(job_income_c[cities] * js))
         r[f"farmers_{spec.key}"] = persons / 1e4
-        r[f"income_gain_{spec.key}"] = income / max(persons, 1.0)
+        r[f"linkage_income_{spec.key}"] = income / max(persons, 1.0)
     r["volume_platforms"] = vol_total
     r["cold_chain_total"] = float(sum(p.cold_wan_t for p in m.platforms))
     r["cold_chain_new"] = m.cold_new_wan_t
