@@ -40,6 +40,9 @@ class Metric:
     label_en: str
     label_zh: str
     description: str = ""
+    since_base: bool = False  # a change or a total since 2020: zero in 2020 by definition
+    lever: str = ""  # the 2020 value plus this lever's delivered total (× policy_delivery)
+    input: str = ""  # repeats this sampled uncertainty, whatever the agents do
 
 
 def _metrics() -> tuple[Metric, ...]:
@@ -59,12 +62,13 @@ def _metrics() -> tuple[Metric, ...]:
     for name, _, v in plan.PROVINCE_FIRM_TARGETS:
         m.append(Metric(name, "firms", f"Province: firms ≥{v:g} 亿", f"全省≥{v:g}亿企业数"))
     m += [Metric("firms_alive", "firms", "Processing firms", "加工企业数"),
-          Metric("investment_cum", "亿元", "Investment since 2021", "累计投资")]
+          Metric("investment_cum", "亿元", "Investment since 2021", "累计投资",
+                 since_base=True)]
     for item, en, zh in FISCAL_LABELS:
         m.append(Metric(f"fiscal_{item}_yi", "亿元", f"Fiscal cost: {en}", f"财政支出：{zh}",
-                        "cumulative since 2021"))
+                        "cumulative since 2021", since_base=True))
     m.append(Metric("fiscal_cost_yi", "亿元", "Fiscal cost of the levers", "政策财政成本",
-                    "cumulative since 2021"))
+                    "cumulative since 2021", since_base=True))
     for p in plan.PLATFORMS:
         m.append(Metric(f"volume_{p.key}", "万吨", f"{p.en}: volume", f"{p.zh}交易量"))
         if p.target_value_yi_yuan:
@@ -75,16 +79,21 @@ def _metrics() -> tuple[Metric, ...]:
     m += [
         Metric("volume_platforms", "万吨", "Five platforms: volume", "五大平台交易量"),
         Metric("cold_chain_total", "万吨", "Cold storage on the platforms", "平台冷链库容"),
-        Metric("cold_chain_new", "万吨", "New cold storage since 2021", "新增冷链库容"),
+        Metric("cold_chain_new", "万吨", "New cold storage since 2021", "新增冷链库容",
+               since_base=True, lever="cold_chain_new_capacity_wan_t"),
         Metric("processing_output", "亿元", "Agri-processing output", "农产品加工业产值"),
         Metric("agri_output", "亿元", "Gross agricultural output", "农林牧渔业总产值"),
         Metric("processing_ratio", "ratio", "Processing : agricultural output",
                "加工业产值与农业总产值比"),
         Metric("primary_va", "亿元", "Primary-industry value added", "第一产业增加值"),
         Metric("grain", "万吨", "Grain production", "粮食产量"),
-        Metric("trained_wan", "万人", "Farmers trained since 2021", "累计培训高素质农民"),
-        Metric("certified_share", "share", "Trainees certified", "持证比例"),
-        Metric("farmland_hs", "万亩", "High-standard farmland", "高标准农田"),
+        Metric("trained_wan", "万人", "Farmers trained since 2021", "累计培训高素质农民",
+               since_base=True, lever="training_places_wan"),
+        Metric("certified_share", "share", "Trainees certified", "持证比例",
+               "share of those trained since 2021", since_base=True,
+               input="training_certified_share"),
+        Metric("farmland_hs", "万亩", "High-standard farmland", "高标准农田",
+               lever="farmland_construction_wan_mu"),
         Metric("precooling_rate", "share", "Fruit & vegetable pre-cooling rate", "果蔬预冷率"),
         Metric("rural_income", "元", "Rural per-capita disposable income",
                "农村居民人均可支配收入"),
@@ -97,7 +106,8 @@ def _metrics() -> tuple[Metric, ...]:
         Metric("rural_income_ratio", "ratio", "Rural income / national",
                "农村居民收入与全国之比"),
         Metric("rural_income_growth_gap", "1/yr", "Rural income growth minus national",
-               "农村居民收入增速差", "yearly growth since 2020, Shanxi minus national"),
+               "农村居民收入增速差", "yearly growth since 2020, Shanxi minus national",
+               since_base=True),
         Metric("land_transferred_share", "share", "Contracted land rented out",
                "土地流转比例"),
         Metric("land_conservation_error", "share", "Land accounting error (check)",
@@ -118,7 +128,7 @@ def _linkage_metrics(key: str, en: str, zh: str) -> list[Metric]:
                "processing-job wage premium per linked person, nominal 元/person/yr"),
         Metric(f"income_gain_{key}", "元/人", f"{en}: income gain per linked farmer",
                f"{zh}人均增收", "linkage income per linked farmer minus its 2020 level "
-               "(nominal 元/person/yr; the plan's 人均增收)"),
+               "(nominal 元/person/yr; the plan's 人均增收)", since_base=True),
     ]
 
 
@@ -223,6 +233,77 @@ NOT_MODELLED = (
     "poverty-area income growth and Ch.4 consolidation targets",
     "land-transfer revenue share to agriculture ≥50% (Ch.8 §3)",
 )
+
+# ---------------------------------------------------------------------- flags
+# A target whose P(met) is decided by construction rather than by the agents carries a flag,
+# shown beside P(met) in the summary, the terminal table and the report.
+FLAG_UNREACHABLE = "unreachable in declared ranges"
+FLAG_LEVER = "lever-delivered"
+FLAG_INPUT = "decided by one input"
+FLAG_MET_2020 = "already met in 2020"
+FLAG_MET_2020_SOME = "met in 2020 in some replicates"
+FLAGS = (FLAG_UNREACHABLE, FLAG_LEVER, FLAG_INPUT, FLAG_MET_2020, FLAG_MET_2020_SOME)
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """A target no replicate can meet within the declared ranges, proven analytically.
+
+    ``bound`` is the largest value the target's metric can take when every parameter it
+    depends on is at the favourable end of its declared range (uncertainties and
+    constants, ``sim.model.params``); tests re-derive it from the declarations and from
+    the model run at that corner.
+    """
+
+    target: str
+    bound: float
+    reason: str
+
+
+UNREACHABLE: tuple[Unreachable, ...] = (
+    Unreachable("primary_va", 1402.6,
+                "primary_va = primary_va_2020_yi × (1 + primary_va_growth)^5 × (1 − drought "
+                "loss) (reduced form, no agent enters it); at the top of the declared ranges "
+                "(1,000 亿, 7%/yr, no drought) it is 1,402.6 亿 < 1,900 亿. Doubling primary "
+                "value added (“翻番”) needs ~15%/yr nominal from 946.7 亿."),
+)
+UNREACHABLE_BY_TARGET = {u.target: u for u in UNREACHABLE}
+
+
+def design_flag(t: Target) -> str | None:
+    """The flag a target carries by construction, whatever the replicates show.
+
+    Read from the declarations: the unreachable table above, and the metric's ``lever``
+    (the metric is a delivered lever's total: met iff enough of the lever is delivered)
+    or ``input`` (the metric repeats a sampled uncertainty).
+    """
+    if t.name in UNREACHABLE_BY_TARGET:
+        return FLAG_UNREACHABLE
+    m = METRIC_BY_NAME[t.metric]
+    if m.lever:
+        return FLAG_LEVER
+    if m.input:
+        return FLAG_INPUT
+    return None
+
+
+def target_flag(t: Target, share_met_2020: float) -> str | None:
+    """The flag shown beside a target's P(met).
+
+    Args:
+        t: The target.
+        share_met_2020: Share of replicates whose 2020 state already meets the target
+            (NaN when unknown, or when the metric is a change or total since 2020 and so
+            has no 2020 value to judge).
+    """
+    flag = design_flag(t)
+    if flag is not None:
+        return flag
+    if share_met_2020 >= 1.0:
+        return FLAG_MET_2020
+    if share_met_2020 > 0.0:
+        return FLAG_MET_2020_SOME
+    return None
 
 
 def evaluate(outcomes_2025: dict[str, float]) -> dict[str, bool]:
