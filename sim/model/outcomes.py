@@ -128,7 +128,7 @@ def _linkage_metrics(key: str, en: str, zh: str) -> list[Metric]:
                "processing-job wage premium per linked person, nominal 元/person/yr"),
         Metric(f"income_gain_{key}", "元/人", f"{en}: income gain per linked farmer",
                f"{zh}人均增收", "linkage income per linked farmer minus its 2020 level "
-               "(nominal 元/person/yr; the plan's 人均增收)", since_base=True),
+               "(nominal 元/person/yr; the plan's 人均增收, docs/targets.md)", since_base=True),
     ]
 
 
@@ -174,10 +174,11 @@ def _targets() -> tuple[Target, ...]:
                             f"{c.zh}{tier.count}家≥{tier.min_output_yi_yuan:g}亿",
                             "firm_tiers"))
     for name, n, v in plan.PROVINCE_FIRM_TARGETS:
-        t.append(Target(name, name, n, "firms", "Ch.2 §3",
+        # ≥500, ≥300 and ≥50 亿 are in Ch.2 §3 and Ch.6's introduction; ≥30 亿 only in the latter
+        t.append(Target(name, name, n, "firms", "Ch.6 intro" if v < 50 else "Ch.2 §3",
                         f"Province: {n} firm(s) ≥{v:g} 亿", f"全省{n}家≥{v:g}亿", "firm_tiers"))
     t.append(Target("investment", "investment_cum", plan.PROVINCE.investment_target_yi, "亿元",
-                    "Ch.2 §3", "Investment 2021-2025", "招商引资", "province"))
+                    "Ch.6 intro", "Investment 2021-2025", "招商引资", "province"))
     for p in plan.PLATFORMS:
         t.append(Target(f"volume_{p.key}", f"volume_{p.key}", p.target_volume_wan_t, "万吨",
                         p.section, f"{p.en}: volume", f"{p.zh}交易量", "platforms"))
@@ -203,7 +204,7 @@ def _targets() -> tuple[Target, ...]:
                "Ch.2 §3", "Primary-industry value added", "第一产业增加值", "province"),
         Target("grain", "grain", plan.PROVINCE.grain_target_wan_t, "万吨", "Ch.3 §1",
                "Grain production", "粮食产量", "province"),
-        Target("rural_income_level", "rural_income_ratio", 1.0, "ratio", "Ch.3 §5",
+        Target("rural_income_level", "rural_income_ratio", 1.0, "ratio", "Ch.2 §3",
                "Rural income ≥ national average", "农村居民收入达到全国平均", "province"),
         Target("rural_income_growth", "rural_income_growth_gap", 0.0, "1/yr", "Ch.2 §3",
                "Rural income growth above national", "农村居民收入增速高于全国", "province"),
@@ -213,9 +214,9 @@ def _targets() -> tuple[Target, ...]:
                plan.PROVINCE.training_certified_share_target, "share", "Ch.3 §5",
                "Trainees certified", "持证比例", "province"),
         Target("farmland", "farmland_hs", plan.PROVINCE.farmland_hs_target_wan_mu, "万亩",
-               "Ch.2 §3", "High-standard farmland", "高标准农田", "province"),
+               "Ch.7 §2.2", "High-standard farmland", "高标准农田", "province"),
         Target("precooling", "precooling_rate", plan.PROVINCE.precooling_target, "share",
-               "Ch.2 §3", "Fruit & vegetable pre-cooling rate", "果蔬预冷率", "province"),
+               "Ch.7 §2.4", "Fruit & vegetable pre-cooling rate", "果蔬预冷率", "province"),
     ]
     return tuple(t)
 
@@ -225,18 +226,19 @@ LINKAGE_KEYS = plan.CLUSTER_KEYS + plan.PLATFORM_KEYS  # linkage income and its 
 TARGET_BY_NAME = {t.name: t for t in TARGETS}
 
 # Targets of the plan the model does not represent, listed so nobody thinks they were
-# forgotten (docs/ODD.md, "Known limitations").
+# forgotten (docs/ODD.md, "Known limitations"; docs/targets.md).
 NOT_MODELLED = (
-    "crop mechanisation 77% (Ch.2 §3)", "agricultural S&T contribution 64% (Ch.2 §3)",
-    "refrigerated transport ~50% (Ch.2 §3)", "1500 entities build cold storage (Ch.7)",
-    "~50 national top-100 agri firms; ≥300 projects (Ch.2 §3)",
+    "crop mechanisation 77% (Ch.7 §2.4)", "agricultural S&T contribution 64% (Ch.7 §2.5)",
+    "refrigerated transport ~50% (Ch.7 §2.4)", "1500 entities build cold storage (Ch.7 §2.4)",
+    "~50 national top-100 agri firms; ≥300 projects (Ch.6 intro)",
     "poverty-area income growth and Ch.4 consolidation targets",
     "land-transfer revenue share to agriculture ≥50% (Ch.8 §3)",
 )
 
 # ---------------------------------------------------------------------- flags
 # A target whose P(met) is decided by construction rather than by the agents carries a flag,
-# shown beside P(met) in the summary, the terminal table and the report.
+# shown beside P(met) in the summary, the terminal table and the report. The reasoning for
+# each flagged target is in docs/targets.md.
 FLAG_UNREACHABLE = "unreachable in declared ranges"
 FLAG_LEVER = "lever-delivered"
 FLAG_INPUT = "decided by one input"
@@ -369,9 +371,9 @@ def _income_gains(r: dict, base: dict) -> None:
     """Income gain per linked farmer: linkage income per linked farmer minus its 2020 level.
 
     The plan's "带动农民N万人左右，人均增收M元" (Ch.5 §3, Ch.6) is the increase in a linked
-    farmer's yearly income by 2025, not the level of what linkage pays. The 2020 row is the
-    base (``base`` is this row itself when recording 2020, so the gain is 0). Nominal
-    元/person/yr, like the plan's figures.
+    farmer's yearly income by 2025, not the level of what linkage pays (docs/targets.md). The
+    2020 row is the base (``base`` is this row itself when recording 2020, so the gain is 0).
+    Nominal 元/person/yr, like the plan's figures.
     """
     for key in LINKAGE_KEYS:
         r[f"income_gain_{key}"] = r[f"linkage_income_{key}"] - base[f"linkage_income_{key}"]
@@ -418,7 +420,7 @@ def _platforms(r: dict, m, x: dict) -> None:
 
 
 def _province(r: dict, m, year: int) -> None:
-    """Province reduced-form submodels (docs/ODD.md, submodels: province aggregates)."""
+    """Province reduced-form submodels (docs/ODD.md §3.3, "Province submodels")."""
     f, w, u = m.farmers, m.farmers.weight, m.uncertain
     n = year - plan.BASE_YEAR
     hh = np.bincount(f.city, w, minlength=len(plan.CITIES))

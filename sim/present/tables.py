@@ -41,7 +41,7 @@ def format_summary(summary: pd.DataFrame, all_targets: bool = False) -> str:
 def _with_flags(lines: list[str], rows: pd.DataFrame) -> list[str]:
     """The table's lines with each target's flag appended, and a footnote when any is shown.
 
-    A flagged P(met) is decided by construction, not by the agents.
+    A flagged P(met) is decided by construction, not by the agents (docs/targets.md).
     Summaries stored before flags existed have no ``flag`` column and are shown as they were.
     """
     if "flag" not in rows.columns:
@@ -51,7 +51,7 @@ def _with_flags(lines: list[str], rows: pd.DataFrame) -> list[str]:
         return lines
     out = [lines[0] + "  flag"] + [f"{line}  {f}".rstrip()
                                    for line, f in zip(lines[1:], flags, strict=True)]
-    return out + ["flag: P(met) decided by construction, not by the agents:",
+    return out + ["flag: P(met) decided by construction, not by the agents (docs/targets.md):",
                   "  unreachable in declared ranges; lever-delivered (met iff enough of the "
                   "lever is delivered);",
                   "  decided by one input; already met in 2020 (in every replicate, or in some)."]
