@@ -30,6 +30,7 @@ from sim.present.plots import (  # noqa: E402
     setup_fonts,
 )
 from sim.present.report import (  # noqa: E402
+    FLAG_ZH,
     NOT_MODELLED_ZH,
     html_text,
     unit_text,
@@ -361,6 +362,16 @@ def test_chinese_texts_cover_everything_they_translate():
     units = {t.unit for t in TARGETS} | {p.unit for p in LEVERS + UNCERTAINTIES}
     for u in units:
         assert not WORD.search(unit_text(u, "zh")), f"unit {u!r} has no Chinese form"
+
+
+def test_report_shows_the_flags_in_both_languages(reports):
+    en, zh = reports["en"][1], reports["zh"][1]
+    assert "<th>flag</th>" in en and "<th>标注</th>" in zh
+    for flag in ("unreachable in declared ranges", "lever-delivered", "decided by one input",
+                 "already met in 2020"):
+        assert f"<td>{flag}</td>" in en
+        assert f"<td>{FLAG_ZH[flag]}</td>" in zh
+    assert "Flag: P(met) is decided by construction" in en
 
 
 def test_report_bad_input(tmp_path):

@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from sim.analysis.stats import summarise
+from sim.model.outcomes import TARGETS
+from sim.model.plan import BASE_YEAR
 from sim.model.rng import DEFAULT_SEED
 from sim.run.batch import prepare, run_batch
 from sim.run.evaluators import Evaluator
@@ -22,6 +24,15 @@ from sim.run.store import atomic_parquet
 def widest_half_width(summary: pd.DataFrame) -> float:
     """The largest 95% half-width of P(met) over the targets."""
     return float(((summary["p_hi"] - summary["p_lo"]) / 2).max())
+
+
+def start_rows(folder: Path) -> pd.DataFrame | None:
+    """The 2020 rows of a batch's trajectories (for the "already met in 2020" flags)."""
+    path = Path(folder) / "trajectories.parquet"
+    if not path.is_file():
+        return None
+    metrics = sorted({t.metric for t in TARGETS})
+    return pd.read_parquet(path, filters=[("year", "==", BASE_YEAR), ("metric", "in", metrics)])
 
 
 def run(folder: Path, manifest: dict, evaluator: Evaluator, flush_every: int = 25,
@@ -36,7 +47,7 @@ def run(folder: Path, manifest: dict, evaluator: Evaluator, flush_every: int = 2
     folder = Path(folder)
     while True:
         tables = run_batch(folder, manifest, evaluator, flush_every=flush_every)
-        tables["summary"] = summarise(tables["replicates"])
+        tables["summary"] = summarise(tables["replicates"], start_rows(folder))
         atomic_parquet(tables["summary"], folder / "summary.parquet")
         if until_ci is None:
             return tables

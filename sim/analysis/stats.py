@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.model.outcomes import TARGETS
+from sim.model.outcomes import METRIC_BY_NAME, TARGETS, target_flag
+from sim.model.plan import BASE_YEAR
 
 Z = 1.959963984540054
 
@@ -24,10 +25,23 @@ def wilson_interval(successes, n, z=1.959963984540054):
     return (float(lo), float(hi)) if lo.ndim == 0 else (lo, hi)
 
 
-def summarise(reps: pd.DataFrame) -> pd.DataFrame:
-    """Per target: P(met) with its 95% Wilson interval and the outcome's quantiles."""
+def summarise(reps: pd.DataFrame, trajectories: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per target: P(met) with its 95% Wilson interval, the outcome's quantiles and a flag.
+
+    Args:
+        reps: The replicate table (``met.*`` and ``out.*`` columns).
+        trajectories: Long trajectory rows (``replicate, year, metric, value``); only the
+            2020 rows are read. They give ``p_met_2020``, the share of replicates whose
+            2020 state already meets the target, from which the "already met in 2020" flags
+            follow. Without them those flags cannot be told and ``p_met_2020`` is NaN.
+
+    The ``flag`` column says when P(met) is decided by construction rather than by the
+    agents (``sim.model.outcomes.target_flag``; docs/targets.md): unreachable within the
+    declared ranges, delivered by a lever, decided by one input, or already met in 2020.
+    """
     rows = []
     n = len(reps)
+    start = _start_year(reps, trajectories)
     for t in TARGETS:
         if n:
             met = reps[f"met.{t.name}"].astype(bool).to_numpy()
@@ -37,13 +51,32 @@ def summarise(reps: pd.DataFrame) -> pd.DataFrame:
             q5, q50, q95 = np.quantile(vals, [0.05, 0.5, 0.95])
         else:
             k, lo, hi, q5, q50, q95 = 0, np.nan, np.nan, np.nan, np.nan, np.nan
+        p2020 = np.nan
+        if start is not None and not METRIC_BY_NAME[t.metric].since_base:
+            p2020 = float(np.mean(start[t.metric].to_numpy(float) >= t.threshold))
         rows.append({"target": t.name, "group": t.group, "metric": t.metric,
                      "label_en": t.label_en, "label_zh": t.label_zh, "unit": t.unit,
                      "section": t.section, "threshold": float(t.threshold), "n": n,
                      "met": k, "p_met": k / n if n else np.nan, "p_lo": float(lo),
                      "p_hi": float(hi), "median": float(q50), "q05": float(q5),
-                     "q95": float(q95)})
+                     "q95": float(q95), "p_met_2020": p2020, "flag": target_flag(t, p2020)})
     return pd.DataFrame(rows)
+
+
+def _start_year(reps: pd.DataFrame, traj: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The 2020 value of each target metric, one row per replicate of ``reps``.
+
+    None when no trajectories are given or they lack a replicate's 2020 row.
+    """
+    if traj is None or traj.empty or not len(reps):
+        return None
+    metrics = {t.metric for t in TARGETS}
+    t = traj[(traj["year"] == BASE_YEAR) & traj["metric"].isin(metrics)
+             & traj["replicate"].isin(reps["replicate"])]
+    wide = t.pivot(index="replicate", columns="metric", values="value")
+    if len(wide) < reps["replicate"].nunique() or not metrics <= set(wide.columns):
+        return None
+    return wide
 
 
 def compare(ra: dict, rb: dict) -> tuple[pd.DataFrame, bool]:

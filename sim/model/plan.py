@@ -175,7 +175,7 @@ COLD_CHAIN_NEW_CAPACITY_TARGET_WAN_T = 75.0  # Ch.5 §3
 
 @dataclass(frozen=True)
 class ProvinceFigures:
-    """Province-level baseline figures and 2025 targets (Ch.1 §1, Ch.2 §3, Ch.3)."""
+    """Province-level baseline figures and 2025 targets (Ch.1 §1, Ch.2 §3, Ch.3, Ch.6, Ch.7)."""
 
     rural_income_2020_yuan: float = 13878.0  # Ch.1 §1
     rural_income_growth_2015_2020: float = 0.0798  # Ch.1 §1
@@ -187,18 +187,19 @@ class ProvinceFigures:
     grain_2020_wan_t: float = 1424.0  # Ch.3 §1
     grain_target_wan_t: float = 1365.0  # Ch.3 §1
     farmland_hs_2020_wan_mu: float = 1628.0  # Ch.1 §1
-    farmland_hs_target_wan_mu: float = 2400.0  # Ch.2 §3
+    farmland_hs_target_wan_mu: float = 2400.0  # Ch.7 §2.2
     training_target_wan: float = 25.0  # Ch.3 §5
     training_certified_share_target: float = 0.8  # Ch.3 §5
-    precooling_2020: float = 0.05  # Ch.2 §3
-    precooling_target: float = 0.20  # Ch.2 §3
+    precooling_2020: float = 0.05  # Ch.7 §2.4
+    precooling_target: float = 0.20  # Ch.7 §2.4
     leading_firms_2020: int = 470  # Ch.1 §1
-    investment_target_yi: float = 1000.0  # Ch.2 §3
+    investment_target_yi: float = 1000.0  # Ch.6 intro
 
 
 PROVINCE = ProvinceFigures()
 
-# Province-wide firm-size targets (Ch.2 §3, Ch.6 intro): (count, min output 亿元).
+# Province-wide firm-size targets (≥500, ≥300, ≥50 亿: Ch.2 §3; all four: Ch.6 intro):
+# (count, min output 亿元).
 PROVINCE_FIRM_TARGETS: tuple[tuple[str, int, float], ...] = (
     ("firms_ge_500", 1, 500.0),
     ("firms_ge_300", 2, 300.0),  # one ≥500 and one ≥300: two firms at ≥300

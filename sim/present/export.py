@@ -39,7 +39,8 @@ _EXTRA_UNITS = {
     "contract_share": "share",
 }
 _PREFIX_UNITS = (("fiscal_", "亿元"), ("rural_income_", "元/人"), ("output_", "亿元"),
-                 ("farmers_", "万人"), ("income_gain_", "元/人"), ("firms_", "firms"),
+                 ("farmers_", "万人"), ("income_gain_", "元/人"), ("linkage_income_", "元/人"),
+                 ("firms_", "firms"),
                  ("volume_", "万吨"), ("value_", "亿元"))
 _EXTRA_LABELS = {
     "agri_output": ("Agricultural output", "农业总产值"),

@@ -21,7 +21,14 @@ import pandas as pd
 
 from sim.config.scenario import lever_arrays, uncertainty_ranges
 from sim.model import plan
-from sim.model.outcomes import NOT_MODELLED
+from sim.model.outcomes import (
+    FLAG_INPUT,
+    FLAG_LEVER,
+    FLAG_MET_2020,
+    FLAG_MET_2020_SOME,
+    FLAG_UNREACHABLE,
+    NOT_MODELLED,
+)
 from sim.model.params import LEVERS, UNCERTAINTIES, Param
 
 FONT_FAMILY = "clustersim CJK"
@@ -53,14 +60,20 @@ BACKEND = {"en": {}, "zh": {"serial": "单进程", "processes": "多进程", "da
 
 # NOT_MODELLED (sim.model.outcomes) in Chinese, same order: (text, plan section or "").
 NOT_MODELLED_ZH = (
-    ("主要农作物耕种收综合机械化率77%", "Ch.2 §3"),
-    ("农业科技进步贡献率64%", "Ch.2 §3"),
-    ("冷链流通率约50%", "Ch.2 §3"),
-    ("1500个主体新建冷库", "Ch.7"),
-    ("约50家企业进入全国农业企业百强；项目不少于300个", "Ch.2 §3"),
+    ("主要农作物耕种收综合机械化率77%", "Ch.7 §2.4"),
+    ("农业科技进步贡献率64%", "Ch.7 §2.5"),
+    ("特色农产品冷藏运输率50%左右", "Ch.7 §2.4"),
+    ("1500个以上新型经营主体新建或改建冷库", "Ch.7 §2.4"),
+    ("引进国家农业百强龙头企业50家左右；落地项目300个以上", "Ch.6 intro"),
     ("脱贫地区农民收入增长及第四章的巩固拓展目标", ""),
     ("土地出让收入用于农业农村比例不低于50%", "Ch.8 §3"),
 )
+
+FLAG_ZH = {
+    FLAG_UNREACHABLE: "设定范围内不可达", FLAG_LEVER: "取决于政策落实",
+    FLAG_INPUT: "由单一输入决定", FLAG_MET_2020: "2020年已达标",
+    FLAG_MET_2020_SOME: "部分重复2020年已达标",
+}
 
 T = {
     "en": {
@@ -83,7 +96,14 @@ T = {
         "alt_distributions": "2025 output by cluster", "alt_fan": "Trajectories 2020–2025",
         "prob": "Probability of meeting each 2025 target",
         "prob_head": ["target", "indicator", "2025 target", "plan section", "P(met)",
-                      "95% interval", "median", "5–95% range"],
+                      "95% interval", "median", "5–95% range", "flag"],
+        "prob_note": "Flag: P(met) is decided by construction rather than by the agents. "
+                     "Unreachable in declared ranges: no combination of the declared input "
+                     "ranges reaches the threshold. Lever-delivered: the outcome is a lever "
+                     "as delivered, so the target is met if and only if enough of the lever "
+                     "is delivered. Decided by one input: the outcome repeats one sampled "
+                     "input. Already met in 2020: the 2020 starting state meets the target "
+                     "in every replicate (or in some).",
         "levers": "Scenario levers",
         "levers_head": ["lever", "value", "unit", "set by", "source"],
         "levers_note": "Values separated by / apply to 2021, 2022, …, 2025 in turn.",
@@ -121,7 +141,12 @@ T = {
         "alt_fan": "2020—2025年轨迹",
         "prob": "2025年各项目标的达标概率",
         "prob_head": ["目标代码", "指标", "2025年目标", "规划条款", "达标概率", "95%区间",
-                      "中位数", "5%—95%区间"],
+                      "中位数", "5%—95%区间", "标注"],
+        "prob_note": "标注：达标概率由模型构造决定、而非由主体互动决定的目标。设定范围内不可达："
+                     "在所设定的各输入范围内均达不到目标值。取决于政策落实：结果即政策杠杆的"
+                     "实际落实量，落实足够即达标，否则不达标。由单一输入决定：结果重复某一个"
+                     "抽样输入。2020年已达标：2020年初始状态在每次重复（或部分重复）中已达到"
+                     "目标。",
         "levers": "情景的政策杠杆",
         "levers_head": ["政策杠杆", "取值", "单位", "设定方式", "依据"],
         "levers_note": "以 / 分隔的数值依次对应2021、2022……2025年。",
@@ -369,8 +394,19 @@ def _prob_table(s: pd.DataFrame, lang: str) -> str:
              html.escape(r.label_zh if lang == "zh" else r.label_en),
              html.escape(f"≥ {threshold_text(r.threshold)} {unit_text(r.unit, lang)}"),
              _src(r.section), f"{r.p_met:.2f}", f"[{r.p_lo:.2f}, {r.p_hi:.2f}]",
-             num(r.median), f"{num(r.q05)} – {num(r.q95)}"] for r in s.itertuples()]
-    return _table(rows, t["prob_head"])
+             num(r.median), f"{num(r.q05)} – {num(r.q95)}",
+             html.escape(flag_text(getattr(r, "flag", None), lang))] for r in s.itertuples()]
+    return _table(rows, t["prob_head"]) + f"<p>{html.escape(t['prob_note'])}</p>"
+
+
+def flag_text(flag, lang: str) -> str:
+    """A target's flag (``sim.model.outcomes.FLAGS``) as shown in the report; "" for none.
+
+    Summaries stored before flags existed have no flag column: nothing is shown.
+    """
+    if not isinstance(flag, str):
+        return ""
+    return FLAG_ZH[flag] if lang == "zh" else flag
 
 
 def _levers_table(scn: dict, lang: str) -> str:

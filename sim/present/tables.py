@@ -31,10 +31,30 @@ def format_summary(summary: pd.DataFrame, all_targets: bool = False) -> str:
         rng = f"{fmt(r['q05'])} - {fmt(r['q95'])}"
         lines.append(f"{r['target']:<34} {tgt:>16}  {r['p_met']:>6.2f}  {ci:>13}  "
                      f"{fmt(r['median']):>10}  {rng:>21}")
+    lines = _with_flags(lines, rows)
     if not all_targets:
         lines.append(f"({len(summary) - len(rows)} more targets: farmers linked, income gains, "
                      "firm tiers; --all shows them)")
     return "\n".join(lines)
+
+
+def _with_flags(lines: list[str], rows: pd.DataFrame) -> list[str]:
+    """The table's lines with each target's flag appended, and a footnote when any is shown.
+
+    A flagged P(met) is decided by construction, not by the agents (docs/targets.md).
+    Summaries stored before flags existed have no ``flag`` column and are shown as they were.
+    """
+    if "flag" not in rows.columns:
+        return lines
+    flags = [f if isinstance(f, str) else "" for f in rows["flag"]]
+    if not any(flags):
+        return lines
+    out = [lines[0] + "  flag"] + [f"{line}  {f}".rstrip()
+                                   for line, f in zip(lines[1:], flags, strict=True)]
+    return out + ["flag: P(met) decided by construction, not by the agents (docs/targets.md):",
+                  "  unreachable in declared ranges; lever-delivered (met iff enough of the "
+                  "lever is delivered);",
+                  "  decided by one input; already met in 2020 (in every replicate, or in some)."]
 
 
 def format_compare(table: pd.DataFrame, a: str, b: str, paired: bool,
