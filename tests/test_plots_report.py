@@ -126,7 +126,7 @@ def test_compare_figure(batch, batch_b):
     setup_fonts("en")
     fig = plot_compare(batch, batch_b)
     leg = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert leg == ["plan", "no_new_policy"]
+    assert leg == ["A: plan (baseline)", "B: no_new_policy"]
 
 
 EXP = """name: tiny

@@ -8,12 +8,16 @@ plotted here, which works the same on EMA Workbench 2.5 (Python 3.11) and 3.x (3
 from __future__ import annotations
 
 import logging
+import textwrap
 import warnings
 
 import numpy as np
 import pandas as pd
 
+from sim.model.outcomes import TARGETS
 from sim.model.params import BY_NAME
+
+INFORMATIVE_MISS = (0.1, 0.9)  # targets worth a PRIM run: missed in 10-90% of replicates
 
 
 def _pretty(col: str) -> str:
@@ -108,13 +112,34 @@ def discover(reps: pd.DataFrame, target: str, threshold: float = 0.8,
     return out
 
 
+def informative_targets(reps: pd.DataFrame, k: int = 5,
+                        miss: tuple[float, float] = INFORMATIVE_MISS) -> list[tuple[str, float]]:
+    """Up to ``k`` targets missed in a share of replicates within ``miss`` (inclusive).
+
+    PRIM has nothing to separate for a target missed in none or all of the replicates;
+    these are the ones it can describe, closest to half missed first (ties: plan order).
+    """
+    rows = []
+    for t in TARGETS:
+        col = f"met.{t.name}"
+        if col not in reps or not len(reps):
+            continue
+        share = int((~reps[col].astype(bool)).sum()) / len(reps)
+        if miss[0] <= share <= miss[1]:
+            rows.append((t.name, share))
+    rows.sort(key=lambda r: round(abs(r[1] - 0.5), 9))
+    return rows[:k]
+
+
 def plot_trajectory(boxes: list[dict], title: str):
     """Peeling trajectories: coverage against density, coloured by restricted dimensions."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, max(len(boxes), 1), figsize=(5.5 * max(len(boxes), 1), 4.5),
-                             squeeze=False)
+    from matplotlib.ticker import MaxNLocator
+    k = max(len(boxes), 1)
+    fig, axes = plt.subplots(1, k, figsize=(5.5 * k, 4.8), squeeze=False,
+                             layout="constrained")
     for k, (ax, b) in enumerate(zip(axes[0], boxes, strict=False)):
         t = b["trajectory"]
         sc = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=18)
@@ -128,7 +153,9 @@ def plot_trajectory(boxes: list[dict], title: str):
         ax.set_ylim(0, 1.02)
         ax.set_title(f"box {k + 1}", fontsize=9)
         ax.legend(fontsize=7, loc="lower left")
-        fig.colorbar(sc, ax=ax, label="restricted dimensions")
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+        cb = fig.colorbar(sc, ax=ax, label="restricted dimensions")
+        cb.locator = MaxNLocator(integer=True)
+        cb.update_ticks()
+    # Wrapped to the figure's width (about 11 characters per inch at 10 pt), never clipped.
+    fig.suptitle(textwrap.fill(title, int(fig.get_figwidth() * 11)), fontsize=10)
     return fig

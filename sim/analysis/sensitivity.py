@@ -26,6 +26,14 @@ from sim.run.store import atomic_parquet, write_manifest
 
 METHODS = ("sobol", "morris")
 OUTCOMES = SENSITIVITY_METRICS
+# When Sobol' indices are not worth reading (docs/analysis.md): for an outcome, the mean
+# 95% half-width of ST over its QUALITY_TOP highest-ranked factors exceeds
+# QUALITY_MAX_HALF_WIDTH, i.e. the ranking a reader looks at is mostly noise.
+QUALITY_TOP = 8
+QUALITY_MAX_HALF_WIDTH = 0.2
+QUALITY_RULE = (f"an outcome's indices are not worth reading when the mean 95% half-width of "
+                f"ST over its {QUALITY_TOP} highest-ranked factors exceeds "
+                f"{QUALITY_MAX_HALF_WIDTH:g}")
 
 
 def problem(facs: list[dict]) -> dict:
@@ -70,6 +78,42 @@ def analyse(method: str, facs: list[dict], x: np.ndarray, y: pd.DataFrame,
     return pd.DataFrame(rows)
 
 
+def quality(idx: pd.DataFrame, n: int, n_factors: int) -> dict:
+    """Whether Sobol' indices are worth reading (:data:`QUALITY_RULE`); stored in the manifest.
+
+    Returns ``{"rule", "top", "mean_st_half_width": {outcome: value}, "not_worth_reading":
+    [outcomes], "suggested_n", "warning"}``; for Morris only the rule (``"warning": None``).
+    """
+    top_k = min(QUALITY_TOP, n_factors)
+    out: dict = {"rule": QUALITY_RULE, "top": top_k, "mean_st_half_width": {},
+                 "not_worth_reading": [], "suggested_n": None, "warning": None}
+    if "ST_conf" not in idx:
+        out["rule"] = "Sobol' only; Morris screens and has no such check"
+        return out
+    top = (idx.sort_values("ST", ascending=False, kind="stable")
+           .groupby("outcome", sort=False).head(QUALITY_TOP))
+    hw = top.groupby("outcome", sort=False)["ST_conf"].mean()
+    hw = hw.reindex([o for o in idx["outcome"].unique() if o in hw.index])
+    out["mean_st_half_width"] = {o: float(v) for o, v in hw.items()}
+    bad = hw[~(hw <= QUALITY_MAX_HALF_WIDTH)]  # NaN (no intervals) counts as bad
+    if bad.empty:
+        return out
+    # Half-widths shrink about as 1/sqrt(N): the N that brings the typical flagged outcome
+    # under the limit, as a power of two, at least twice this one.
+    typical = float(np.nanmedian(bad.to_numpy())) if bad.notna().any() else np.inf
+    need = n * (typical / QUALITY_MAX_HALF_WIDTH) ** 2 if np.isfinite(typical) else 4 * n
+    suggested = max(2 * n, 1 << int(np.ceil(np.log2(max(need, 2)))))
+    worst = bad.fillna(np.inf).idxmax()
+    out["not_worth_reading"] = [str(o) for o in bad.index]
+    out["suggested_n"] = int(suggested)
+    out["warning"] = (
+        f"not worth reading: Sobol' N = {n} is too small for {n_factors} factors; for "
+        f"{len(bad)} of {len(hw)} outcomes the mean 95% half-width of ST over the top "
+        f"{top_k} factors exceeds {QUALITY_MAX_HALF_WIDTH:g} (worst: {worst} "
+        f"±{float(bad[worst]):.2f}); run again with --n {suggested} or more")
+    return out
+
+
 def run(base: dict, method: str, n: int, seed: int, folder: Path, evaluator: Evaluator,
         include_levers: bool = True) -> dict:
     """Sample, run every sample through the evaluator, analyse, store."""
@@ -98,6 +142,7 @@ def run(base: dict, method: str, n: int, seed: int, folder: Path, evaluator: Eva
     atomic_parquet(y, folder / "outputs.parquet")
     idx = analyse(method, facs, x, y, seed)
     atomic_parquet(idx, folder / "indices.parquet")
+    manifest["quality"] = quality(idx, n, len(facs))
     manifest["status"] = "complete"
     write_manifest(folder, manifest)
     return {"manifest": manifest, "indices": idx}

@@ -73,9 +73,12 @@ def add_parsers(sub) -> None:
     op.set_defaults(func=cmd_optimize)
 
 
-def _print_ranked(sa, idx, method: str, top: int) -> None:
+def _print_ranked(sa, idx, method: str, top: int, quality: dict | None = None) -> None:
+    flagged = set((quality or {}).get("not_worth_reading", ()))
     for out in sa.OUTCOMES:
-        print(f"\n{out}")
+        hw = (quality or {}).get("mean_st_half_width", {}).get(out)
+        print(f"\n{out}" + (f"   (not worth reading: ST ± {hw:.2f} on average over the top "
+                            f"{quality['top']})" if out in flagged else ""))
         for _, r in sa.ranked(idx, out, top).iterrows():
             if method == "sobol":
                 print(f"  {r['factor']:<44} ST {r['ST']:6.3f} ± {r['ST_conf']:.3f}   "
@@ -114,7 +117,11 @@ def cmd_sensitivity(a) -> int:
     fig.savefig(folder / "ranked.png", dpi=120)
     if not a.quiet:
         print(f"{a.method}: {len(m['factors'])} factors, {m['runs']} runs -> {folder}")
-        _print_ranked(sa, idx, a.method, a.top)
+        _print_ranked(sa, idx, a.method, a.top, m.get("quality"))
+    warning = (m.get("quality") or {}).get("warning")
+    if warning:  # after the table; on stderr when the table is not printed
+        print(("\n" if not a.quiet else "") + warning,
+              file=sys.stderr if a.quiet else sys.stdout)
     return EXIT_OK
 
 
@@ -133,7 +140,13 @@ def cmd_discover(a) -> int:
     """Find and describe the boxes of conditions under which a target is missed."""
     import json
 
-    from sim.analysis.discover import discover, plot_trajectory, sentence
+    from sim.analysis.discover import (
+        INFORMATIVE_MISS,
+        discover,
+        informative_targets,
+        plot_trajectory,
+        sentence,
+    )
     from sim.model.outcomes import TARGET_BY_NAME
     check_target(a.target)
     if not 0 < a.threshold <= 1:
@@ -146,6 +159,16 @@ def cmd_discover(a) -> int:
         why = ("never missed" if d["missed"] == 0 else "missed in every replicate"
                if d["missed"] == d["n"] else "no box reaches the density threshold")
         print(f"no PRIM box: the target is {why}")
+        if d["missed"] in (0, d["n"]):
+            lo, hi = (f"{x:.0%}" for x in INFORMATIVE_MISS)
+            alt = informative_targets(res["replicates"])
+            if alt:
+                print(f"targets missed in {lo}-{hi} of these replicates, which PRIM can "
+                      "describe: " + ", ".join(f"{t} ({s:.0%} missed)" for t, s in alt))
+                print(f"  e.g. clustersim discover {a.folder} --target {alt[0][0]}")
+            else:
+                print(f"no target is missed in {lo}-{hi} of these replicates; try a batch "
+                      "of another scenario")
         return EXIT_OK
     out = Path(a.folder) / f"discover-{a.target}"
     out.mkdir(exist_ok=True)

@@ -21,6 +21,9 @@ from sim.cli.common import (
     seed_parser,
 )
 
+DEFAULT_MAX_REPLICATES = 20_000
+REPLICATES_CEILING = 1_000_000  # as a scenario's settings.replicates: a batch lists every seed
+
 
 def add_parsers(sub) -> None:
     """The batch commands' subparsers."""
@@ -34,8 +37,10 @@ def add_parsers(sub) -> None:
     r.add_argument("--until-ci", type=float, default=None, metavar="HALF_WIDTH",
                    help="keep doubling replicates until every target's 95%% interval "
                         "half-width is at most this (e.g. 0.02)")
-    r.add_argument("--max-replicates", type=int, default=20000,
-                   help="cap for --until-ci (default: 20000)")
+    r.add_argument("--max-replicates", type=int, default=None,
+                   help=f"largest batch: caps --replicates and where --until-ci stops "
+                        f"doubling; at most {REPLICATES_CEILING} (default: "
+                        f"{DEFAULT_MAX_REPLICATES})")
     r.add_argument("--chunk-size", type=int, default=25,
                    help="replicates per results chunk: what an interruption can lose "
                         "(default: 25)")
@@ -65,12 +70,28 @@ def add_parsers(sub) -> None:
 
 
 def _check_run_options(a, n: int) -> None:
+    """Check run's options; sets ``a.max_replicates`` to the cap in force."""
+    # Name what the user typed: -n, or the scenario's settings.replicates when -n is absent.
+    what = "--replicates" if a.replicates is not None else \
+        f"settings.replicates (of scenario {a.scenario}; -n overrides it)"
     if n < 1:
-        raise UsageError(f"--replicates: must be at least 1, got {n}")
+        raise UsageError(f"{what}: must be at least 1, got {n}")
+    given = a.max_replicates is not None
+    if given and not 1 <= a.max_replicates <= REPLICATES_CEILING:
+        raise UsageError(f"--max-replicates: must be in [1, {REPLICATES_CEILING}], got "
+                         f"{a.max_replicates}")
+    cap = a.max_replicates if given else DEFAULT_MAX_REPLICATES
+    if n > REPLICATES_CEILING:
+        raise UsageError(f"{what}: at most {REPLICATES_CEILING}, got {n}")
+    if n > cap:
+        raise UsageError(
+            f"{what}: at most {cap} (--max-replicates), got {n}; raise --max-replicates "
+            f"(up to {REPLICATES_CEILING}) to run more" if not given else
+            f"{what}: {n} is above --max-replicates {cap}; raise --max-replicates or ask "
+            "for fewer")
+    a.max_replicates = cap
     if a.until_ci is not None and not 0 < a.until_ci < 0.5:
         raise UsageError(f"--until-ci: a half-width in (0, 0.5), got {a.until_ci}")
-    if a.max_replicates < n:
-        raise UsageError(f"--max-replicates: must be at least --replicates ({n})")
     if a.chunk_size < 1:
         raise UsageError(f"--chunk-size: must be at least 1, got {a.chunk_size}")
 
@@ -143,8 +164,8 @@ def cmd_sweep(a) -> int:
     except ScenarioError as e:
         raise UsageError(str(e)) from None
     n = a.replicates if a.replicates is not None else exp["replicates"]
-    if n < 1:
-        raise UsageError(f"--replicates: must be at least 1, got {n}")
+    if not 1 <= n <= REPLICATES_CEILING:
+        raise UsageError(f"--replicates: must be in [1, {REPLICATES_CEILING}], got {n}")
     for t in a.targets or []:
         check_target(t, "--targets")
     hpa = check_scale(a.households_per_agent or exp["households_per_agent"] or

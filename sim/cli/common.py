@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 from pathlib import Path
 
 from sim.model.rng import DEFAULT_SEED
@@ -15,6 +16,13 @@ class UsageError(Exception):
     """Bad input from the user: printed without a traceback, exit status 2."""
 
 
+def cores() -> int:
+    """CPU cores this process may use (its affinity, where the platform reports one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 def _parent() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(add_help=False,
                                    formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -24,8 +32,9 @@ def execution_parser(households_per_agent: int | None = None) -> argparse.Argume
     """--workers, --backend, --scheduler, --households-per-agent, --quiet."""
     p = _parent()
     g = p.add_argument_group("execution")
-    g.add_argument("--workers", "-w", type=int, default=os.cpu_count() or 1,
-                   help="parallel workers (default: all cores)")
+    g.add_argument("--workers", "-w", type=int, default=cores(),
+                   help=f"parallel workers; more than the cores here is allowed but slows "
+                        f"the run, with a warning (default: all cores, {cores()})")
     g.add_argument("--backend", choices=("serial", "processes", "dask"), default=None,
                    help="where runs execute (default: processes, serial for one worker, "
                         "dask with --scheduler)")
@@ -48,7 +57,7 @@ def scenario_parser() -> argparse.ArgumentParser:
                    help="scenario file or shipped name (default: plan)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario field, e.g. levers.capital_subsidy_rate=0.3 "
-                        "(repeatable)")
+                        "(repeatable; default: none, the scenario as written)")
     return p
 
 
@@ -77,9 +86,27 @@ def evaluator_from(a, households_per_agent: int | None = None):
                             ("processes" if a.workers > 1 else "serial"))
     if a.scheduler and backend != "dask":
         raise UsageError("--scheduler needs --backend dask")
+    warn_oversubscribed(a.workers, backend, a.scheduler)
     hpa = households_per_agent if households_per_agent is not None else \
         a.households_per_agent
     return Evaluator(backend, a.workers, a.scheduler, hpa, progress=not a.quiet)
+
+
+def warn_oversubscribed(workers: int, backend: str, scheduler: str | None) -> bool:
+    """Warn once on stderr when local workers outnumber the cores; True if it warned.
+
+    Accepted, not capped: the results do not depend on the worker count, and a user may
+    know better (cores reported low in a container); but every worker holds a model, so
+    more workers than cores only adds memory and switching. Workers on a remote Dask
+    ``--scheduler`` are not counted against this machine's cores.
+    """
+    n = cores()
+    if backend == "serial" or scheduler or workers <= n:
+        return False
+    print(f"clustersim: warning: --workers {workers} is more than the {n} cores here; "
+          f"extra workers slow the run and use more memory (try --workers {n})",
+          file=sys.stderr)
+    return True
 
 
 def check_scale(hpa: int) -> int:

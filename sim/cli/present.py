@@ -14,7 +14,9 @@ def add_parsers(sub) -> None:
     pl.add_argument("--kind", action="append", default=None,
                     choices=("targets", "distributions", "fan", "sweep", "compare"),
                     help="figure kind (repeatable; default: all that fit the folder)")
-    pl.add_argument("--against", default=None, help="second batch, for --kind compare")
+    pl.add_argument("--against", default=None, metavar="DIR",
+                    help="for --kind compare: the baseline batch A; FOLDER is B, and the "
+                         "figure shows B - A as `clustersim compare DIR FOLDER` prints it")
     pl.add_argument("--lang", choices=("en", "zh"), default="en",
                     help="label language (default: en)")
     pl.add_argument("--format", choices=("png", "svg", "pdf"), default="png",

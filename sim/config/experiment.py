@@ -19,7 +19,7 @@ import yaml
 
 from sim.config.errors import ScenarioError
 from sim.config.files import find_named, read_yaml, shipped_files, suggest
-from sim.config.scenario import apply_overrides, load_raw, validate
+from sim.config.scenario import apply_overrides, load_raw, number_literal, validate
 from sim.model.rng import DEFAULT_SEED
 
 TOP = ("name", "description", "scenario", "replicates", "seed", "households_per_agent",
@@ -47,9 +47,21 @@ def _int(data: dict, key: str, src: str, lo: int, hi: int, default: int | None) 
 
 
 def _num(v: Any, src: str, path: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not np.isfinite(v):
+    x = number_literal(v)
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        raise ScenarioError(src, path, f"must be a number, got {v!r}")
+    if not np.isfinite(x):
         raise ScenarioError(src, path, f"must be a finite number, got {v!r}")
-    return float(v)
+    return float(x)
+
+
+def _value(v: Any) -> Any:
+    """A factor value, number-like strings read as numbers (``1e-1``: a string to YAML 1.1)."""
+    if isinstance(v, list):
+        return [_value(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _value(x) for k, x in v.items()}
+    return number_literal(v)
 
 
 def load_experiment(ref: str | os.PathLike) -> dict:
@@ -99,7 +111,7 @@ def load_experiment(ref: str | os.PathLike) -> dict:
             if not isinstance(pt, dict) or not isinstance(pt.get("set", {}), dict):
                 raise ScenarioError(src, p, "must be a mapping with name and set")
             _only(pt, {"name", "set"}, src, p)
-            sets = dict(pt.get("set") or {})
+            sets = {k: _value(v) for k, v in (pt.get("set") or {}).items()}
             factors += [k for k in sets if k not in factors]
             points.append({"name": str(pt.get("name", f"p{i}")), "values": sets})
     else:
@@ -114,8 +126,9 @@ def load_experiment(ref: str | os.PathLike) -> dict:
             levels = []
             for k, v in fac.items():
                 if not isinstance(v, list) or not v:
-                    raise ScenarioError(src, f"design.factors.{k}", "must be a list of values")
-                levels.append(v)
+                    raise ScenarioError(src, f"design.factors.{k}", "must be a non-empty list "
+                                        f"of values, got {v!r}")
+                levels.append([_value(x) for x in v])
             for combo in itertools.product(*levels):
                 points.append({"values": dict(zip(factors, combo, strict=True))})
         else:

@@ -85,16 +85,39 @@ def load_raw(ref: str | os.PathLike, _chain: tuple[str, ...] = ()) -> tuple[dict
     if parent is not None:
         if not isinstance(parent, str):
             raise ScenarioError(str(path), "extends", "must be a scenario name or file path")
-        pref = parent
-        cand = path.parent / parent
-        if cand.suffix in (".yaml", ".yml") and cand.is_file():
-            pref = str(cand)
-        base, _ = load_raw(pref, (*_chain, key))
+        try:
+            pfile = find_scenario(_parent_ref(path, parent))
+        except ScenarioError:
+            shipped = shipped_scenarios()
+            raise ScenarioError(str(path), "extends", f"no such scenario {parent!r} (a "
+                                "shipped name, or a file next to this one)"
+                                f"{suggest(parent, shipped)}; shipped: "
+                                f"{', '.join(sorted(shipped)) or 'none'}") from None
+        base, _ = load_raw(pfile, (*_chain, key))
         base.pop("name", None)
         base.pop("description", None)
         data = deep_merge(base, data)
     data.setdefault("name", path.stem)
     return data, str(path)
+
+
+def _parent_ref(path: Path, parent: str) -> str:
+    """What ``extends: parent`` in ``path`` names.
+
+    A file name (``base.yaml``) is looked up next to ``path`` first; a plain name is a
+    shipped scenario, or else ``<name>.yaml`` next to ``path`` (so ``extends: loop`` in
+    ``loop.yaml`` is reported as the cycle it is, and a folder of scenarios can extend
+    one another by name).
+    """
+    cand = path.parent / parent
+    if cand.suffix in (".yaml", ".yml"):
+        return str(cand) if cand.is_file() else parent
+    if parent not in shipped_scenarios():
+        for ext in (".yaml", ".yml"):
+            sibling = path.parent / f"{parent}{ext}"
+            if sibling.is_file():
+                return str(sibling)
+    return parent
 
 
 def _check_top(data: dict, src: str) -> None:
@@ -184,30 +207,67 @@ def _safe_name(name: str) -> bool:
         and name not in (".", "..")
 
 
-def _num(value: Any, src: str, path: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ScenarioError(src, path, f"must be a number, got {type(value).__name__} "
-                            f"{value!r}")
-    v = float(value)
-    if not np.isfinite(v):
-        raise ScenarioError(src, path, "must be a finite number")
-    return v
+def number_literal(value: Any) -> Any:
+    """A string that Python's ``float()`` reads, as a float; anything else unchanged.
+
+    YAML 1.1 (PyYAML) reads ``1e-1``, ``1E3`` and ``1e-05`` (``str(np.float64(1e-5))``) as
+    strings, since its floats need a dot and a signed exponent; ``--set``, scenario files
+    and experiment factors accept them as numbers. ``nan`` and ``inf`` become floats here
+    and are refused, with what is allowed, by :func:`_num`.
+    """
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
-def _bounds(p: Param, key: str | None) -> tuple[float, float]:
-    lo = p.low[key] if isinstance(p.low, dict) else p.low
-    hi = p.high[key] if isinstance(p.high, dict) else p.high
-    return float(lo), float(hi)
+def _allowed(p: Param, key: str | None) -> tuple[float, float]:
+    """What a value of ``p`` may be: its declared range (an uncertainty: a band around it).
 
-
-def _in_range(p: Param, v: float, key: str | None, src: str, path: str) -> float:
-    lo, hi = _bounds(p, key)
+    ``key`` None with per-key bounds: one value for every key, checked against the widest.
+    """
+    if key is None:
+        lo, hi = p.bounds()
+    else:
+        lo = float(p.low[key] if isinstance(p.low, dict) else p.low)
+        hi = float(p.high[key] if isinstance(p.high, dict) else p.high)
     if p.kind == "uncertainty":
-        # A pinned uncertainty may sit anywhere in a generous band around its range.
+        # A pinned uncertainty, or a range's end, may sit in a generous band around its range.
         span = hi - lo
         lo, hi = lo - span, hi + span
-    if not lo <= v <= hi:
-        raise ScenarioError(src, path, f"{v:g} is out of range [{lo:g}, {hi:g}] ({p.unit})")
+    return lo, hi
+
+
+def _num(value: Any, src: str, path: str, p: Param | None = None,
+         key: str | None = None) -> float:
+    """A finite number (with ``p``: within its allowed range), or a ScenarioError saying why."""
+    raw, value = value, number_literal(value)
+    if p is not None:
+        lo, hi = _allowed(p, key)
+        allowed = f"; allowed: [{lo:g}, {hi:g}] ({p.unit})"
+    else:
+        allowed = ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        hint = (" (write the number itself, e.g. 0.3: str(x), not repr(x))"
+                if isinstance(raw, str) and raw.strip().startswith(("np.", "numpy.")) else "")
+        raise ScenarioError(src, path, f"must be a number, got {type(value).__name__} "
+                            f"{raw!r}{hint}{allowed}")
+    text = str(raw).strip()
+    try:
+        v = float(value)
+    except OverflowError:  # an integer beyond the float range
+        v = float("inf")
+        text = f"{text[:12]}..." if len(text) > 15 else text
+    if np.isnan(v) or (np.isinf(v) and text.lower().lstrip("+-").startswith("inf")):
+        raise ScenarioError(src, path, f"{text} is not a finite number{allowed}")
+    if p is None:
+        if np.isinf(v):  # a literal such as 1e400, beyond the float range
+            raise ScenarioError(src, path, f"{text} is out of range for a number")
+    elif not lo <= v <= hi:
+        shown = text if isinstance(raw, str) or np.isinf(v) else f"{v:g}"
+        raise ScenarioError(src, path, f"{shown} is out of range [{lo:g}, {hi:g}] ({p.unit})")
     return v
 
 
@@ -218,9 +278,8 @@ def _check_series(p: Param, value: Any, key: str | None, src: str, path: str):
         if len(value) != len(YEARS):
             raise ScenarioError(src, path, f"a per-year list needs {len(YEARS)} values "
                                 f"({YEARS[0]}-{YEARS[-1]}), got {len(value)}")
-        return [_in_range(p, _num(v, src, f"{path}[{i}]"), key, src, f"{path}[{i}]")
-                for i, v in enumerate(value)]
-    return _in_range(p, _num(value, src, path), key, src, path)
+        return [_num(v, src, f"{path}[{i}]", p, key) for i, v in enumerate(value)]
+    return _num(value, src, path, p, key)
 
 
 def _check_value(p: Param, value: Any, src: str, path: str):
@@ -255,9 +314,9 @@ def _check_range(p: Param, value: dict, src: str, path: str) -> dict:
                         raise ScenarioError(src, f"{path}.{end}.{k}", f"unknown {p.per}"
                                             f"{suggest(str(k), p.keys)}; allowed: "
                                             f"{', '.join(p.keys)}")
-                    out[end][k] = _num(x, src, f"{path}.{end}.{k}")
+                    out[end][k] = _num(x, src, f"{path}.{end}.{k}", p, k)
             else:
-                out[end] = _num(v, src, f"{path}.{end}")
+                out[end] = _num(v, src, f"{path}.{end}", p)
         lo = expand(p, out["low"], base=p.low)
         hi = expand(p, out["high"], base=p.high)
         bad = np.flatnonzero(lo > hi)
@@ -266,7 +325,7 @@ def _check_range(p: Param, value: dict, src: str, path: str) -> dict:
             raise ScenarioError(src, path, f"low ({lo[bad[0]]:g}) is above high "
                                 f"({hi[bad[0]]:g}) for {k}")
         return out
-    lo, hi = _num(value["low"], src, f"{path}.low"), _num(value["high"], src, f"{path}.high")
+    lo, hi = _num(value["low"], src, f"{path}.low", p), _num(value["high"], src, f"{path}.high", p)
     if lo > hi:
         raise ScenarioError(src, path, f"low ({lo:g}) is above high ({hi:g})")
     return {"low": lo, "high": hi}
@@ -315,6 +374,9 @@ def derive(scenario: dict, values: Mapping[str, Any], source: str = "derive") ->
         name, key = parts[1], parts[2]
         cur = section.get(name)
         p = SECTION_PARAMS[parts[0]].get(name) if parts[0] in SECTION_PARAMS else None
+        if cur is None and parts[0] == "uncertainties" and p is not None and p.per:
+            # Not in the scenario: the declared range, so the other elements keep theirs.
+            cur = {"low": copy.deepcopy(p.low), "high": copy.deepcopy(p.high)}
         if isinstance(cur, dict) and set(cur) == {"low", "high"}:
             # One element pinned inside a range: the element's low and high both move.
             lo = cur["low"] if isinstance(cur["low"], dict) else {}

@@ -10,6 +10,8 @@ dependency), registered with Matplotlib by file path, so no system font is neede
 from __future__ import annotations
 
 import importlib.util
+import re
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -22,6 +24,7 @@ from matplotlib import font_manager  # noqa: E402
 
 from sim.model import plan  # noqa: E402
 from sim.model.outcomes import HEADLINE_GROUPS, TARGET_BY_NAME  # noqa: E402
+from sim.model.params import BY_NAME  # noqa: E402
 
 KINDS = ("targets", "distributions", "fan", "sweep", "compare")
 FORMATS = ("png", "svg", "pdf")
@@ -36,7 +39,11 @@ T = {
            "output2025": "2025 output, 亿元", "rural_income": "Rural per-capita income",
            "targets_title": "Probability of meeting each 2025 target",
            "dist_title": "2025 output by cluster", "fan_title": "Trajectories 2020-2025",
-           "sweep_title": "P(met) across the experiment", "compare_title": "P(met): A vs B"},
+           "sweep_title": "P(met) across the experiment",
+           "compare_title": "P(met): B against A, and B − A",
+           "p_met_cbar": "P(target met)", "diff": "P(met) in B minus A, 95% interval",
+           "baseline": "baseline", "paired": "paired by replicate (same root seed)",
+           "unpaired": "unpaired (different root seeds): Newcombe interval"},
     "zh": {"p_met": "达标概率（95%区间）", "replicates": "次重复", "seed": "种子",
            "target": "目标", "median": "中位数", "band50": "50%区间", "band90": "90%区间",
            "plan_path": "规划目标路径", "national": "全国农村居民收入（预测）",
@@ -45,7 +52,9 @@ T = {
            "output2025": "2025年产值（亿元）", "rural_income": "农村居民人均可支配收入",
            "targets_title": "2025年各项目标的达标概率", "dist_title": "2025年各集群产值分布",
            "fan_title": "2020-2025年轨迹", "sweep_title": "实验各点的达标概率",
-           "compare_title": "达标概率：A 与 B"},
+           "compare_title": "达标概率：B 与 A 的比较（B − A）", "p_met_cbar": "达标概率",
+           "diff": "达标概率之差 B − A（95%区间）", "baseline": "基准",
+           "paired": "按重复配对（相同根种子）", "unpaired": "不配对（根种子不同）：Newcombe 区间"},
 }
 
 
@@ -72,11 +81,42 @@ def setup_fonts(lang: str) -> str | None:
     return name
 
 
+_YI = re.compile(r"≥\s*([0-9]+(?:\.[0-9]+)?)\s*亿(?:元)?")
+
+
+def _english(text: str) -> str:
+    """English for the amounts in declared English labels (``≥30 亿`` -> ``≥ 3 bn yuan``)."""
+    def yuan(m: re.Match) -> str:
+        v = float(m.group(1))  # 亿 = 100 million
+        return f"≥ {v / 10:g} bn yuan" if v >= 10 else f"≥ {v * 100:g}M yuan"
+    return _YI.sub(yuan, text)
+
+
 def _label(target: str, lang: str) -> str:
     t = TARGET_BY_NAME.get(target)
     if t is None:
         return target
-    return t.label_zh if lang == "zh" else t.label_en
+    return t.label_zh if lang == "zh" else _english(t.label_en)
+
+
+def factor_label(path: str, lang: str = "en") -> str:
+    """Axis label of a swept factor, from its declaration: what it is, the key, the unit.
+
+    ``levers.cold_chain_new_capacity_wan_t`` -> "New cold-chain storage commissioned at each
+    platform per year (万吨/yr)"; in Chinese the parameter's name with the unit in Chinese.
+    """
+    parts = path.split(".")
+    p = BY_NAME.get(parts[1]) if len(parts) > 1 else None
+    if p is None:
+        return path
+    key = parts[2] if len(parts) > 2 else None
+    if lang == "zh":
+        from sim.present.report import key_label, unit_text
+        k = f" · {key_label(p.per, key, lang)}" if key else ""
+        return f"{p.name}{k}（{unit_text(p.unit, lang)}）"
+    what = p.description.rstrip(".") if p.description else p.name.replace("_", " ")
+    k = f", {key}" if key else ""
+    return f"{what}{k} ({p.unit})"
 
 
 def _cluster_label(key: str, lang: str) -> str:
@@ -201,7 +241,7 @@ def plot_sweep(sw: dict, lang: str = "en", targets: list[str] | None = None):
             color = f"C{i}"
             ax.plot(g[f], g["p_met"], "o-", color=color, label=_label(tg, lang))
             ax.fill_between(g[f], g["p_lo"], g["p_hi"], color=color, alpha=0.15)
-        ax.set_xlabel(factors[0])
+        ax.set_xlabel(textwrap.fill(factor_label(factors[0], lang), 80))
         ax.set_ylabel(t["p_met"])
         ax.set_ylim(-0.02, 1.02)
         ax.legend(fontsize=8)
@@ -212,20 +252,28 @@ def plot_sweep(sw: dict, lang: str = "en", targets: list[str] | None = None):
     if m["design"] == "grid" and len(factors) == 2:
         fx, fy = (f"factor.{x}" for x in factors)
         k = len(targets)
-        fig, axes = plt.subplots(1, k, figsize=(4.2 * k, 4), squeeze=False)
-        for ax, tg in zip(axes[0], targets, strict=True):
+        ncol = min(k, 3)
+        nrow = -(-k // ncol)
+        fig, axes = plt.subplots(nrow, ncol, figsize=(3.9 * ncol + 1.4, 3.6 * nrow + 1.0),
+                                 squeeze=False, sharex=True, sharey=True, layout="constrained")
+        for j, (ax, tg) in enumerate(zip(axes.flat, targets, strict=False)):
             g = s[s["target"] == tg].pivot(index=fy, columns=fx, values="p_met")
             im = ax.imshow(g.to_numpy(), origin="lower", vmin=0, vmax=1, cmap="viridis",
                            aspect="auto")
             ax.set_xticks(range(g.shape[1]), [f"{v:g}" for v in g.columns], fontsize=7)
             ax.set_yticks(range(g.shape[0]), [f"{v:g}" for v in g.index], fontsize=7)
-            for (i, j), v in np.ndenumerate(g.to_numpy()):
-                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+            ax.tick_params(labelbottom=True)
+            for (i, jj), v in np.ndenumerate(g.to_numpy()):
+                ax.text(jj, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
                         color="white" if v < 0.6 else "black")
-            ax.set_xlabel(factors[0], fontsize=8)
-            ax.set_ylabel(factors[1], fontsize=8)
-            ax.set_title(_label(tg, lang), fontsize=9)
-        fig.colorbar(im, ax=axes[0].tolist(), label=t["p_met"], shrink=0.8)
+            # Shared axes: the y label on the left column only, clear of the next panel.
+            ax.set_xlabel(textwrap.fill(factor_label(factors[0], lang), 40), fontsize=8)
+            if j % ncol == 0:
+                ax.set_ylabel(textwrap.fill(factor_label(factors[1], lang), 30), fontsize=8)
+            ax.set_title(textwrap.fill(_label(tg, lang), 40), fontsize=9)
+        for ax in axes.flat[k:]:
+            ax.set_visible(False)
+        fig.colorbar(im, ax=axes.ravel().tolist(), label=t["p_met_cbar"], shrink=0.8)
         fig.suptitle(title, fontsize=10)
         return fig
     fig, ax = plt.subplots(figsize=(10, 0.3 * s["point"].nunique() + 2))
@@ -246,25 +294,42 @@ def plot_sweep(sw: dict, lang: str = "en", targets: list[str] | None = None):
 
 
 def plot_compare(ra: dict, rb: dict, lang: str = "en"):
-    """Two batches side by side: P(met) with intervals for the headline targets."""
+    """B against A, as ``clustersim compare A B``: P(met) of each, and B − A with its interval.
+
+    ``ra`` is A (the baseline), ``rb`` is B; the right panel is the paired (same root seed)
+    or Newcombe difference that ``clustersim compare`` prints, for the headline targets.
+    """
+    from sim.analysis.stats import compare
     t = T[lang]
     sa = ra["summary"][ra["summary"]["group"].isin(HEADLINE_GROUPS)].iloc[::-1]
     sb = rb["summary"].set_index("target").loc[sa["target"]].reset_index()
-    fig, ax = plt.subplots(figsize=(9, 0.3 * len(sa) + 1.8))
+    diff, paired = compare(ra, rb)
+    d = diff.set_index("target").loc[sa["target"]]
+    fig, (ax, axd) = plt.subplots(1, 2, figsize=(12, 0.3 * len(sa) + 2.2), sharey=True,
+                                  gridspec_kw={"width_ratios": [3, 2]}, layout="constrained")
     y = np.arange(len(sa))
-    for s, off, name, color in ((sa, -0.17, ra["manifest"]["name"], "tab:gray"),
-                                (sb, 0.17, rb["manifest"]["name"], "tab:blue")):
+    name_a, name_b = ra["manifest"]["name"], rb["manifest"]["name"]
+    for s, off, label, color in ((sa, -0.17, f"A: {name_a} ({t['baseline']})", "tab:gray"),
+                                 (sb, 0.17, f"B: {name_b}", "tab:blue")):
         ax.errorbar(s["p_met"].to_numpy(), y + off,
                     xerr=[s["p_met"] - s["p_lo"], s["p_hi"] - s["p_met"]], fmt="o", ms=4,
-                    color=color, capsize=2, label=name)
+                    color=color, capsize=2, label=label)
     ax.set_yticks(y, [_label(x, lang) for x in sa["target"]], fontsize=8)
+    ax.set_ylim(-0.7, len(sa) - 0.3)
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel(t["p_met"])
     ax.legend(fontsize=8, loc="lower right")
-    ax.set_title(f"{t['compare_title']}\nA: {_subtitle(ra['manifest'], lang)}\n"
-                 f"B: {_subtitle(rb['manifest'], lang)}", fontsize=9)
     ax.grid(axis="x", color="0.92")
-    fig.tight_layout()
+    dv = d["diff"].to_numpy(float)
+    axd.errorbar(dv, y, xerr=[dv - d["lo"].to_numpy(float), d["hi"].to_numpy(float) - dv],
+                 fmt="o", ms=4, color="tab:purple", capsize=2,
+                 label=f"B − A: {name_b} − {name_a}")
+    axd.axvline(0, color="0.5", lw=0.8)
+    axd.set_xlabel(f"{t['diff']}\n{t['paired'] if paired else t['unpaired']}", fontsize=9)
+    axd.legend(fontsize=8, loc="lower right")
+    axd.grid(axis="x", color="0.92")
+    fig.suptitle(f"{t['compare_title']}\nA: {_subtitle(ra['manifest'], lang)}\n"
+                 f"B: {_subtitle(rb['manifest'], lang)}", fontsize=9)
     return fig
 
 
@@ -304,7 +369,8 @@ def make_plots(folder: str | Path, kinds: list[str] | None = None, lang: str = "
         if kind == "compare":
             if against is None:
                 raise ValueError("kind compare needs --against DIR")
-            files.append(save(plot_compare(res, load_results(against), lang), name))
+            # As `clustersim compare A B`: --against is A (the baseline), this folder is B.
+            files.append(save(plot_compare(load_results(against), res, lang), name))
         else:
             fn = {"targets": plot_targets, "distributions": plot_distributions,
                   "fan": plot_fan}[kind]

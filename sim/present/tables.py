@@ -7,17 +7,37 @@ import pandas as pd
 
 from sim.model.outcomes import HEADLINE_GROUPS
 
+# Dimensionless units print as percentages (share, 1/yr) or multiples (ratio), the way the
+# plan states them ("80%", "2.5:1"); everything else prints the number and its unit.
+PERCENT_UNITS = {"share": "%", "1/yr": "%/yr"}
+MULTIPLE_UNITS = {"ratio": "×"}
+
 
 def fmt(v: float) -> str:
-    """A number at a precision that reads well in a table."""
+    """A number at a precision that reads well in a table (610, not 610.0)."""
     if not np.isfinite(v):
         return "-"
     a = abs(v)
+    if float(v).is_integer():
+        return f"{v:,.0f}"
     if a >= 1000:
         return f"{v:,.0f}"
     if a >= 10:
         return f"{v:.1f}"
     return f"{v:.3g}"
+
+
+def quantity(v: float, unit: str, with_unit: bool = True) -> str:
+    """A value in its unit: ``610 亿元``, ``80%``, ``0%/yr``, ``2.5×``.
+
+    Percent and multiple units always carry their sign (a bare 80 would read as 80 units);
+    other units only ``with_unit``.
+    """
+    if unit in PERCENT_UNITS:
+        return "-" if not np.isfinite(v) else f"{fmt(round(v * 100, 10))}{PERCENT_UNITS[unit]}"
+    if unit in MULTIPLE_UNITS:
+        return "-" if not np.isfinite(v) else f"{fmt(v)}{MULTIPLE_UNITS[unit]}"
+    return f"{fmt(v)} {unit}" if with_unit else fmt(v)
 
 
 def format_summary(summary: pd.DataFrame, all_targets: bool = False) -> str:
@@ -26,11 +46,12 @@ def format_summary(summary: pd.DataFrame, all_targets: bool = False) -> str:
     lines = [f"{'target':<34} {'2025 target':>16}  {'P(met)':>6}  {'95% CI':>13}  "
              f"{'median':>10}  {'5-95% range':>21}"]
     for _, r in rows.iterrows():
-        tgt = f"≥ {fmt(r['threshold'])} {r['unit']}"
+        u = r["unit"]
+        tgt = f"≥ {quantity(r['threshold'], u)}"
         ci = f"[{r['p_lo']:.2f}, {r['p_hi']:.2f}]"
-        rng = f"{fmt(r['q05'])} - {fmt(r['q95'])}"
+        rng = f"{quantity(r['q05'], u, False)} – {quantity(r['q95'], u, False)}"
         lines.append(f"{r['target']:<34} {tgt:>16}  {r['p_met']:>6.2f}  {ci:>13}  "
-                     f"{fmt(r['median']):>10}  {rng:>21}")
+                     f"{quantity(r['median'], u, False):>10}  {rng:>21}")
     lines = _with_flags(lines, rows)
     if not all_targets:
         lines.append(f"({len(summary) - len(rows)} more targets: farmers linked, income gains, "

@@ -205,8 +205,13 @@ class Evaluator:
         bar = None
         if self.progress and tasks:
             from tqdm import tqdm
+            # Results come in bursts (a worker returns a chunk) after a start-up: the first
+            # rate shown is over a tenth of the tasks or a few bursts (miniters), never one
+            # result, and tqdm's monitor must not reset that (maxinterval).
             bar = tqdm(total=total if total is not None else initial + len(tasks),
-                       initial=initial, unit=unit, desc=desc or None, dynamic_ncols=True)
+                       initial=initial, unit=unit, desc=desc or None, dynamic_ncols=True,
+                       miniters=max(1, min(len(tasks) // 10, 64 * self.workers)),
+                       maxinterval=float("inf"))
         run = {"serial": self._serial, "processes": self._processes, "dask": self._dask}
         failed_here = 0
         try:
