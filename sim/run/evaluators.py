@@ -196,6 +196,28 @@ def _terminate_pool(pool: ProcessPoolExecutor) -> None:
             writer.close()
 
 
+def _cancel_dask(client, cluster) -> None:
+    """Stop a Dask client and the local cluster we started, now.
+
+    A graceful close waits for the replicates running in the workers (and, timed out,
+    is tried again at exit for up to 10 s), so the local workers are killed first; the
+    close that follows has nothing left to wait for. A remote cluster (--scheduler) is not
+    ours to stop: only our client disconnects. Warnings of the teardown are not shown.
+    """
+    import logging
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    if cluster is not None:
+        for nanny in list(getattr(cluster, "workers", {}).values()):
+            pid = getattr(getattr(getattr(nanny, "process", None), "process", None), "pid", None)
+            if pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+    for thing in (client, cluster):
+        if thing is not None:
+            with contextlib.suppress(Exception):
+                thing.close(timeout=2)
+
+
 class Evaluator:
     """Runs replicate tasks on a backend; use as a context manager.
 
@@ -239,12 +261,15 @@ class Evaluator:
                 _terminate_pool(pool)
             else:
                 pool.shutdown(wait=True)
-        if self._client is not None:
-            client, self._client = self._client, None
-            client.close(timeout=2 if cancel else None)
-        if self._cluster is not None:
-            cluster, self._cluster = self._cluster, None
-            cluster.close(timeout=3 if cancel else None)
+        client, cluster = self._client, self._cluster
+        self._client = self._cluster = None
+        if cancel and (client is not None or cluster is not None):
+            _cancel_dask(client, cluster)
+            return
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
 
     def describe(self) -> dict:
         """Backend, workers and scheduler as used, for manifests.
