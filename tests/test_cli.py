@@ -74,11 +74,11 @@ def test_resume_after_kill_equals_uninterrupted(tmp_path):
                           "--out", str(part), "--workers", "1", "--chunk-size", "2", *SMALL],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
-    while time.time() < deadline and len(list((part / "chunks").glob("rep-*.parquet"))) < 2:
+    while time.time() < deadline and len(list((part / "_chunks").glob("rep-*.parquet"))) < 2:
         time.sleep(0.05)
     os.kill(p.pid, signal.SIGKILL)
     p.wait()
-    done = len(list((part / "chunks").glob("rep-*.parquet")))
+    done = len(list((part / "_chunks").glob("rep-*.parquet")))
     assert 2 <= done < 8, "the kill should land part-way"
     r = cli("run", "-n", "16", "--seed", "9", "--out", str(part), "--resume", *SMALL)
     assert r.returncode == 0, r.stderr
@@ -171,8 +171,8 @@ def test_folder_holding_a_different_batch_is_refused(tmp_path):
     before = sorted(p.name for p in out.rglob("*"))
     r = cli("run", "-n", "2", "--seed", "99", "--out", str(out), *SMALL)
     assert r.returncode == 2 and "different batch" in r.stderr
-    r = cli("run", "-n", "2", "--out", str(out), *SMALL)
-    assert r.returncode == 2 and "--resume" in r.stderr
+    r = cli("run", "-n", "2", "--out", str(out), *SMALL)  # the same batch: already complete
+    assert r.returncode == 0 and "nothing to do" in r.stderr, r.stderr
     assert sorted(p.name for p in out.rglob("*")) == before
 
 

@@ -18,7 +18,32 @@ from sim.model.plan import BASE_YEAR
 from sim.model.rng import DEFAULT_SEED
 from sim.run.batch import prepare, run_batch
 from sim.run.evaluators import Evaluator
-from sim.run.store import atomic_parquet
+from sim.run.store import BatchLock, atomic_parquet, units_metadata
+
+SUMMARY_FIELDS = {
+    "target": {"unit": "", "description": "target name (sim.model.outcomes.TARGETS)"},
+    "group": {"unit": "", "description": "group of targets the tables print together"},
+    "metric": {"unit": "", "description": "the metric the target reads (replicates: out.METRIC)"},
+    "label_en": {"unit": "", "description": "the target in English"},
+    "label_zh": {"unit": "", "description": "the target in Chinese"},
+    "unit": {"unit": "", "description": "unit of threshold, median, q05 and q95"},
+    "section": {"unit": "", "description": "where the plan sets the target"},
+    "threshold": {"unit": "see unit column", "description": "met when 2025 metric >= this"},
+    "n": {"unit": "replicates", "description": "replicates the row is computed from"},
+    "met": {"unit": "replicates", "description": "replicates that met the target"},
+    "p_met": {"unit": "probability", "description": "share of replicates that met the target"},
+    "p_lo": {"unit": "probability", "description": "95% Wilson interval of p_met, low end"},
+    "p_hi": {"unit": "probability", "description": "95% Wilson interval of p_met, high end"},
+    "median": {"unit": "see unit column", "description": "median of the 2025 metric"},
+    "q05": {"unit": "see unit column", "description": "5% quantile of the 2025 metric"},
+    "q95": {"unit": "see unit column", "description": "95% quantile of the 2025 metric"},
+}
+
+
+def write_summary(folder: Path, summary: pd.DataFrame) -> None:
+    """Write ``summary.parquet`` with its columns described."""
+    atomic_parquet(summary, Path(folder) / "summary.parquet", SUMMARY_FIELDS,
+                   units_metadata(SUMMARY_FIELDS, summary.columns))
 
 
 def widest_half_width(summary: pd.DataFrame) -> float:
@@ -37,18 +62,30 @@ def start_rows(folder: Path) -> pd.DataFrame | None:
 
 def run(folder: Path, manifest: dict, evaluator: Evaluator, flush_every: int = 25,
         until_ci: float | None = None, max_replicates: int = 20000,
-        on_stop: Callable[[float, int, bool], None] | None = None) -> dict:
+        on_stop: Callable[[float, int, bool], None] | None = None,
+        note: Callable[[str], None] | None = None) -> dict:
     """Run (or finish) a batch and write its summary; returns the tables and manifest.
 
     With ``until_ci``, the batch is doubled (same seeds, resumed) until every target's 95%
     half-width is at most ``until_ci`` or ``max_replicates`` is reached; ``on_stop`` is
-    told (widest half-width, replicates, whether the goal was reached).
+    told (widest half-width, replicates, whether the goal was reached). The folder stays
+    locked throughout (``note`` hears of a stale lock taken over); the summary is written
+    before the batch is marked complete.
     """
     folder = Path(folder)
-    while True:
-        tables = run_batch(folder, manifest, evaluator, flush_every=flush_every)
+    with BatchLock(folder, note=note):
+        return _run(folder, manifest, evaluator, flush_every, until_ci, max_replicates,
+                    on_stop)
+
+
+def _run(folder, manifest, evaluator, flush_every, until_ci, max_replicates, on_stop) -> dict:
+    def finish(tables: dict) -> None:
         tables["summary"] = summarise(tables["replicates"], start_rows(folder))
-        atomic_parquet(tables["summary"], folder / "summary.parquet")
+        write_summary(folder, tables["summary"])
+
+    while True:
+        tables = run_batch(folder, manifest, evaluator, flush_every=flush_every,
+                           finish=finish)
         if until_ci is None:
             return tables
         widest = widest_half_width(tables["summary"])

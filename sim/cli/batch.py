@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from sim.cli.common import (
     EXIT_FAILURES,
     EXIT_INTERRUPTED,
+    EXIT_IO,
     EXIT_OK,
+    Interrupted,
     UsageError,
     check_scale,
     check_target,
@@ -17,8 +20,10 @@ from sim.cli.common import (
     load_scenario,
     out_parser,
     results_folder,
+    resume_command,
     scenario_parser,
     seed_parser,
+    writable_error,
 )
 
 DEFAULT_MAX_REPLICATES = 20_000
@@ -99,8 +104,8 @@ def _check_run_options(a, n: int) -> None:
 def cmd_run(a) -> int:
     """Run a Monte Carlo batch and print its probability table."""
     from sim.analysis import montecarlo
-    from sim.present.tables import format_summary
-    from sim.run.batch import BatchError, prepare
+    from sim.run.batch import BatchError, nothing_to_do, prepare, settle_interrupted
+    from sim.run.store import BatchLock, LockedError
     scn = load_scenario(a)
     n = a.replicates if a.replicates is not None else scn["settings"]["replicates"]
     _check_run_options(a, n)
@@ -108,34 +113,84 @@ def cmd_run(a) -> int:
                       else scn["settings"]["households_per_agent"])
     evaluator = evaluator_from(a, hpa)
     folder = results_folder(a, scn["name"])
-    try:
-        manifest = prepare(folder, scn, a.scenario, n, a.seed, hpa, a.resume)
-    except BatchError as e:
-        raise UsageError(str(e)) from None
+
+    def note(msg: str) -> None:
+        print(f"clustersim: note: {msg}", file=sys.stderr)
 
     def said(widest: float, n_now: int, reached: bool) -> None:
         if not a.quiet:
             print(f"--until-ci: widest half-width {widest:.4f} at {n_now} replicates"
                   + ("" if reached else " (cap reached)"))
 
+    lock = BatchLock(folder, note=note)
     try:
+        lock.acquire()
+    except LockedError as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise writable_error(folder, e) from None
+    try:
+        try:
+            manifest = prepare(folder, scn, a.scenario, n, a.seed, hpa,
+                               a.resume or a.until_ci is not None)
+        except BatchError as e:
+            raise UsageError(str(e)) from None
+        if a.until_ci is None and nothing_to_do(manifest, n, a.resume):
+            return _already_done(a, folder, manifest)
+        if manifest["status"] in ("complete", "complete_with_failures"):
+            stored = int(manifest.get("done", 0)) + int(manifest.get("failed", 0))
+            if stored < int(manifest["replicates"]):
+                note(f"{folder}: extending the batch from {stored} to "
+                     f"{manifest['replicates']} replicates (same seeds)")
         with evaluator:
             tables = montecarlo.run(folder, manifest, evaluator, flush_every=a.chunk_size,
                                     until_ci=a.until_ci, max_replicates=a.max_replicates,
-                                    on_stop=said)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: finished replicates are saved in {folder}; "
-              f"resume with: clustersim run {a.scenario} --out {folder} --seed {a.seed} "
-              "--resume", file=sys.stderr)
+                                    on_stop=said, note=note)
+    except KeyboardInterrupt as e:
+        with contextlib.suppress(OSError, KeyboardInterrupt):
+            settle_interrupted(folder)
+        why = f" by {e}" if isinstance(e, Interrupted) else ""
+        print(f"\ninterrupted{why}: finished replicates are saved in {folder}; "
+              f"resume with: {resume_command(a, folder)}", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        raise  # the reader of our output left: main() handles it
+    except OSError as e:
+        print(f"clustersim: error: writing {folder}: {e}; finished replicates are saved "
+              f"and the batch is marked interrupted; fix the cause (free space?), then "
+              f"resume with: {resume_command(a, folder)}", file=sys.stderr)
+        return EXIT_IO
+    finally:
+        lock.release()
     m = tables["manifest"]
     if not a.quiet:
+        from sim.present.tables import format_summary
         print(f"scenario {m['name']}: {m['done']} replicates, root seed {m['root_seed']}, "
               f"1 agent = {m['households_per_agent']} households -> {folder}")
         print(format_summary(tables["summary"], a.all))
     if m["failed"]:
         print(f"{m['failed']} replicate(s) failed; see {folder / 'failures.parquet'}",
               file=sys.stderr)
+        return EXIT_FAILURES
+    return EXIT_OK
+
+
+def _already_done(a, folder, manifest: dict) -> int:
+    """A complete batch asked for again: say so and print what it holds."""
+    from sim.present.tables import format_summary
+    res = load_batch(str(folder))
+    m = res["manifest"]
+    why = "--resume: " if a.resume else ""
+    print(f"{why}{folder} already holds this batch complete ({m.get('done')} replicates"
+          f"{', ' + str(m.get('failed')) + ' failed' if m.get('failed') else ''}): "
+          "nothing to do", file=sys.stderr)
+    if not a.quiet:
+        print(f"scenario {m['name']}: {m['done']} replicates, root seed {m['root_seed']}, "
+              f"1 agent = {m['households_per_agent']} households -> {folder}")
+        print(format_summary(res["summary"], a.all))
+    if m.get("failed"):
+        print(f"{m['failed']} replicate(s) failed; see {folder / 'failures.parquet'}; "
+              f"retry them with: {resume_command(a, folder)}", file=sys.stderr)
         return EXIT_FAILURES
     return EXIT_OK
 

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from sim.model.rng import DEFAULT_SEED
 
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# README "Exit status" lists these; keep them in step.
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
 
 
 class UsageError(Exception):
@@ -21,6 +23,10 @@ def cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, handled exactly as Ctrl-C (the signal's name is the message)."""
 
 
 def _parent() -> argparse.ArgumentParser:
@@ -61,10 +67,21 @@ def scenario_parser() -> argparse.ArgumentParser:
     return p
 
 
+def seed_value(text: str) -> int:
+    """A root seed: a whole number >= 0 (what numpy's SeedSequence accepts)."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0, got {v}")
+    return v
+
+
 def seed_parser() -> argparse.ArgumentParser:
     """--seed."""
     p = _parent()
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
+    p.add_argument("--seed", type=seed_value, default=DEFAULT_SEED,
                    help=f"root seed; replicate seeds come from SeedSequence(root).spawn "
                         f"(default: {DEFAULT_SEED})")
     return p
@@ -136,11 +153,13 @@ def check_target(name: str, flag: str = "--target") -> None:
 
 
 def load_batch(folder: str) -> dict:
-    """A finished batch's tables, or a usage error saying why not."""
-    from sim.run.store import load_results
+    """A finished batch's tables, or a usage error saying why not (naming the file)."""
+    from sim.run.store import StoreError, load_results
+    if Path(folder).exists() and not Path(folder).is_dir():
+        raise UsageError(f"{folder}: not a results folder (it is a file)")
     try:
         res = load_results(folder)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, StoreError) as e:
         raise UsageError(str(e)) from None
     if res["summary"].empty:
         raise UsageError(f"{folder}: the batch has no consolidated results yet "
@@ -149,5 +168,29 @@ def load_batch(folder: str) -> dict:
 
 
 def results_folder(a, default: str) -> Path:
-    """--out, or results/<default>."""
-    return Path(a.out) if a.out else Path("results") / default
+    """--out, or results/<default>: a usage error when it names a file."""
+    folder = Path(a.out) if a.out else Path("results") / default
+    for p in (folder, *folder.parents):
+        if p.exists():
+            if not p.is_dir():
+                raise UsageError(f"--out {folder}: {p} is a file, not a folder")
+            break
+    return folder
+
+
+def writable_error(folder: Path, e: OSError) -> UsageError:
+    """The usage error for an --out folder that cannot be created or written."""
+    why = e.strerror or str(e)
+    return UsageError(f"--out {folder}: cannot write there ({why}); choose another --out")
+
+
+def resume_command(a, folder: Path, command: str = "run") -> str:
+    """The command line that resumes this one: its own arguments and --resume."""
+    import shlex
+    args = list(getattr(a, "argv", None) or [])
+    if args[:1] == [command]:
+        args = args[1:]
+    args = [x for x in args if not (len(x) > 4 and "--resume".startswith(x))]
+    if not any(x == "--out" or x.startswith("--out=") for x in args):
+        args += ["--out", str(folder)]
+    return shlex.join(["clustersim", command, *args, "--resume"])

@@ -12,7 +12,12 @@ number of workers or the order in which replicates finish.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import sys
+import threading
+import time
 import traceback
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -57,6 +62,84 @@ def _chunks(tasks, scenario, workers: int) -> list[list[tuple]]:
     return [full[i:i + size] for i in range(0, len(full), size)]
 
 
+def _process_gone(pid: int) -> bool:
+    """Whether process ``pid`` has ended (a zombie waiting to be reaped has ended)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
+def _die_with_parent() -> None:
+    """Linux: have the kernel kill this process when its parent dies (PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def watch_main_process(main_pid: int, interval: float = 0.25) -> None:
+    """In a worker: exit at once when the batch's main process or the worker's parent ends.
+
+    A worker blocked on its task queue, or busy with a replicate, would otherwise outlive a
+    main process killed with SIGKILL (the queue's write end is held by the workers too, so
+    they never see it close). Two guards: the kernel's parent-death signal (the parent is
+    the forkserver, which exits when the main process's pipe to it closes) and a daemon
+    thread that checks both PIDs every ``interval`` seconds.
+    """
+    parent = os.getppid()
+    _die_with_parent()
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent or _process_gone(main_pid):
+                os._exit(1)
+            time.sleep(interval)
+
+    threading.Thread(target=watch, name="clustersim-watch-main", daemon=True).start()
+
+
+@contextlib.contextmanager
+def interrupts_deferred():
+    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then act on them as usual.
+
+    Starting a pool worker is not interruptible: the main process hands the new process
+    its start-up data and waits for its PID from the forkserver (which may still be
+    importing the model). Interrupted there, the worker is never registered, so it cannot
+    be terminated, and it starts after the main process has removed the semaphores it
+    needs (a traceback on the terminal). The signal is acted on once the worker is
+    registered. Only in the main thread (elsewhere Python handles no signals).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    sigs = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s]
+    old = {s: signal.signal(s, lambda signum, frame: got.append(signum)) for s in sigs}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        if got:
+            handler = old[got[0]]
+            if callable(handler):
+                handler(got[0], None)  # raises KeyboardInterrupt (or the CLI's Interrupted)
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(got[0])
+
+
 def _mp_context():
     """A forkserver that has imported the model once, where the platform has one.
 
@@ -89,6 +172,52 @@ def _start_dask(workers: int, scheduler: str | None):
     return Client(cluster), cluster, workers
 
 
+def _terminate_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a process pool now: drop queued work, terminate and reap its workers.
+
+    A worker terminated while sending a result leaves half a message in the result pipe,
+    and the pool's manager thread would wait for the rest forever (and with it the
+    interpreter's exit). Once the workers are gone the main process holds the pipe's only
+    write end; closing it ends that wait (end of file: the pool is marked broken).
+    """
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)  # before shutdown
+    for p in procs:
+        if p.is_alive():
+            p.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        p.join(timeout=2)
+        if p.is_alive():
+            p.kill()
+            p.join(timeout=1)
+    if writer is not None:
+        with contextlib.suppress(OSError):
+            writer.close()
+
+
+def _cancel_dask(client, cluster) -> None:
+    """Stop a Dask client and the local cluster we started, now.
+
+    A graceful close waits for the replicates running in the workers (and, timed out,
+    is tried again at exit for up to 10 s), so the local workers are killed first; the
+    close that follows has nothing left to wait for. A remote cluster (--scheduler) is not
+    ours to stop: only our client disconnects. Warnings of the teardown are not shown.
+    """
+    import logging
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    if cluster is not None:
+        for nanny in list(getattr(cluster, "workers", {}).values()):
+            pid = getattr(getattr(getattr(nanny, "process", None), "process", None), "pid", None)
+            if pid:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+    for thing in (client, cluster):
+        if thing is not None:
+            with contextlib.suppress(Exception):
+                thing.close(timeout=2)
+
+
 class Evaluator:
     """Runs replicate tasks on a backend; use as a context manager.
 
@@ -111,6 +240,7 @@ class Evaluator:
         self.households_per_agent = households_per_agent
         self.progress = progress
         self.failed = 0
+        self._used_workers = 0
         self._pool = self._client = self._cluster = None
 
     def __enter__(self) -> Evaluator:
@@ -120,21 +250,37 @@ class Evaluator:
         self.close(cancel=exc[0] is not None)
 
     def close(self, cancel: bool = False) -> None:
-        """Stop the workers (cancelling queued work when ``cancel``)."""
+        """Stop the workers.
+
+        With ``cancel`` (an interruption), queued work is dropped and running workers are
+        terminated rather than waited for, so no process of the batch outlives it.
+        """
         if self._pool is not None:
-            self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
-            self._pool = None
-        if self._client is not None:
-            self._client.close()
-            self._client = None
-        if self._cluster is not None:
-            self._cluster.close()
-            self._cluster = None
+            pool, self._pool = self._pool, None
+            if cancel:
+                _terminate_pool(pool)
+            else:
+                pool.shutdown(wait=True)
+        client, cluster = self._client, self._cluster
+        self._client = self._cluster = None
+        if cancel and (client is not None or cluster is not None):
+            _cancel_dask(client, cluster)
+            return
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
 
     def describe(self) -> dict:
-        """Backend, workers and scheduler, as recorded in manifests."""
-        return {"backend": self.backend, "workers": self.workers if self.backend != "serial"
-                else 1, "scheduler": self.scheduler}
+        """Backend, workers and scheduler as used, for manifests.
+
+        ``workers`` is the number of worker processes actually started (Dask: the workers
+        the scheduler had); before any work it is the number asked for.
+        """
+        workers = 1 if self.backend == "serial" else self.workers
+        if self._used_workers:
+            workers = self._used_workers
+        return {"backend": self.backend, "workers": workers, "scheduler": self.scheduler}
 
     # ------------------------------------------------------------------ backends
     def _serial(self, tasks, scenario) -> Iterator[dict]:
@@ -144,12 +290,15 @@ class Evaluator:
 
     def _processes(self, tasks, scenario) -> Iterator[dict]:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context())
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context(),
+                                             initializer=watch_main_process,
+                                             initargs=(os.getpid(),))
         ex, hpa = self._pool, self.households_per_agent
         pending = set()
         try:
             for c in _chunks(tasks, scenario, self.workers):
-                pending.add(ex.submit(run_chunk, c, hpa))
+                with interrupts_deferred():  # a submit may start a worker: let it finish
+                    pending.add(ex.submit(run_chunk, c, hpa))
                 if len(pending) >= 2 * self.workers:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for f in done:
@@ -158,6 +307,8 @@ class Evaluator:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for f in done:
                     yield from f.result()
+            self._used_workers = max(self._used_workers, len(getattr(ex, "_processes", None)
+                                                             or {}) or self.workers)
         except BaseException:
             for f in pending:
                 f.cancel()
@@ -170,6 +321,8 @@ class Evaluator:
             self._client, self._cluster, self.workers = _start_dask(self.workers,
                                                                     self.scheduler)
         client, hpa = self._client, self.households_per_agent
+        self._used_workers = max(self._used_workers,
+                                 len(client.scheduler_info().get("workers", {})))
         it = iter(_chunks(tasks, scenario, self.workers))
         ac = as_completed()
 
