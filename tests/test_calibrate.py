@@ -6,10 +6,14 @@ with known uncertainty values plays the part of what happened.
 
 from __future__ import annotations
 
+import json
+
+import numpy as np
+import pandas as pd
 import pytest
 
 from sim.analysis.observed import QUALITY_WEIGHT, model_metrics, read_observed, until
-from sim.config.scenario import ScenarioError
+from sim.config.scenario import ScenarioError, load
 
 HPA = 8000  # coarse scale: a replicate in ~0.05 s
 
@@ -83,3 +87,96 @@ def test_metric_names_are_the_model_trajectory_names():
     names = set(run_replicate("plan", 3, households_per_agent=HPA)["trajectory"][2020])
     assert model_metrics() == names
     assert {"output_total", "rural_income", "grain", "primary_va"} <= names
+
+
+# ------------------------------------------------------------------ posterior draws
+POST_FACTORS = [
+    {"name": "shanxi_share_gain", "param": "shanxi_share_gain", "key": None},
+    {"name": "national_demand_growth.brewing", "param": "national_demand_growth",
+     "key": "brewing"},
+    {"name": "construction_lag_quarters", "param": "construction_lag_quarters", "key": None},
+]
+POST_VALUES = [[0.011, 0.091, 3.2], [-0.004, 0.041, 7.0], [0.002, 0.066, 5.0]]
+
+
+def _fake_posterior(folder, weights=(0.5, 0.0, 0.5)):
+    folder.mkdir(parents=True)
+    (folder / "manifest.json").write_text(json.dumps({"factors": POST_FACTORS}))
+    df = pd.DataFrame(POST_VALUES, columns=[f["name"] for f in POST_FACTORS])
+    df["weight"] = list(weights)
+    df.to_parquet(folder / "posterior.parquet")
+    return folder
+
+
+def _batch(folder, scn, n, seed, backend, workers):
+    from sim.run.batch import prepare, run_batch
+    from sim.run.store import load_results
+    m = prepare(folder, scn, "test", n, seed, HPA, False)
+    run_batch(folder, m, backend=backend, workers=workers, progress=False)
+    return load_results(folder)
+
+
+def test_posterior_draws_are_reproducible_and_independent_of_workers(tmp_path):
+    from sim.model.rng import replicate_seeds
+    from sim.run.posterior import attach, draw_index
+    scn = attach(load("plan"), _fake_posterior(tmp_path / "cal"))
+    post = scn["posterior"]
+    seeds = replicate_seeds(5, 60)
+    idx = [draw_index(post, s) for s in seeds]
+    assert idx == [draw_index(post, s) for s in seeds]
+    assert set(idx) == {0, 2}                      # the zero-weight particle is never drawn
+    a = _batch(tmp_path / "a", scn, 8, 5, "serial", 1)["replicates"]
+    b = _batch(tmp_path / "b", scn, 8, 5, "processes", 2)["replicates"]
+    pd.testing.assert_frame_equal(a, b)
+    got = a[["in.shanxi_share_gain", "in.national_demand_growth.brewing",
+             "in.construction_lag_quarters"]].to_numpy()
+    want = [[POST_VALUES[i][0], POST_VALUES[i][1], round(POST_VALUES[i][2])]
+            for i in idx[:8]]
+    np.testing.assert_array_equal(got, want)       # integer uncertainties are rounded
+
+
+def test_posterior_leaves_the_other_uncertainties_as_drawn_without_it(tmp_path):
+    from sim.run.posterior import attach
+    from sim.run.replicate import flat_inputs, sample_uncertainties
+    base = load("plan")
+    scn = attach(base, _fake_posterior(tmp_path / "cal"))
+    for seed in (1, 2, 3):
+        with_post = flat_inputs(sample_uncertainties(scn, seed))
+        without = flat_inputs(sample_uncertainties(base, seed))
+        differ = {k for k in without if with_post[k] != without[k]}
+        assert differ <= {f["name"] for f in POST_FACTORS}
+        assert {"shanxi_share_gain", "national_demand_growth.brewing"} <= differ
+
+
+def test_default_path_matches_the_recorded_fingerprint(tmp_path):
+    """No posterior key: batches are bit-identical to tests/fingerprint/fingerprint.json."""
+    import importlib.util
+    from pathlib import Path
+    here = Path(__file__).parent / "fingerprint"
+    spec = importlib.util.spec_from_file_location("fp_make", here / "make.py")
+    make = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make)
+    recorded = json.loads((here / "fingerprint.json").read_text())
+    from sim.run.batch import prepare, run_batch
+    from sim.run.store import load_results
+    scenario, n, seed = make.CASES["plan"]
+    scn = load(scenario)
+    folder = tmp_path / "plan"
+    run_batch(folder, prepare(folder, scn, scenario, n, seed,
+                              scn["settings"]["households_per_agent"], False),
+              backend="serial", progress=False)
+    tables = load_results(folder)
+    got = {t: make.table_hash(tables[t]) for t in ("replicates", "trajectories", "summary")}
+    assert got == recorded["plan"]
+
+
+def test_bad_posterior_folders_are_rejected(tmp_path):
+    from sim.run.posterior import PosteriorError, read_posterior
+    with pytest.raises(PosteriorError, match="no such calibration folder"):
+        read_posterior(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(PosteriorError, match="manifest.json: missing"):
+        read_posterior(tmp_path / "empty")
+    f = _fake_posterior(tmp_path / "zero", weights=(0.0, 0.0, 0.0))
+    with pytest.raises(PosteriorError, match="weights"):
+        read_posterior(f)
