@@ -180,3 +180,152 @@ def test_bad_posterior_folders_are_rejected(tmp_path):
     f = _fake_posterior(tmp_path / "zero", weights=(0.0, 0.0, 0.0))
     with pytest.raises(PosteriorError, match="weights"):
         read_posterior(f)
+
+
+# ------------------------------------------------------------------ calibration
+FREE = ("agri_output_growth", "primary_va_growth", "drought_probability",
+        "drought_yield_loss", "price_shock_sd", "off_farm_wage_growth")
+PLANTED = {"agri_output_growth": 0.047, "primary_va_growth": 0.036}
+
+
+@pytest.fixture(scope="module")
+def world():
+    """A scenario with six free uncertainties, and 'observations' from a planted replicate."""
+    import copy
+
+    from sim.model.params import UNCERTAINTIES
+    from sim.run.replicate import run_replicate
+    scn = load("plan")
+    for p in UNCERTAINTIES:
+        if p.name not in FREE:
+            scn["uncertainties"][p.name] = p.default
+    truth = copy.deepcopy(scn)
+    truth["uncertainties"].update(PLANTED)
+    r = run_replicate(truth, 777, households_per_agent=HPA)
+    rows = [{"metric": m, "year": y, "value": r["trajectory"][y][m], "unit": "",
+             "source": "simulated", "quality": "S", "note": "", "weight": 1.0, "line": 0}
+            for m in ("agri_output", "primary_va") for y in range(2020, 2025)]
+    return scn, pd.DataFrame(rows)
+
+
+def _cal(world, folder, **kw):
+    from sim.analysis.calibrate import calibrate
+    scn, obs = world
+    args = {"params": list(PLANTED), "population": 20, "generations": 2,
+            "households_per_agent": HPA, "predictive": 0, **kw}
+    return calibrate(scn, obs, 2024, folder, **args)
+
+
+def test_calibration_recovers_planted_parameters(world, tmp_path):
+    from sim.analysis.calibrate import weighted_quantile
+    res = _cal(world, tmp_path / "c", population=40, generations=3)
+    post = res["posterior"]
+    assert post["weight"].sum() == pytest.approx(1.0)
+    for f in res["manifest"]["factors"]:
+        lo, hi = weighted_quantile(post[f["name"]], post["weight"], [0.05, 0.95])
+        assert lo <= PLANTED[f["name"]] <= hi, f["name"]
+        assert (hi - lo) < 0.8 * 0.9 * (f["high"] - f["low"]), f["name"]   # narrower
+    gens = res["generations"]
+    assert gens["t"].tolist() == [-1, 0, 1, 2]
+    assert (gens["epsilon"].dropna().diff().dropna() < 0).all()   # epsilon shrinks
+    m = res["manifest"]
+    assert m["status"] == "complete" and m["generations_done"] == 3
+    assert m["simulations"]["abc"] == gens["simulations"].sum()
+    # 2020 rows are the model's start year: reported, not calibrated to
+    assert {r["year"] for r in m["rows_used"]} == {2021, 2022, 2023, 2024}
+    assert {(r["year"], r["reason"][:4]) for r in m["rows_ignored"]} == {(2020, "2020")}
+    for f in ("posterior.parquet", "generations.parquet", "posterior.png", "abc.db",
+              "manifest.json", "summary.parquet"):
+        assert (tmp_path / "c" / f).is_file(), f
+
+
+@pytest.fixture(scope="module")
+def serial_run(world, tmp_path_factory):
+    return _cal(world, tmp_path_factory.mktemp("serial") / "c", population=12)
+
+
+@pytest.mark.parametrize("backend", ["processes", "dask"])
+def test_same_posterior_for_the_same_seed_on_every_backend(world, serial_run, tmp_path,
+                                                            backend):
+    b = _cal(world, tmp_path / backend, population=12, backend=backend, workers=2, chunk=3)
+    pd.testing.assert_frame_equal(serial_run["posterior"], b["posterior"])
+    pd.testing.assert_frame_equal(serial_run["generations"], b["generations"])
+
+
+def test_another_seed_gives_another_posterior(world, serial_run, tmp_path):
+    c = _cal(world, tmp_path / "other-seed", population=12, seed=11)
+    assert not serial_run["posterior"].equals(c["posterior"])
+
+
+def test_resumed_calibration_equals_an_uninterrupted_one(world, tmp_path):
+    from sim.analysis.calibrate import CalibrationError
+    straight = _cal(world, tmp_path / "a", generations=3, population=12)
+    _cal(world, tmp_path / "b", generations=2, population=12)
+    with pytest.raises(CalibrationError, match="--resume"):
+        _cal(world, tmp_path / "b", generations=3, population=12)
+    with pytest.raises(CalibrationError, match="population"):
+        _cal(world, tmp_path / "b", generations=3, population=15, resume=True)
+    resumed = _cal(world, tmp_path / "b", generations=3, population=12, resume=True)
+    pd.testing.assert_frame_equal(straight["posterior"], resumed["posterior"])
+    pd.testing.assert_frame_equal(straight["generations"], resumed["generations"])
+
+
+def test_pyabc_sampler_is_reproducible_serially(world, tmp_path):
+    a = _cal(world, tmp_path / "a", sampler="pyabc", population=12)
+    b = _cal(world, tmp_path / "b", sampler="pyabc", population=12)
+    pd.testing.assert_frame_equal(a["posterior"], b["posterior"])
+
+
+def test_distance_weights_rows_by_quality():
+    from sim.analysis.calibrate import make_distance, statistics
+    obs = pd.DataFrame({"metric": ["grain", "grain"], "year": [2021, 2022],
+                        "value": [100.0, 200.0], "quality": ["S", "W"],
+                        "weight": [1.0, 0.25], "line": [2, 3]})
+    used, _ = statistics(obs, 2024)
+    d = make_distance(used)
+    x0 = {"grain@2021": 100.0, "grain@2022": 200.0}
+    # a 10% miss on the S row weighs four times a 10% miss on the W row
+    s_miss = d({"grain@2021": 110.0, "grain@2022": 200.0}, x0)
+    w_miss = d({"grain@2021": 100.0, "grain@2022": 220.0}, x0)
+    assert s_miss == pytest.approx(np.sqrt(1.0 * 0.01 / 1.25))
+    assert w_miss == pytest.approx(np.sqrt(0.25 * 0.01 / 1.25))
+    assert d(x0, x0) == 0.0
+
+
+def test_statistics_use_only_rows_after_2020_up_to_until():
+    from sim.analysis.calibrate import statistics
+    obs = pd.DataFrame({"metric": ["grain"] * 5, "year": [2015, 2020, 2021, 2023, 2026],
+                        "value": [1.0, 2.0, 3.0, 4.0, 5.0], "quality": ["S"] * 5,
+                        "weight": [1.0] * 5, "line": range(2, 7)})
+    used, ignored = statistics(obs, 2022)
+    assert used["key"].tolist() == ["grain@2021"]
+    assert sorted(ignored["year"]) == [2015, 2020]        # 2023 and 2026 are after until
+    used, ignored = statistics(obs, 2030)
+    assert used["key"].tolist() == ["grain@2021", "grain@2023"]
+    assert "after 2025" in ignored.set_index("year").loc[2026, "reason"]
+
+
+def test_screen_picks_the_factors_that_drive_the_observed_metrics(world):
+    from sim.analysis.calibrate import choose_factors, pick, screen, statistics
+    scn, obs = world
+    used, _ = statistics(obs, 2024)
+    facs = choose_factors(scn, None)
+    assert {f["name"] for f in facs} == set(FREE)
+    table = screen(scn, facs, used, 64, 3, HPA)
+    top = pick(table, 2, 0.2)
+    assert set(top) == {"agri_output_growth", "primary_va_growth"}
+    assert "off_farm_wage_growth" not in pick(table, 6, 0.3)   # drives neither metric
+
+
+def test_params_accept_factor_and_uncertainty_names():
+    from sim.analysis.calibrate import CalibrationError, choose_factors
+    scn = load("plan")
+    names = [f["name"] for f in choose_factors(scn, ["national_demand_growth", "hurdle_rate"])]
+    assert len(names) == 11 and names[-1] == "hurdle_rate"
+    assert [f["name"] for f in choose_factors(scn, ["national_demand_growth.tcm"])] == [
+        "national_demand_growth.tcm"]
+    with pytest.raises(CalibrationError, match="did you mean 'hurdle_rate'"):
+        choose_factors(scn, ["hurdle_rat"])
+    scn["uncertainties"]["hurdle_rate"] = 0.1
+    with pytest.raises(CalibrationError, match="pinned"):
+        choose_factors(scn, ["hurdle_rate"])
