@@ -329,3 +329,135 @@ def test_params_accept_factor_and_uncertainty_names():
     scn["uncertainties"]["hurdle_rate"] = 0.1
     with pytest.raises(CalibrationError, match="pinned"):
         choose_factors(scn, ["hurdle_rate"])
+
+
+# ------------------------------------------------------------------ backtests
+def test_crps_of_a_perfect_forecast_beats_a_biased_one():
+    from sim.analysis.backtest import score_one
+    rng = np.random.default_rng(0)
+    y = 1000.0
+    ens = y * np.exp(rng.normal(0, 0.05, 400))
+    good, biased = score_one(ens, y), score_one(ens * 1.3, y)
+    assert good["crps"] < biased["crps"] / 5
+    assert abs(good["pit"] - 0.5) < 0.1 and biased["pit"] < 0.01
+    assert good["in_50"] and good["in_90"] and not biased["in_90"]
+    assert good["crps_rel"] == pytest.approx(good["crps"] / y)
+    # a sharp forecast on the spot beats a vague one on the spot
+    assert score_one(np.full(10, y), y)["crps"] == 0.0
+    assert score_one(y + rng.normal(0, 100, 400), y)["crps"] > good["crps"]
+
+
+def _series(metric, years, start, growth, noise=None):
+    v = [start * (1 + growth) ** (y - years[0]) * (1 + (noise[i] if noise else 0))
+         for i, y in enumerate(years)]
+    return pd.DataFrame({"metric": metric, "year": years, "value": v, "quality": "S",
+                         "weight": 1.0, "line": 0})
+
+
+def test_naive_forecasts_and_when_there_are_none():
+    from sim.analysis.backtest import naive
+    d = _series("grain", [2016, 2017, 2018, 2019, 2020], 100.0, 0.05,
+                [0.01, -0.01, 0.0, 0.01, -0.01])
+    f = naive(d, "grain", [2021, 2023])
+    true23 = 100 * 1.05 ** 7
+    assert np.median(f["trend"][2023]) == pytest.approx(true23, rel=0.02)
+    assert f["trend_fit"]["growth"] == pytest.approx(0.05, abs=0.01)
+    lg = f["last_growth"][2023]    # last step 2019 -> 2020 fell 2%: carried forward
+    assert np.median(lg) == pytest.approx(d["value"].iloc[-1] * (d["value"].iloc[-1]
+                                          / d["value"].iloc[-2]) ** 3, rel=1e-6)
+    # same spread: the two ensembles differ by a constant factor
+    r = f["last_growth"][2023] / f["trend"][2023]
+    assert np.ptp(r) < 1e-9 * r.mean()
+    # wider further out
+    assert np.ptp(np.log(f["trend"][2023])) > np.ptp(np.log(f["trend"][2021]))
+    assert "needs 3" in naive(d.tail(2), "grain", [2021])["note"]
+    assert not naive(d.tail(2), "grain", [2021])["trend"]
+    assert "no observations" in naive(d, "coops", [2021])["note"]
+    neg = d.assign(value=d["value"] - 101.0)
+    assert "non-positive" in naive(neg, "grain", [2021])["note"]
+
+
+@pytest.fixture(scope="module")
+def history(world):
+    """Planted-world 'observations' 2017-2024; 2017-2019 continued back at 4%/yr."""
+    scn, obs = world
+    back = []
+    for m in ("agri_output", "primary_va"):
+        v20 = obs[(obs["metric"] == m) & (obs["year"] == 2020)]["value"].iloc[0]
+        back += [{"metric": m, "year": y, "value": v20 / 1.04 ** (2020 - y)}
+                 for y in (2017, 2018, 2019)]
+    df = pd.concat([pd.DataFrame(back), obs[["metric", "year", "value"]]], ignore_index=True)
+    df = df.assign(unit="", source="simulated", quality="S", note="", weight=1.0, line=0)
+    return scn, df.sort_values(["metric", "year"]).reset_index(drop=True)
+
+
+def _bt(scn, obs, folder, **kw):
+    from sim.analysis.backtest import backtest
+    cal = {"params": list(PLANTED), "population": 12, "generations": 1}
+    return backtest(scn, obs, kw.pop("origins", [2021]), folder, replicates=12, seed=5,
+                    households_per_agent=HPA, calibration=cal, **kw)
+
+
+def test_backtest_never_reads_a_row_after_the_origin(history, tmp_path, monkeypatch):
+    import sim.analysis.backtest as bt
+    scn, obs = history
+    seen = []
+    real = bt.calibrate
+
+    def spy(base, observed, until_year, *a, **kw):
+        seen.append(int(observed["year"].max()))
+        return real(base, observed, until_year, *a, **kw)
+
+    monkeypatch.setattr(bt, "calibrate", spy)
+    clean = _bt(scn, obs, tmp_path / "clean")
+    # Poison every row after the origin: absurd values, and a year the model never reaches.
+    poisoned = obs.copy()
+    late = poisoned["year"] > 2021
+    poisoned.loc[late, "value"] = 1e12
+    poisoned = pd.concat([poisoned, poisoned.tail(1).assign(year=2031)], ignore_index=True)
+    bad = _bt(scn, poisoned, tmp_path / "poisoned")
+    assert seen == [2021, 2021]
+    for f in ("posterior.parquet", "generations.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "clean/origin-2021" / f),
+                                      pd.read_parquet(tmp_path / "poisoned/origin-2021" / f))
+    fc_a, fc_b = clean["forecasts"][2021], bad["forecasts"][2021]
+    pd.testing.assert_frame_equal(fc_a["model"], fc_b["model"])
+    for m in fc_a["naive"]:
+        for y in fc_a["naive"][m]["trend"]:
+            np.testing.assert_array_equal(fc_a["naive"][m]["trend"][y],
+                                          fc_b["naive"][m]["trend"][y])
+    # The poisoned rows were scored (after the forecasts) and scored terribly.
+    t_a, t_b = clean["table"], bad["table"]
+    assert len(t_a) == 3 * 6          # two metrics x 2022-2024 x three forecasters
+    m_b = t_b[(t_b["forecaster"] == "model") & (t_b["year"] <= 2025)]
+    assert (m_b["crps_rel"] > 0.9).all() and not m_b["in_90"].any()
+    assert (t_b[t_b["year"] == 2031]["note"].str.contains("not scored")).all()
+
+
+def test_backtest_table_summary_and_plots(history, tmp_path):
+    from sim.analysis.backtest import format_summary
+    scn, obs = history
+    # a metric first observed after the origin: no naive forecast, and the table says so
+    late = pd.DataFrame({"metric": "grain", "year": [2023, 2024], "value": [1400.0, 1410.0],
+                         "unit": "", "source": "simulated", "quality": "M", "note": "",
+                         "weight": 0.5, "line": 0})
+    res = _bt(scn, pd.concat([obs, late], ignore_index=True), tmp_path / "b",
+              origins=[2020, 2022])
+    t = res["table"]
+    assert set(t["origin"]) == {2020, 2022}
+    g = t[(t["metric"] == "grain") & (t["forecaster"] != "model")]
+    assert g["crps"].isna().all() and g["note"].str.contains("no observations").all()
+    assert t[(t["metric"] == "grain") & (t["forecaster"] == "model")]["crps"].notna().all()
+    # origin 2020: nothing after 2020 to calibrate to, so the model forecasts from its prior
+    assert t[(t["origin"] == 2020) & (t["forecaster"] == "model")]["note"].str.contains(
+        "prior").all()
+    assert not (tmp_path / "b" / "origin-2020").exists()
+    assert (tmp_path / "b" / "origin-2022" / "posterior.parquet").is_file()
+    s = res["summary"]
+    row = s[(s["origin"] == 2022) & (s["metric"] == "grain") & (s["forecaster"] == "trend")]
+    assert row["n"].iloc[0] == 0 and "no observations" in row["note"].iloc[0]
+    text = format_summary(s)
+    assert "origin 2022" in text and "grain" in text and "no observations" in text
+    for f in ("backtest.parquet", "summary.parquet", "manifest.json",
+              "plots/backtest-agri_output.png", "plots/backtest-grain.png"):
+        assert (tmp_path / "b" / f).is_file(), f
