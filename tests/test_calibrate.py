@@ -461,3 +461,64 @@ def test_backtest_table_summary_and_plots(history, tmp_path):
     for f in ("backtest.parquet", "summary.parquet", "manifest.json",
               "plots/backtest-agri_output.png", "plots/backtest-grain.png"):
         assert (tmp_path / "b" / f).is_file(), f
+
+
+# ------------------------------------------------------------------ command line
+def test_cli_rejects_a_bad_file_with_exit_2_and_writes_nothing(tmp_path, capsys):
+    from sim.cli.main import main
+    bad = _write(tmp_path / "bad.csv", "metric,year,value\nrural_income,2021,15000\n"
+                 "rural_income,2022,lots\n")
+    out = tmp_path / "out"
+    for cmd in ("calibrate", "backtest"):
+        assert main([cmd, "--observed", str(bad), "--out", str(out), "-q"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == f"clustersim: error: {bad}: line 3, column value: 'lots' is not a number"
+    assert not out.exists()
+
+
+def test_every_option_of_calibrate_and_backtest_shows_its_default():
+    import argparse
+
+    from sim.cli.main import _parser
+    sub = next(a for a in _parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name in ("calibrate", "backtest"):
+        p = sub.choices[name]
+        text = p.format_help()
+        opts = [a for a in p._actions if a.option_strings and a.dest != "help"]
+        assert len(opts) > 15
+        for a in opts:
+            h = p._get_formatter()._expand_help(a)
+            assert "default" in h, (name, a.dest, h)
+        assert "(default: 20210820)" in text          # the seed, as an example
+    assert "(default: [2021, 2022])" in sub.choices["backtest"].format_help()
+
+
+def test_cli_calibrate_then_run_from_the_posterior(world, tmp_path, capsys):
+    from sim.analysis.observed import write_observed
+    from sim.cli.main import main
+    from sim.run.store import load_results
+    _, obs = world
+    csv = tmp_path / "obs.csv"
+    write_observed(obs, csv, "simulated by the model (test data)")
+    cal = tmp_path / "cal"
+    args = ["calibrate", "--observed", str(csv), "--until", "2023", "--out", str(cal),
+            "--params", *PLANTED, "--population", "12", "--generations", "1",
+            "--households-per-agent", str(HPA), "--predictive", "4", "--workers", "1", "-q"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "agri_output_growth" in out and "2 factors, 6 observations up to 2023" in out
+    for f in ("posterior.parquet", "posterior.png", "predictive.png", "predictive.parquet"):
+        assert (cal / f).is_file(), f
+    assert main(args) == 2                                       # occupied --out
+    assert "--resume" in capsys.readouterr().err
+    post = pd.read_parquet(cal / "posterior.parquet")
+    runs = []
+    for w in ("1", "2"):
+        d = tmp_path / f"run{w}"
+        assert main(["run", "--posterior", str(cal), "-n", "6", "--workers", w, "--out", str(d),
+                     "--households-per-agent", str(HPA), "-q"]) == 0
+        runs.append(load_results(d)["replicates"])
+    pd.testing.assert_frame_equal(runs[0], runs[1])
+    assert runs[0]["in.agri_output_growth"].isin(post["agri_output_growth"]).all()
+    assert main(["run", "--posterior", str(tmp_path / "nope"), "-n", "2", "-q"]) == 2
+    assert "no such calibration folder" in capsys.readouterr().err

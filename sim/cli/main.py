@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="replicates per results chunk (what an interruption can lose)")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar or table")
     r.add_argument("--all", action="store_true", help="print every target, not the headline")
+    r.add_argument("--posterior", default=None, metavar="DIR",
+                   help="draw the calibrated uncertainties from the posterior in DIR (from "
+                        "clustersim calibrate); default: none, the scenario's ranges")
     w = sub.add_parser("sweep", help="run every point of an experiment (grid, LHS, points)")
     w.add_argument("experiment", help="experiment file or shipped name (see experiments/)")
     w.add_argument("--replicates", "-n", type=int, default=None,
@@ -134,6 +137,8 @@ def _parser() -> argparse.ArgumentParser:
     sh = sub.add_parser("show", help="print the probability table of a results folder")
     sh.add_argument("folder")
     sh.add_argument("--all", action="store_true", help="print every target")
+    from sim.cli.calibration import add_parsers  # calibrate, backtest
+    add_parsers(sub)
     return p
 
 
@@ -176,6 +181,12 @@ def cmd_run(a) -> int:
         scn = load(a.scenario, a.sets)
     except ScenarioError as e:
         raise UsageError(str(e)) from None
+    if a.posterior:
+        from sim.run.posterior import PosteriorError, attach
+        try:
+            scn = attach(scn, a.posterior)
+        except PosteriorError as e:
+            raise UsageError(str(e)) from None
     n = a.replicates if a.replicates is not None else scn["settings"]["replicates"]
     if n < 1:
         raise UsageError(f"--replicates: must be at least 1, got {n}")
@@ -189,7 +200,8 @@ def cmd_run(a) -> int:
     if not 1 <= hpa <= 100_000:
         raise UsageError(f"--households-per-agent: must be in [1, 100000], got {hpa}")
     backend = _backend(a)
-    folder = Path(a.out) if a.out else Path("results") / scn["name"]
+    folder = Path(a.out) if a.out else Path("results") / (
+        scn["name"] + ("-posterior" if a.posterior else ""))
     try:
         manifest = prepare(folder, scn, a.scenario, n, a.seed, hpa, a.resume)
     except BatchError as e:
@@ -554,12 +566,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     if a.command is None:
         a = p.parse_args(["run", *(argv or [])])
+    from sim.cli.calibration import COMMANDS as CALIBRATION
     try:
         return {"run": cmd_run, "scenarios": cmd_scenarios, "compare": cmd_compare,
                 "show": cmd_show, "sweep": cmd_sweep, "plot": cmd_plot,
                 "report": cmd_report, "sensitivity": cmd_sensitivity,
                 "discover": cmd_discover, "check-history": cmd_check_history,
-                "optimize": cmd_optimize}[a.command](a)
+                "optimize": cmd_optimize, **CALIBRATION}[a.command](a)
     except UsageError as e:
         print(f"clustersim: error: {e}", file=sys.stderr)
         return EXIT_USAGE
