@@ -317,6 +317,24 @@ def test_screen_picks_the_factors_that_drive_the_observed_metrics(world):
     assert "off_farm_wage_growth" not in pick(table, 6, 0.3)   # drives neither metric
 
 
+def test_pinning_one_cluster_leaves_the_other_clusters_sampled():
+    """Calibrating national_demand_growth.brewing must not fix the other nine clusters."""
+    from sim.analysis.calibrate import choose_factors, pin
+    from sim.run.replicate import flat_inputs, sample_uncertainties
+    base = load("plan")
+    base["uncertainties"]["national_demand_growth"] = {      # the scenario pins tcm only
+        "low": {"tcm": 0.111}, "high": {"tcm": 0.111}}
+    facs = choose_factors(base, ["national_demand_growth.brewing", "hurdle_rate"])
+    scn = pin(base, facs, [0.09, 0.1])
+    draws = [flat_inputs(sample_uncertainties(scn, s)) for s in (1, 2)]
+    free = [flat_inputs(sample_uncertainties(base, s)) for s in (1, 2)]
+    for d, f in zip(draws, free, strict=True):
+        assert d["national_demand_growth.brewing"] == 0.09 and d["hurdle_rate"] == 0.1
+        assert d["national_demand_growth.tcm"] == 0.111
+        assert d["national_demand_growth.meat"] == f["national_demand_growth.meat"]
+    assert draws[0]["national_demand_growth.meat"] != draws[1]["national_demand_growth.meat"]
+
+
 def test_params_accept_factor_and_uncertainty_names():
     from sim.analysis.calibrate import CalibrationError, choose_factors
     scn = load("plan")

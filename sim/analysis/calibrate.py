@@ -6,12 +6,13 @@ their declared or scenario ranges. By default only the factors that matter most 
 observed statistics are calibrated, chosen by a prior screen (:func:`screen`); the others
 keep their prior ranges and are integrated over like the model's other randomness.
 
-Model: one replicate per particle, ``run_replicate`` with the particle's values pinned and a
-seed drawn from the ABC random stream. Summary statistics: the simulated value of every
-observed (metric, year) with 2020 < year <= ``until`` (2020 is the model's calibration
-year, where it matches the data by construction). Distance: the quality-weighted root mean
-square of relative errors, ``sqrt(sum w_i ((x_i - y_i) / |y_i|)^2 / sum w_i)`` with
-weights S = 1, M = 0.5, W = 0.25, so epsilon reads as a typical relative miss.
+Model: one replicate per particle, ``run_replicate`` with the particle's values pinned
+(:func:`pin`) and a seed drawn from the ABC random stream. Summary statistics: the
+simulated value of every observed (metric, year) with 2020 < year <= ``until`` (2020 is the
+model's calibration year, where it matches the data by construction). Distance: the
+quality-weighted root mean square of relative errors,
+``sqrt(sum w_i ((x_i - y_i) / |y_i|)^2 / sum w_i)`` with weights S = 1, M = 0.5,
+W = 0.25, so epsilon reads as a typical relative miss.
 
 Reproducibility: pyabc draws proposals from numpy's global random state, and its Dask and
 multicore samplers re-seed that state from the operating system in every job, so their
@@ -41,8 +42,7 @@ import pandas as pd
 
 from sim.analysis import observed as obsmod
 from sim.analysis.sensitivity import factors as all_factors
-from sim.analysis.sensitivity import scenario_for
-from sim.config.scenario import _suggest
+from sim.config.scenario import _suggest, uncertainty_ranges
 from sim.model import plan
 from sim.run.store import atomic_parquet, atomic_write_bytes, git_commit
 
@@ -120,6 +120,35 @@ def choose_factors(base: dict, params: list[str] | None) -> list[dict]:
     return chosen
 
 
+def pin(base: dict, facs: list[dict], values) -> dict:
+    """The scenario with the factors pinned at ``values``; every other element keeps its range.
+
+    Unlike ``sensitivity.scenario_for`` (which writes ``{key: value}`` and so pins the other
+    keys of a per-cluster uncertainty at their declared defaults), the elements of a
+    per-cluster uncertainty that are not factors keep the scenario's sampling range.
+    """
+    import copy
+
+    from sim.model.params import BY_NAME
+    scn = copy.deepcopy(base)
+    ranges = uncertainty_ranges(base)
+    per: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for f, v in zip(facs, values, strict=True):
+        p = BY_NAME[f["param"]]
+        if f["key"] is None:
+            scn["uncertainties"][p.name] = float(v)
+            continue
+        lo, hi = per.setdefault(p.name, (np.array(ranges[p.name][0], float),
+                                         np.array(ranges[p.name][1], float)))
+        i = p.keys.index(f["key"])
+        lo[i] = hi[i] = float(v)
+    for name, (lo, hi) in per.items():
+        keys = BY_NAME[name].keys
+        scn["uncertainties"][name] = {"low": dict(zip(keys, lo.tolist(), strict=True)),
+                                      "high": dict(zip(keys, hi.tolist(), strict=True))}
+    return scn
+
+
 class Simulator:
     """The pyabc model: one replicate with the particle's values pinned.
 
@@ -135,7 +164,7 @@ class Simulator:
     def __call__(self, par) -> dict[str, float]:
         """Simulated values of the observed statistics for one particle."""
         from sim.run.replicate import run_replicate
-        scn = scenario_for(self.base, self.facs, [float(par[f["name"]]) for f in self.facs])
+        scn = pin(self.base, self.facs, [float(par[f["name"]]) for f in self.facs])
         seed = int(np.random.randint(0, 2**62, dtype=np.int64))
         traj = run_replicate(scn, seed, households_per_agent=self.hpa)["trajectory"]
         return {k: float(traj[y][m]) for k, m, y in self.pairs}
@@ -388,7 +417,7 @@ def screen(base: dict, facs: list[dict], used: pd.DataFrame, n: int, seed: int, 
     hi = np.array([f["high"] for f in facs])
     x = lo + rng.random((n, len(facs))) * (hi - lo)
     seeds = replicate_seeds(seed, n)
-    tasks = [(i, seeds[i], scenario_for(base, facs, x[i])) for i in range(n)]
+    tasks = [(i, seeds[i], pin(base, facs, x[i])) for i in range(n)]
     y = np.full((n, len(used)), np.nan)
     for res in EXECUTORS[backend](tasks, base, hpa, workers, scheduler):
         if "error" in res:
