@@ -50,6 +50,9 @@ def add_parsers(sub) -> None:
                    help="replicates per results chunk: what an interruption can lose "
                         "(default: 25)")
     r.add_argument("--all", action="store_true", help="print every target, not the headline")
+    r.add_argument("--posterior", default=None, metavar="DIR",
+                   help="draw the calibrated uncertainties from the posterior in DIR (from "
+                        "clustersim calibrate); default: none, the scenario's ranges")
     r.set_defaults(func=cmd_run)
     w = sub.add_parser("sweep", help="run every point of an experiment (grid, LHS, points)",
                        parents=[execution_parser(), out_parser("results/<experiment name>")])
@@ -107,12 +110,18 @@ def cmd_run(a) -> int:
     from sim.run.batch import BatchError, nothing_to_do, prepare, settle_interrupted
     from sim.run.store import BatchLock, LockedError
     scn = load_scenario(a)
+    if a.posterior:
+        from sim.run.posterior import PosteriorError, attach
+        try:
+            scn = attach(scn, a.posterior)
+        except PosteriorError as e:
+            raise UsageError(str(e)) from None
     n = a.replicates if a.replicates is not None else scn["settings"]["replicates"]
     _check_run_options(a, n)
     hpa = check_scale(a.households_per_agent if a.households_per_agent is not None
                       else scn["settings"]["households_per_agent"])
     evaluator = evaluator_from(a, hpa)
-    folder = results_folder(a, scn["name"])
+    folder = results_folder(a, scn["name"] + ("-posterior" if a.posterior else ""))
 
     def note(msg: str) -> None:
         print(f"clustersim: note: {msg}", file=sys.stderr)

@@ -25,6 +25,9 @@ def sample_uncertainties(scenario: dict, seed: int) -> dict:
     they were (common random numbers).
     """
     ranges = uncertainty_ranges(scenario)
+    if scenario.get("posterior"):  # a calibration's posterior: see sim.run.posterior
+        from sim.run.posterior import pin_ranges
+        ranges = pin_ranges(scenario["posterior"], seed, ranges)
     out = {}
     for p in UNCERTAINTIES:
         lo, hi = ranges[p.name]

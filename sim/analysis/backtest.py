@@ -1,0 +1,329 @@
+"""Backtests: would the model have forecast what happened after an origin year.
+
+For each origin year: calibrate with the observations up to the origin only, forecast the
+later years by running the model from that posterior, and score every held-out observation
+(origin < year <= 2025) with the CRPS (``scoringrules``), its PIT and membership of the
+central 50% and 90% intervals, against two naive forecasts scored the same way:
+
+* ``trend``: the log-linear trend of the metric's observed years up to the origin (ordinary
+  least squares of log value on year). Predictive distribution: Student t with n - 2
+  degrees of freedom in logs, centred on the trend, with the OLS prediction standard error
+  ``s * sqrt(1 + 1/n + (year - mean year)^2 / Sxx)`` where ``s`` is the residual standard
+  deviation; so it needs at least three observed years.
+* ``last_growth``: the last observed growth rate (between the last two observed years,
+  annualised) carried forward from the last observed value, with the same spread as the
+  trend forecast for that year.
+
+The naive distributions are represented by 1,000 quantile points
+(``exp(centre + scale * t.ppf((j + 0.5) / 1000))``), the model by its replicates; every
+CRPS uses the same "fair" ensemble estimator, in the metric's own units, and is also
+reported relative to the observed value (``crps_rel``) so metrics can be averaged.
+
+Separation of what is known at the origin: :func:`backtest` cuts the observations at the
+origin (``observed.until``) before anything else and hands only that cut to
+:func:`forecast`; the held-out rows are looked at only by :func:`score`, after the
+forecasts exist.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis import observed as obsmod
+from sim.analysis.calibrate import (
+    LAST_YEAR,
+    START_YEAR,
+    CalibrationError,
+    calibrate,
+    simulate_metrics,
+    statistics,
+)
+from sim.run.store import atomic_parquet, atomic_write_bytes
+
+FORECASTERS = ("model", "trend", "last_growth")
+DEFAULT_ORIGINS = (2021, 2022)
+NAIVE_POINTS = 1000
+
+
+# ------------------------------------------------------------------ naive forecasts
+def naive(train: pd.DataFrame, metric: str, years: list[int]) -> dict:
+    """Naive predictive ensembles of ``metric`` for ``years`` from the rows in ``train``.
+
+    Returns:
+        ``{"trend": {year: ensemble}, "last_growth": {...}, "note": str}``; the ensembles are
+        empty (and the note says why) when the data cannot support them.
+    """
+    from scipy.stats import t as student_t
+    d = train[train["metric"] == metric].sort_values("year")
+    out: dict = {"trend": {}, "last_growth": {}, "note": ""}
+    if d.empty:
+        out["note"] = "no observations up to the origin: no naive forecast"
+        return out
+    if (d["value"] <= 0).any():
+        out["note"] = "non-positive observations: no log-linear naive forecast"
+        return out
+    n = len(d)
+    if n < 3:
+        out["note"] = (f"{n} observed year(s) up to the origin: a naive forecast needs 3 "
+                       "(two for the trend, one more for its residual spread)")
+        return out
+    x = d["year"].to_numpy(float)
+    y = np.log(d["value"].to_numpy(float))
+    xbar = x.mean()
+    sxx = float(np.sum((x - xbar) ** 2))
+    b = float(np.sum((x - xbar) * (y - y.mean())) / sxx)
+    a = float(y.mean() - b * xbar)
+    s = float(np.sqrt(np.sum((y - a - b * x) ** 2) / (n - 2)))
+    z = student_t.ppf((np.arange(NAIVE_POINTS) + 0.5) / NAIVE_POINTS, n - 2)
+    g = (y[-1] - y[-2]) / (x[-1] - x[-2])
+    for yr in years:
+        scale = s * np.sqrt(1 + 1 / n + (yr - xbar) ** 2 / sxx)
+        out["trend"][yr] = np.exp(a + b * yr + scale * z)
+        out["last_growth"][yr] = np.exp(y[-1] + g * (yr - x[-1]) + scale * z)
+    out["trend_fit"] = {"growth": float(np.expm1(b)), "residual_sd_log": s, "years": n}
+    out["last_growth_rate"] = float(np.expm1(g))
+    return out
+
+
+# ------------------------------------------------------------------ scores
+def pit(ens: np.ndarray, y: float) -> float:
+    """Probability integral transform of ``y`` in an ensemble (mid-rank for ties)."""
+    ens = np.asarray(ens, float)
+    tie = np.abs(ens - y) <= 1e-9 * max(abs(y), 1.0)
+    return float(np.mean((ens < y) & ~tie) + 0.5 * np.mean(tie))
+
+
+def score_one(ens: np.ndarray, y: float) -> dict:
+    """CRPS (fair estimator), PIT, interval membership and quantiles of one forecast."""
+    import scoringrules as sr
+    ens = np.asarray(ens, float)
+    q05, q25, q50, q75, q95 = np.quantile(ens, [0.05, 0.25, 0.5, 0.75, 0.95])
+    crps = float(sr.crps_ensemble(float(y), ens, estimator="fair"))
+    return {"crps": crps, "crps_rel": crps / abs(y) if y else np.nan, "pit": pit(ens, y),
+            "in_50": bool(q25 <= y <= q75), "in_90": bool(q05 <= y <= q95),
+            "median": float(q50), "q05": float(q05), "q95": float(q95)}
+
+
+# ------------------------------------------------------------------ forecast and score
+def forecast(base: dict, train: pd.DataFrame, origin: int, folder: Path, *, replicates: int,
+             seed: int, households_per_agent: int, backend: str, workers: int,
+             scheduler: str | None, calibration: dict, progress: bool = False,
+             resume: bool = False) -> dict:
+    """Forecasts of every year after ``origin`` from the observations up to it only.
+
+    Returns ``{"model": long table (replicate, metric, year, value) of all model metrics,
+    "naive": {metric: naive(...)}, "calibrated": bool, "note": str}``.
+    """
+    from sim.analysis.observed import model_metrics
+    from sim.run.posterior import attach
+    train = obsmod.until(train, origin)              # defensive: the caller cut it already
+    years = list(range(origin + 1, LAST_YEAR + 1))
+    used, _ = statistics(train, origin)
+    cal_dir = folder / f"origin-{origin}"
+    note = ""
+    if used.empty:
+        scn = base
+        calibrated = False
+        note = (f"no observations after {START_YEAR} up to {origin}: the model forecasts from "
+                "its prior ranges")
+    else:
+        calibrate(base, train, origin, cal_dir, households_per_agent=households_per_agent,
+                  backend=backend, workers=workers, scheduler=scheduler, seed=seed,
+                  predictive=0, progress=progress, resume=resume,
+                  source=f"observations up to {origin}", **calibration)
+        scn = attach(base, cal_dir)
+        calibrated = True
+    metrics = sorted(model_metrics())
+    traj = simulate_metrics(scn, metrics, replicates, seed, households_per_agent, backend,
+                            workers, scheduler)
+    traj = traj[traj["year"].isin(years)].reset_index(drop=True)
+    return {"model": traj, "naive": {m: naive(train, m, years) for m in
+                                     sorted(set(train["metric"]))},
+            "calibrated": calibrated, "note": note, "years": years}
+
+
+def score(fc: dict, held_out: pd.DataFrame, origin: int) -> pd.DataFrame:
+    """Score every held-out row against the model and the naive forecasts."""
+    rows = []
+    model = {k: g["value"].to_numpy(float) for k, g in fc["model"].groupby(["metric", "year"])}
+    for r in held_out.itertuples():
+        base = {"origin": origin, "metric": r.metric, "year": int(r.year),
+                "horizon": int(r.year) - origin, "observed": float(r.value),
+                "quality": r.quality, "line": int(r.line)}
+        if r.year > LAST_YEAR:
+            for f in FORECASTERS:
+                rows.append({**base, "forecaster": f, "note": f"after {LAST_YEAR}: not "
+                             "simulated, not scored"})
+            continue
+        rows.append({**base, "forecaster": "model", **score_one(model[(r.metric, r.year)],
+                                                                r.value),
+                     "note": fc["note"]})
+        nv = fc["naive"].get(r.metric)
+        for f in ("trend", "last_growth"):
+            if nv is None:
+                rows.append({**base, "forecaster": f, "note": "no observations up to the "
+                             "origin: no naive forecast"})
+            elif not nv[f]:
+                rows.append({**base, "forecaster": f, "note": nv["note"]})
+            else:
+                rows.append({**base, "forecaster": f, **score_one(nv[f][int(r.year)], r.value),
+                             "note": ""})
+    cols = ["origin", "metric", "year", "horizon", "observed", "quality", "line", "forecaster",
+            "crps", "crps_rel", "pit", "in_50", "in_90", "median", "q05", "q95", "note"]
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def summarise(table: pd.DataFrame) -> pd.DataFrame:
+    """Per origin, metric and forecaster: rows scored, mean CRPS, coverage; plus 'all'."""
+    t = table[table["crps"].notna()]
+    parts = []
+    for keys, g in t.groupby(["origin", "metric", "forecaster"], sort=True):
+        parts.append({"origin": keys[0], "metric": keys[1], "forecaster": keys[2],
+                      "n": len(g), "mean_crps": g["crps"].mean(),
+                      "mean_crps_rel": g["crps_rel"].mean(), "cover_50": g["in_50"].mean(),
+                      "cover_90": g["in_90"].mean(), "mean_pit": g["pit"].mean()})
+    for keys, g in t.groupby(["origin", "forecaster"], sort=True):
+        parts.append({"origin": keys[0], "metric": "(all)", "forecaster": keys[1],
+                      "n": len(g), "mean_crps": np.nan, "mean_crps_rel": g["crps_rel"].mean(),
+                      "cover_50": g["in_50"].mean(), "cover_90": g["in_90"].mean(),
+                      "mean_pit": g["pit"].mean()})
+    out = pd.DataFrame(parts)
+    # Naive forecasts that could not be made: say so in the summary too.
+    missing = table[table["crps"].isna() & (table["forecaster"] != "model")]
+    for keys, g in missing.groupby(["origin", "metric", "forecaster"], sort=True):
+        out = pd.concat([out, pd.DataFrame([{"origin": keys[0], "metric": keys[1],
+                                             "forecaster": keys[2], "n": 0,
+                                             "note": g["note"].iloc[0]}])], ignore_index=True)
+    if "note" not in out:
+        out["note"] = ""
+    out["note"] = out["note"].fillna("")
+    return out.sort_values(["origin", "metric", "forecaster"], kind="stable").reset_index(
+        drop=True)
+
+
+def backtest(base: dict, observed: pd.DataFrame, origins: list[int], folder: str | Path, *,
+             replicates: int = 200, seed: int = 20210820, households_per_agent: int = 1000,
+             backend: str = "serial", workers: int = 1, scheduler: str | None = None,
+             calibration: dict | None = None, progress: bool = False,
+             resume: bool = False, source: str = "") -> dict:
+    """Calibrate at each origin, forecast, score; write backtest.parquet, summary, plots."""
+    folder = Path(folder)
+    calibration = dict(calibration or {})
+    if replicates < 2:
+        raise CalibrationError(f"--replicates: must be at least 2, got {replicates}")
+    origins = sorted(set(int(o) for o in origins))
+    for o in origins:
+        if not START_YEAR <= o < LAST_YEAR:
+            raise CalibrationError(f"--origin: {o} is outside {START_YEAR}-{LAST_YEAR - 1} "
+                                   "(there must be simulated years after it)")
+    if folder.exists() and any(folder.iterdir()) and not resume:
+        raise CalibrationError(f"{folder}: not empty; choose another --out (or --resume to "
+                               "reuse its calibrations)")
+    folder.mkdir(parents=True, exist_ok=True)
+    tables, forecasts = [], {}
+    for origin in origins:
+        train = obsmod.until(observed, origin)       # before anything else: no later row
+        if progress:
+            print(f"origin {origin}: {len(train)} observations up to {origin}", flush=True)
+        fc = forecast(base, train, origin, folder, replicates=replicates, seed=seed,
+                      households_per_agent=households_per_agent, backend=backend,
+                      workers=workers, scheduler=scheduler, calibration=calibration,
+                      progress=progress, resume=resume)
+        forecasts[origin] = fc
+        held_out = observed[observed["year"] > origin]
+        tables.append(score(fc, held_out, origin))
+    table = pd.concat(tables, ignore_index=True)
+    summary = summarise(table)
+    atomic_parquet(table, folder / "backtest.parquet")
+    atomic_parquet(summary, folder / "summary.parquet")
+    files = plot_all(observed, forecasts, folder / "plots")
+    manifest = {"kind": "backtest", "source": source, "origins": origins,
+                "replicates": replicates, "seed": seed,
+                "households_per_agent": households_per_agent, "calibration": calibration,
+                "scored_rows": int(table[table["forecaster"] == "model"]["crps"].notna().sum()),
+                "plots": [str(f.relative_to(folder)) for f in files]}
+    atomic_write_bytes(folder / "manifest.json", json.dumps(manifest, indent=1,
+                                                            ensure_ascii=False).encode())
+    return {"table": table, "summary": summary, "forecasts": forecasts, "manifest": manifest}
+
+
+def format_summary(summary: pd.DataFrame) -> str:
+    """The per-metric comparison as text: mean CRPS and 90% coverage per forecaster."""
+    lines = []
+    for origin, g in summary.groupby("origin", sort=True):
+        lines.append(f"origin {origin}: mean CRPS (relative to the observed value) and share "
+                     "inside the 90% interval")
+        lines.append(f"  {'metric':<26} {'n':>3}  {'model':>15}  {'trend':>15}  "
+                     f"{'last growth':>15}  best")
+        for metric, h in g.groupby("metric", sort=True):
+            cells, best = [], {}
+            n = 0
+            notes = []
+            for f in FORECASTERS:
+                r = h[h["forecaster"] == f]
+                if r.empty or not r["n"].iloc[0]:
+                    cells.append(f"{'-':>15}")
+                    if not r.empty and r["note"].iloc[0]:
+                        notes.append(r["note"].iloc[0])
+                    continue
+                r = r.iloc[0]
+                n = max(n, int(r["n"]))
+                best[f] = r["mean_crps_rel"]
+                cells.append(f"{r['mean_crps_rel']:>7.3f} ({r['cover_90']:.0%})".rjust(15))
+            win = min(best, key=best.get) if best else "-"
+            note = f"  [{notes[0]}]" if notes else ""
+            lines.append(f"  {metric:<26} {n:>3}  {'  '.join(cells)}  {win}{note}")
+    return "\n".join(lines)
+
+
+def plot_all(observed: pd.DataFrame, forecasts: dict, folder: Path) -> list[Path]:
+    """One figure per scored metric: a panel per origin with the forecasts and the data."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    metrics = sorted(set(observed["metric"]))
+    origins = sorted(forecasts)
+    for m in metrics:
+        o = observed[observed["metric"] == m]
+        if not ((o["year"] > min(origins)) & (o["year"] <= LAST_YEAR)).any():
+            continue
+        fig, axes = plt.subplots(1, len(origins), figsize=(4.6 * len(origins), 3.4),
+                                 squeeze=False, sharey=True)
+        for ax, origin in zip(axes[0], origins, strict=True):
+            fc = forecasts[origin]
+            d = fc["model"][fc["model"]["metric"] == m]
+            q = d.groupby("year")["value"].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+            ax.fill_between(q.index, q[0.05], q[0.95], color="tab:blue", alpha=0.2,
+                            label="model 90%")
+            ax.fill_between(q.index, q[0.25], q[0.75], color="tab:blue", alpha=0.35,
+                            label="model 50%")
+            ax.plot(q.index, q[0.5], color="tab:blue", lw=1.2)
+            nv = fc["naive"].get(m)
+            for f, style in (("trend", "--"), ("last_growth", ":")):
+                if nv and nv[f]:
+                    yrs = sorted(nv[f])
+                    qs = np.array([np.quantile(nv[f][y], [0.05, 0.5, 0.95]) for y in yrs])
+                    ax.plot(yrs, qs[:, 1], style, color="0.2", lw=1, label=f"{f} median")
+                    ax.plot(yrs, qs[:, 0], style, color="0.6", lw=0.8)
+                    ax.plot(yrs, qs[:, 2], style, color="0.6", lw=0.8)
+            tr = o[o["year"] <= origin]
+            ho = o[o["year"] > origin]
+            ax.plot(tr["year"], tr["value"], "o", color="black", ms=4, label="known at origin")
+            ax.plot(ho["year"], ho["value"], "o", mfc="none", color="tab:red", ms=5,
+                    label="held out")
+            ax.axvline(origin + 0.5, color="0.5", lw=0.8)
+            ax.set_title(f"{m} · origin {origin}", fontsize=9)
+            ax.tick_params(labelsize=7)
+        axes[0][0].legend(fontsize=6)
+        fig.tight_layout()
+        path = folder / f"backtest-{m}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        files.append(path)
+    return files
