@@ -241,7 +241,8 @@ class ClusterModel(mesa.Model):
         coop_city = np.array([c.city for c in self.coops], int)
         coop_q = np.array([c.members * self.const["coop_land_bid_mu_per_member"]
                            for c in self.coops])
-        coop_wtp = np.full(len(self.coops), cooperatives.land_net(self) - self.transaction_cost)
+        coop_wtp = np.array([cooperatives.land_net(self, c.city, c.cluster)
+                             for c in self.coops]) - self.transaction_cost
         # one draw per (city, cluster) slot, so a cooperative's draw does not depend on
         # which other cooperatives exist (common random numbers)
         slot = stream(self.seed, f"land:coops:{year}").random((NC, NK))

@@ -328,10 +328,6 @@ PARAMS: tuple[Param, ...] = (
     Param("coop_land_productivity", "constant", 1.2, 1.0, 1.4, "× mean household",
           f"{A}: scale and services raise yields on trusteeship land.",
           description="Productivity of cooperative-farmed land relative to the mean household."),
-    Param("coop_formation_rate", "constant", 0.1, 0.03, 0.2, "1/yr", f"{A}.",
-          description="Chance a cooperative forms in a layout city and cluster without one."),
-    Param("coop_formation_grant_scale_yi", "constant", 3.0, 1.0, 10.0, "亿元/yr", f"{A}.",
-          description="Grant at which the formation chance doubles (rate × (1 + grant/scale))."),
     Param("coop_grant_2020_yi", "constant", 1.0, 0.0, 3.0, "亿元/yr",
           f"{A}: the pre-plan level, as in the no_new_policy scenario.",
           description="Cooperative grants paid in 2020 (the start year's settlement)."),
@@ -393,6 +389,18 @@ PARAMS: tuple[Param, ...] = (
     Param("primary_va_2020_yi", "constant", 946.7, 900.0, 1000.0, "亿元",
           "Shanxi 2020 statistical communiqué: primary-industry value added 946.7 亿元.",
           description="Primary-industry value added in 2020."),
+    # ---------------------------------------------------- cooperatives (issue #9 item 10)
+    # Cooperatives form from their prospective members' expected gains
+    # (sim/model/cooperatives.py); docs/ODD.md, submodel "Cooperatives".
+    Param("coop_formation_cost_yuan_per_member", "constant", 1500.0, 500.0, 4000.0,
+          "yuan per member household",
+          f"{A}: members' time for meetings, registration and a founding core's unpaid "
+          "management, and share capital put at risk; of the order of two weeks' rural "
+          "household income (~38,900 元/yr in 2020).",
+          description="Median cost per member of forming a cooperative (one-year payback)."),
+    Param("coop_formation_cost_sd", "constant", 0.8, 0.4, 1.2, "log SD",
+          f"{A}: organisers differ (village leaders, returnees, firms' sponsorship).",
+          description="Spread of the formation cost across city × cluster slots and years."),
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
