@@ -69,8 +69,8 @@ class ClusterModel(mesa.Model):
         self.farmland_wan_mu = plan.PROVINCE.farmland_hs_2020_wan_mu
         self._init_households()
         firms.init_firms(self)
-        platforms.init_platforms(self)
         self._calibrate_2020()
+        platforms.init_platforms(self)  # from the 2020 flows, so after calibration
         self.record.year(self, plan.BASE_YEAR)
 
     # ------------------------------------------------------------------ helpers
@@ -373,7 +373,7 @@ class ClusterModel(mesa.Model):
             self.const["land_transaction_cost_yuan_per_mu"], cov, unc["land_service_cost_cut"]))
         new_cold = self.lever("cold_chain_new_capacity_wan_t", year_index)
         for p, add in zip(self.platforms, new_cold, strict=True):
-            p.add_cold_storage(float(add))
+            p.add_cold_storage(float(add), self.cold_need_t_per_t)
         self.cold_new_wan_t += float(new_cold.sum())
         # Coverage changes only when storage is commissioned (Q1) or platform volumes move
         # (Q4, after the year's last production), so it is computed once a year.
