@@ -69,8 +69,8 @@ class ClusterModel(mesa.Model):
         self.farmland_wan_mu = plan.PROVINCE.farmland_hs_2020_wan_mu
         self._init_households()
         firms.init_firms(self)
-        platforms.init_platforms(self)
         self._calibrate_2020()
+        platforms.init_platforms(self)  # from the 2020 flows, so after calibration
         firms.recognise_leaders(self, first=True)
         self.record.year(self, plan.BASE_YEAR)
 
@@ -242,7 +242,8 @@ class ClusterModel(mesa.Model):
         coop_city = np.array([c.city for c in self.coops], int)
         coop_q = np.array([c.members * self.const["coop_land_bid_mu_per_member"]
                            for c in self.coops])
-        coop_wtp = np.full(len(self.coops), cooperatives.land_net(self) - self.transaction_cost)
+        coop_wtp = np.array([cooperatives.land_net(self, c.city, c.cluster)
+                             for c in self.coops]) - self.transaction_cost
         # one draw per (city, cluster) slot, so a cooperative's draw does not depend on
         # which other cooperatives exist (common random numbers)
         slot = stream(self.seed, f"land:coops:{year}").random((NC, NK))
@@ -373,7 +374,7 @@ class ClusterModel(mesa.Model):
             self.const["land_transaction_cost_yuan_per_mu"], cov, unc["land_service_cost_cut"]))
         new_cold = self.lever("cold_chain_new_capacity_wan_t", year_index)
         for p, add in zip(self.platforms, new_cold, strict=True):
-            p.add_cold_storage(float(add))
+            p.add_cold_storage(float(add), self.cold_need_t_per_t)
         self.cold_new_wan_t += float(new_cold.sum())
         # Coverage changes only when storage is commissioned (Q1) or platform volumes move
         # (Q4, after the year's last production), so it is computed once a year.

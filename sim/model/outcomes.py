@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model import plan
+from sim.model.platforms import linked_farmers
 
 NATIONAL_RURAL_INCOME_2020 = 17131.0  # 元, NBS 2020 statistical communiqué
 OTHER_PROCESSING_2020_YI = plan.PROVINCE.processing_output_2020_yi - sum(
@@ -402,24 +403,17 @@ def _firms(r: dict, m) -> None:
 
 
 def _platforms(r: dict, m, x: dict) -> None:
-    share, con_persons, con_income = x["share"], x["con_persons"], x["con_income"]
-    con_jobs, jobs_c, job_income_c = x["con_jobs"], x["jobs_c"], x["job_income_c"]
+    # farmers linked: households of served clusters in the catchment, by the share of
+    # their flows the platform takes (sim.model.platforms.linked_farmers, docs/ODD.md)
+    persons, income = linked_farmers(m)
     vol_total = 0.0
     for p, spec in zip(m.platforms, plan.PLATFORMS, strict=True):
         r[f"volume_{spec.key}"] = p.volume_wan_t
         vol_total += p.volume_wan_t
         if spec.target_value_yi_yuan:
             r[f"value_{spec.key}"] = p.value_yi_yuan
-        cities = [plan.CITY_KEYS.index(c) for c in spec.cities]
-        idx = [plan.CLUSTER_KEYS.index(k) for k in spec.clusters]
-        js = share[np.ix_(cities, idx)].sum(axis=1)  # job share of served clusters
-        persons = (con_persons[np.ix_(cities, idx)].sum()
-                   + np.sum((jobs_c[cities] - con_jobs[np.ix_(cities, idx)].sum(axis=1))
-                            * js))
-        income = (con_income[np.ix_(cities, idx)].sum()
-                  + np.sum(job_income_c[cities] * js))
-        r[f"farmers_{spec.key}"] = persons / 1e4
-        r[f"linkage_income_{spec.key}"] = income / max(persons, 1.0)
+        r[f"farmers_{spec.key}"] = persons[p.index] / 1e4
+        r[f"linkage_income_{spec.key}"] = income[p.index] / max(persons[p.index], 1.0)
     r["volume_platforms"] = vol_total
     r["cold_chain_total"] = float(sum(p.cold_wan_t for p in m.platforms))
     r["cold_chain_new"] = m.cold_new_wan_t

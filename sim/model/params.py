@@ -217,9 +217,6 @@ PARAMS: tuple[Param, ...] = (
     Param("linked_2020_fraction", "uncertainty", 0.45, 0.3, 0.6, "share of 2025 target",
           f"{A}: the plan gives no 2020 count of linked farmers.",
           description="Farmers linked to each cluster in 2020 as a share of its 2025 target."),
-    Param("platform_2020_fraction", "uncertainty", 0.55, 0.4, 0.7, "share of 2025 target",
-          f"{A}: the plan gives no 2020 platform volumes.",
-          description="Platform trade volume in 2020 as a share of its 2025 target."),
     Param("cold_chain_2020_wan_t", "uncertainty", 70.0, 40.0, 100.0, "万吨",
           f"{A}: storage already serving the platforms' produce in 2020.",
           description="Cold-chain storage in place in 2020."),
@@ -350,10 +347,6 @@ PARAMS: tuple[Param, ...] = (
     Param("coop_land_productivity", "constant", 1.2, 1.0, 1.4, "× mean household",
           f"{A}: scale and services raise yields on trusteeship land.",
           description="Productivity of cooperative-farmed land relative to the mean household."),
-    Param("coop_formation_rate", "constant", 0.1, 0.03, 0.2, "1/yr", f"{A}.",
-          description="Chance a cooperative forms in a layout city and cluster without one."),
-    Param("coop_formation_grant_scale_yi", "constant", 3.0, 1.0, 10.0, "亿元/yr", f"{A}.",
-          description="Grant at which the formation chance doubles (rate × (1 + grant/scale))."),
     Param("coop_grant_2020_yi", "constant", 1.0, 0.0, 3.0, "亿元/yr",
           f"{A}: the pre-plan level, as in the no_new_policy scenario.",
           description="Cooperative grants paid in 2020 (the start year's settlement)."),
@@ -363,10 +356,6 @@ PARAMS: tuple[Param, ...] = (
     Param("land_service_coverage_2020", "constant", 0.3, 0.2, 0.4, "share of villages",
           f"{A}: the plan builds the land-transfer service system from a partial base (Ch.8).",
           description="Coverage of the land-transfer service system in 2020."),
-    Param("grain_unit_value_yuan_per_t", "constant", 3000.0, 2500.0, 3500.0, "yuan/t",
-          f"{A}: minor grains (杂粮) sell above the ~2,400-2,600 元/t of maize and wheat "
-          "(2020 minimum purchase prices).",
-          description="Value per tonne traded on the minor-grains export platform."),
     Param("equity_ratio", "constant", 0.4, 0.2, 0.6, "× capacity", f"{A}.",
           description="Firm equity relative to its annual capacity."),
     Param("cold_coverage_2020", "constant", 0.3, 0.15, 0.5, "share", f"{A}.",
@@ -415,6 +404,78 @@ PARAMS: tuple[Param, ...] = (
     Param("primary_va_2020_yi", "constant", 946.7, 900.0, 1000.0, "亿元",
           "Shanxi 2020 statistical communiqué: primary-industry value added 946.7 亿元.",
           description="Primary-industry value added in 2020."),
+    # ---------------------------------------------------- cooperatives (issue #9 item 10)
+    # Cooperatives form from their prospective members' expected gains
+    # (sim/model/cooperatives.py); docs/ODD.md, submodel "Cooperatives".
+    Param("coop_formation_cost_yuan_per_member", "constant", 1500.0, 500.0, 4000.0,
+          "yuan per member household",
+          f"{A}: members' time for meetings, registration and a founding core's unpaid "
+          "management, and share capital put at risk; of the order of two weeks' rural "
+          "household income (~38,900 元/yr in 2020).",
+          description="Median cost per member of forming a cooperative (one-year payback)."),
+    Param("coop_formation_cost_sd", "constant", 0.8, 0.4, 1.2, "log SD",
+          f"{A}: organisers differ (village leaders, returnees, firms' sponsorship).",
+          description="Spread of the formation cost across city × cluster slots and years."),
+    # ------------------------------------------------------- platforms (issue #9 item 10)
+    # Platforms trade the flows of the clusters they serve (sim/model/platforms.py);
+    # docs/ODD.md, submodel "Platforms and cold chain".
+    Param("platform_flow_share", "constant",
+          _c(brewing=0.0, meat=0.5, dairy=0.3, fruit=0.6, beverage=0.3, staple=0.3, tcm=0.5,
+             functional=0.3, supplement=0.1, cosmetics=0.1),
+          _c(brewing=0.0, meat=0.3, dairy=0.15, fruit=0.4, beverage=0.15, staple=0.15,
+             tcm=0.3, functional=0.15, supplement=0.05, cosmetics=0.05),
+          _c(brewing=0.0, meat=0.7, dairy=0.5, fruit=0.8, beverage=0.5, staple=0.5, tcm=0.7,
+             functional=0.5, supplement=0.3, cosmetics=0.3),
+          "share of flows",
+          f"{A}: about 70% of China's farm produce is commonly said to pass through wholesale "
+          "markets (the upper anchor); fresh and dried fruit and herbs sell mostly through "
+          "production-area markets like the platforms (0.5-0.6), meat in between, while dairy, "
+          "drinks, staples and functional foods go largely through processors' own channels "
+          "(0.3) and supplements and cosmetics almost entirely (0.1). Brewing has no platform.",
+          per="cluster",
+          description="Share of a served cluster's flows in a platform's catchment traded on it."),
+    Param("platform_wholesale_share", "constant", 0.7, 0.5, 0.8, "share of raw surplus",
+          f"{A}: the commonly cited ~70% of farm produce sold through wholesale markets.",
+          description="Share of raw produce not bought by processors that goes to wholesale."),
+    Param("platform_reach_outside", "constant", 0.3, 0.1, 0.5, "share of flows",
+          f"{A}: the plan gives the meat, TCM and dried-fruit platforms a province-wide role "
+          "(Ch.5 §3: 统领全省, 集散全省, 辐射带动山西省); cities without their own platform "
+          "send them this share of their flows.",
+          description="Catchment weight of other cities for province-wide platforms."),
+    Param("platform_unit_value_yuan_per_t", "constant",
+          {"fruit_export": 3200.0, "grain_export": 3000.0, "meat_export": 40000.0,
+           "tcm_trade": 20000.0, "dried_fruit_trade": 6300.0},
+          {"fruit_export": 2200.0, "grain_export": 2500.0, "meat_export": 28000.0,
+           "tcm_trade": 14000.0, "dried_fruit_trade": 4400.0},
+          {"fruit_export": 4200.0, "grain_export": 3500.0, "meat_export": 52000.0,
+           "tcm_trade": 26000.0, "dried_fruit_trade": 8200.0}, "yuan/t",
+          "Plan Ch.5 §3: value per tonne implied by each platform's value and volume targets "
+          "(160 亿/500 万吨, 200/50, 40/20, 220/350), a price, not a level; ±30% range "
+          f"({A}). Grain has no value target: minor grains (杂粮) sell above the ~2,400-2,600 "
+          f"元/t of maize and wheat (2020 minimum purchase prices), {A}.",
+          per="platform",
+          description="Value per tonne traded at 2020 prices (converts flows to tonnes)."),
+    Param("platform_perishable_share", "constant",
+          {"fruit_export": 0.8, "grain_export": 0.0, "meat_export": 1.0, "tcm_trade": 0.0,
+           "dried_fruit_trade": 0.1},
+          {"fruit_export": 0.6, "grain_export": 0.0, "meat_export": 0.8, "tcm_trade": 0.0,
+           "dried_fruit_trade": 0.0},
+          {"fruit_export": 0.95, "grain_export": 0.0, "meat_export": 1.0, "tcm_trade": 0.1,
+           "dried_fruit_trade": 0.2}, "share of intake",
+          "Plan Ch.5 §3 calls the meat platform's trade 冷链产品 (cold-chain products); fresh "
+          f"fruit and juice dominate the fruit platform ({A}); minor grains, dried herbs and "
+          f"dried fruit keep without cold storage ({A}).",
+          per="platform",
+          description="Share of a platform's intake that needs cold storage."),
+    Param("cold_storage_fee_yuan_per_t", "constant", 300.0, 150.0, 600.0, "yuan/t/yr",
+          f"{A}: cold-store rents of roughly 0.5-1.5 元 per tonne and day.",
+          description="Yearly fee per tonne of cold storage in use (idle storage earns none)."),
+    Param("platform_invest_utilisation", "constant", 0.85, 0.75, 0.95, "share of capacity",
+          f"{A}: operators add handling capacity once intake nears what they can handle.",
+          description="Utilisation (flow / capacity) from which a platform reinvests fees."),
+    Param("platform_reinvest_share", "constant", 0.5, 0.3, 0.8, "share of fees",
+          f"{A}: the rest of the fees is kept (operating reserve, dividends to owners).",
+          description="Share of the year's fees reinvested in capacity above the hurdle."),
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}

@@ -1,4 +1,13 @@
-"""Trading platforms (plan Ch.5 §3): the Mesa agent, initialisation and cold-chain coverage."""
+"""Trading platforms (plan Ch.5 §3): the Mesa agent, its flows, cold storage and money.
+
+A platform trades what the clusters it serves send through it from its catchment: a share
+of the processed output of the served clusters' firms, and a share of the raw-material
+surplus (farm supply that processors in Shanxi do not buy) that passes through wholesale
+trade. Its trade capacity limits what it can take in; cold storage covers the perishable
+part of that intake, and coverage sets spoilage; fees on value traded and on cold storage
+used are its income, part of which it reinvests in capacity when utilisation is high.
+See ``docs/ODD.md`` (submodel "Platforms and cold chain").
+"""
 
 from __future__ import annotations
 
@@ -7,112 +16,275 @@ import numpy as np
 
 from sim.model import equations as eq
 from sim.model import plan
-from sim.model.params import BY_NAME, expand
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
+PERISHABLE = np.array([c.perishable for c in plan.CLUSTERS])
+
+# Platforms whose section of the plan gives them a province-wide catchment beyond their
+# own cities (Ch.5 §3): the meat platform "统领全省肉类进出口 ... 集聚全省", the TCM platform
+# "集散全省、辐射周边", the dried-fruit platform "辐射带动山西省名优特色干果经济林产业 ...
+# 集散华北". The fruit-export platform's section is about the Yuncheng-Linfen fruit region
+# and the grain platform's target is Xinzhou's own minor grains, so those two draw on their
+# own cities only.
+PROVINCE_WIDE = ("meat_export", "tcm_trade", "dried_fruit_trade")
+
+
+def catchment(reach_outside: float) -> np.ndarray:
+    """Share of each (city, cluster) flow that goes to each platform: (platform, city, cluster).
+
+    A platform's own cities send it all their flows of the clusters it serves; a city that
+    hosts no platform serving a cluster sends ``reach_outside`` of that cluster's flows to
+    the province-wide platforms serving it (split equally if several). Each (city, cluster)
+    column sums to at most 1, so no flow is counted by two platforms.
+    """
+    w = np.zeros((NP, NC, NK))
+    for ki, key in enumerate(plan.CLUSTER_KEYS):
+        serving = [pi for pi, p in enumerate(plan.PLATFORMS) if key in p.clusters]
+        wide = [pi for pi in serving if plan.PLATFORMS[pi].key in PROVINCE_WIDE]
+        for ci, city in enumerate(plan.CITY_KEYS):
+            home = [pi for pi in serving if city in plan.PLATFORMS[pi].cities]
+            if home:
+                w[home, ci, ki] = 1.0 / len(home)
+            elif wide:
+                w[wide, ci, ki] = reach_outside / len(wide)
+    return w
 
 
 class Platform(mesa.Agent):
-    """A trading platform (Ch.5 §3): trade capacity, cold-chain storage, fees.
+    """A trading platform (Ch.5 §3): trade capacity, cold storage, fees and reinvestment.
 
     Args:
         model: The model.
         index: Platform index in ``sim.model.plan.PLATFORMS``.
-        volume_2020_wan_t: Trade volume in 2020.
-        capacity_wan_t: Trade capacity in 2020.
-        cold_wan_t: Cold-chain storage in 2020.
         unit_value_yuan_per_t: Value per tonne traded at 2020 prices.
-        cold_coverage_2020: Share of perishable throughput with cold storage in 2020.
+        perishable_share: Share of its flows that needs cold storage.
+        flow_2020_wan_t: Flow sent to it in 2020 (its 2020 intake).
+        capacity_wan_t: Trade (intake) capacity in 2020.
+        cold_wan_t: Cold storage in 2020.
     """
 
-    def __init__(self, model: mesa.Model, index: int, volume_2020_wan_t: float,
-                 capacity_wan_t: float, cold_wan_t: float, unit_value_yuan_per_t: float,
-                 cold_coverage_2020: float):
+    def __init__(self, model: mesa.Model, index: int, unit_value_yuan_per_t: float,
+                 perishable_share: float, flow_2020_wan_t: float, capacity_wan_t: float,
+                 cold_wan_t: float):
         super().__init__(model)
         self.index = index
-        self.volume_2020_wan_t = volume_2020_wan_t
+        self.unit_value_yuan_per_t = unit_value_yuan_per_t
+        self.perishable_share = perishable_share
         self.capacity_wan_t = capacity_wan_t
         self.cold_wan_t = cold_wan_t
-        self.cold_2020_wan_t = cold_wan_t
-        self.unit_value_yuan_per_t = unit_value_yuan_per_t
-        self.cold_coverage_2020 = cold_coverage_2020
-        self.volume_wan_t = volume_2020_wan_t
-        self.value_yi_yuan = volume_2020_wan_t * unit_value_yuan_per_t / 1e4
-        self.fees_yi_yuan = 0.0
+        self.flow_wan_t = flow_2020_wan_t  # sent to it this year
+        self.intake_wan_t = min(flow_2020_wan_t, capacity_wan_t)  # what it took in
+        self.volume_2020_wan_t = self.intake_wan_t
+        self.volume_wan_t = self.intake_wan_t  # traded (after spoilage)
+        self.value_yi_yuan = self.volume_wan_t * unit_value_yuan_per_t / 1e4
         self.spoilage = 0.0
+        self.keep = 1.0
+        self.cold_used_wan_t = 0.0
+        # money, 亿元: this year's fees, and running totals of fees, reinvestment, kept
+        self.fees_yi_yuan = 0.0
+        self.storage_fees_yi_yuan = 0.0
+        self.reinvested_yi_yuan = 0.0
+        self.fees_cum_yi = 0.0
+        self.reinvested_cum_yi = 0.0
+        self.kept_cum_yi = 0.0
 
-    def coverage(self, throughput_index: float) -> float:
-        """Share of perishable throughput with cold storage (capped at 1)."""
-        return float(min(1.0, self.cold_coverage_2020 * (self.cold_wan_t / self.cold_2020_wan_t)
-                         / max(throughput_index, 1e-9)))
+    def storage_demand_wan_t(self, intake_wan_t: float, need_t_per_t: float) -> float:
+        """Cold storage its perishable intake needs for full coverage."""
+        return self.perishable_share * intake_wan_t * need_t_per_t
 
-    def add_cold_storage(self, wan_t: float) -> None:
-        """Commission new cold-chain storage."""
+    def coverage(self, intake_wan_t: float, need_t_per_t: float) -> float:
+        """Share of its perishable intake that cold storage covers (1 when none is perishable)."""
+        demand = self.storage_demand_wan_t(intake_wan_t, need_t_per_t)
+        return float(min(1.0, self.cold_wan_t / demand)) if demand > 0 else 1.0
+
+    def add_cold_storage(self, wan_t: float, need_t_per_t: float) -> None:
+        """Commission the plan's new storage facilities (仓储保鲜冷链设施, Ch.5 §3).
+
+        The storage covers perishable intake, and each tonne of it handles
+        ``1 / need_t_per_t`` tonnes of perishable produce a year, which adds to trade
+        capacity in proportion to the perishable share of the platform's intake (the plan's
+        build-out). At a platform without perishable flows the storage stays idle: it adds
+        no capacity and earns no fees.
+        """
         self.cold_wan_t += wan_t
+        self.capacity_wan_t += wan_t / need_t_per_t * self.perishable_share
 
-    def trade(self, demand_index: float, price_index: float, spoilage_2020: float,
-              spoilage_elasticity: float, fee_rate: float, capex_yuan_per_t: float) -> None:
-        """One year of trade: volume, value, spoilage, fees and capacity reinvestment.
+    def trade(self, flow_wan_t: float, price_index: float, need_t_per_t: float,
+              c: dict) -> None:
+        """One year of trade: intake, spoilage, volume, value, fees and reinvestment.
 
         Args:
-            demand_index: Output of the clusters it serves relative to 2020.
-            price_index: Price index of what it trades.
-            spoilage_2020: Spoilage at 2020 coverage.
-            spoilage_elasticity: How fast spoilage falls with coverage.
-            fee_rate: Fee on value traded.
-            capex_yuan_per_t: Investment per tonne of annual capacity.
+            flow_wan_t: What the served clusters send it this year (at 2020 spoilage).
+            price_index: Price index of what it trades (2020 = 1).
+            need_t_per_t: Cold storage per tonne of perishable intake for full coverage.
+            c: The model's constants (spoilage, fees, capex, hurdle).
         """
-        wanted = self.volume_2020_wan_t * demand_index
-        self.volume_wan_t = min(wanted, self.capacity_wan_t)
-        cov = self.coverage(self.volume_wan_t / self.volume_2020_wan_t)
-        self.spoilage = float(eq.spoilage(cov, spoilage_2020, self.cold_coverage_2020,
-                                          spoilage_elasticity))
-        keep = (1.0 - self.spoilage) / (1.0 - spoilage_2020)
-        self.value_yi_yuan = (self.volume_wan_t * self.unit_value_yuan_per_t * price_index
-                              * keep / 1e4)
-        self.fees_yi_yuan = fee_rate * self.value_yi_yuan
-        # Half the fees are reinvested in trade capacity; capacity also follows demand
-        # pressure, as the plan's platform build-out intends.
-        self.capacity_wan_t += 0.5 * self.fees_yi_yuan * 1e8 / capex_yuan_per_t / 1e4
+        need = need_t_per_t
+        self.flow_wan_t = flow_wan_t
+        self.intake_wan_t = min(flow_wan_t, self.capacity_wan_t)
+        demand = self.storage_demand_wan_t(self.intake_wan_t, need)
+        cov = self.coverage(self.intake_wan_t, need)
+        # Spoilage only on the perishable part, and only here: the flows are measured at
+        # 2020 spoilage, so the factor is relative to it.
+        self.spoilage = float(eq.spoilage(cov, c["spoilage_2020"], c["cold_coverage_2020"],
+                                          c["spoilage_elasticity"])) if demand > 0 else 0.0
+        keep = (1.0 - self.spoilage) / (1.0 - c["spoilage_2020"]) if demand > 0 else 1.0
+        self.keep = 1.0 - self.perishable_share + self.perishable_share * keep
+        self.volume_wan_t = self.intake_wan_t * self.keep
+        self.value_yi_yuan = self.volume_wan_t * self.unit_value_yuan_per_t * price_index / 1e4
+        # Storage earns fees only where perishable intake uses it; idle storage earns nothing.
+        self.cold_used_wan_t = min(self.cold_wan_t, demand)
+        self.storage_fees_yi_yuan = (self.cold_used_wan_t * 1e4
+                                     * c["cold_storage_fee_yuan_per_t"] * price_index / 1e8)
+        self.fees_yi_yuan = c["platform_fee_rate"] * self.value_yi_yuan \
+            + self.storage_fees_yi_yuan
+        # Investment rule: when what it is sent reaches the utilisation hurdle, it reinvests
+        # a share of the year's fees in trade capacity; otherwise it keeps them.
+        utilisation = flow_wan_t / self.capacity_wan_t if self.capacity_wan_t > 0 else 1.0
+        share = c["platform_reinvest_share"] if utilisation >= c["platform_invest_utilisation"] \
+            else 0.0
+        self.reinvested_yi_yuan = share * self.fees_yi_yuan
+        self.capacity_wan_t += self.reinvested_yi_yuan * 1e8 / c["platform_capex_yuan_per_t"] / 1e4
+        self.fees_cum_yi += self.fees_yi_yuan
+        self.reinvested_cum_yi += self.reinvested_yi_yuan
+        self.kept_cum_yi += self.fees_yi_yuan - self.reinvested_yi_yuan
+
+
+# ---------------------------------------------------------------------- flows
+def firm_output_ck(m, out_k: np.ndarray) -> np.ndarray:
+    """Cluster output ``out_k`` (亿元) split across cities by where its firms produce."""
+    ft = m.firms
+    alive = ft.alive
+    by_ck = np.zeros((NC, NK))
+    np.add.at(by_ck, (ft.city[alive], ft.cluster[alive]), ft.output[alive])
+    share = by_ck / np.maximum(by_ck.sum(axis=0, keepdims=True), 1e-12)
+    return share * out_k[None, :]
+
+
+def real_output(m) -> np.ndarray:
+    """Output per cluster this year, at price shock 1 and 2020 spoilage (亿元).
+
+    Firms' output carries the cluster price index and, for perishable clusters, the
+    cold-chain spoilage factor (``firms.produce``); both are divided out here so that the
+    platform applies price and spoilage once, to what it trades.
+    """
+    sp = eq.spoilage(m.coverage, m.const["spoilage_2020"], m.const["cold_coverage_2020"],
+                     m.const["spoilage_elasticity"])
+    keep = np.where(PERISHABLE, (1 - sp) / (1 - m.const["spoilage_2020"]), 1.0)
+    return m.output_q / (m.price * keep)
+
+
+def raw_surplus_ck(m, out_k: np.ndarray) -> np.ndarray:
+    """Farm supply per (city, cluster) that processors in Shanxi do not buy (亿元, 2020 prices).
+
+    Supply is valued as in ``firms.local_supply`` (this year's yields); processors buy up to
+    ``local_sourcing_share × raw_material_share`` of their real output, from every city of
+    the cluster pro rata; what is left is sold off the farm as raw produce.
+    """
+    f = m.farmers
+    has = f.cluster >= 0
+    k = np.maximum(f.cluster, 0)
+    value = (f.productivity * m.revenue0 * f.land_operated * m.yield_city[f.city]
+             * np.where(has, m.cluster_yield[k], 1.0)) * f.weight * has / 1e8
+    supply = np.zeros((NC, NK))
+    np.add.at(supply, (f.city, k), value)
+    want = m.const["local_sourcing_share"] * m.const["raw_material_share"] * out_k
+    bought = np.minimum(1.0, want / np.maximum(supply.sum(axis=0), 1e-12))
+    return supply * (1.0 - bought)[None, :]
+
+
+def flows_wan_t(m, out_k: np.ndarray) -> np.ndarray:
+    """What each platform is sent this year (万吨, at 2020 spoilage).
+
+    Args:
+        m: The model.
+        out_k: Output per cluster at 2020 spoilage and price shock 1 (亿元).
+    """
+    const = m.const
+    share = np.asarray(const["platform_flow_share"])
+    sent_ck = (firm_output_ck(m, out_k)
+               + const["platform_wholesale_share"] * raw_surplus_ck(m, out_k)) * share[None, :]
+    value_p = np.einsum("pck,ck->p", m.platform_catchment, sent_ck)  # 亿元, 2020 prices
+    unit = np.asarray(const["platform_unit_value_yuan_per_t"])
+    return value_p * 1e4 / unit
 
 
 def init_platforms(m) -> None:
-    """The five platforms at their 2020 volume, capacity and cold storage."""
-    # 2020 storage split across platforms like the plan's own build-out schedule (the
-    # declared default), so the 2020 state does not depend on a scenario's future levers.
-    schedule = BY_NAME["cold_chain_new_capacity_wan_t"]
-    cold_share = expand(schedule, schedule.default).sum(axis=1)
-    cold_share = cold_share / cold_share.sum() if cold_share.sum() > 0 else np.full(NP, 1 / NP)
+    """The five platforms in 2020, from the flows of the 2020 state (after calibration).
+
+    The plan gives no 2020 platform volume or capacity (Ch.1 §1 says only that the five
+    platforms "初见成效"), so the 2020 intake is what the served clusters send in the 2020
+    state; capacity has ``platform_capacity_headroom`` over it. The 2020 cold storage
+    (``cold_chain_2020_wan_t``) is split by perishable intake and covers
+    ``cold_coverage_2020`` of it (the coverage firms start from), which sets the storage a
+    tonne of perishable intake needs for full coverage (``m.cold_need_t_per_t``): the
+    storage serves the catchments' perishable produce, of which the intake is a part.
+    """
+    const = m.const
+    m.platform_catchment = catchment(const["platform_reach_outside"])
+    flows = flows_wan_t(m, m.base_output)
+    ps = np.asarray(const["platform_perishable_share"], float)
+    perishable = ps * flows
+    total = m.uncertain["cold_chain_2020_wan_t"]
+    m.cold_need_t_per_t = total / max(const["cold_coverage_2020"] * perishable.sum(), 1e-12)
     m.platforms = []
-    for i, p in enumerate(plan.PLATFORMS):
-        v0 = m.uncertain["platform_2020_fraction"] * p.target_volume_wan_t
-        unit = ((p.target_value_yi_yuan * 1e4 / p.target_volume_wan_t)
-                if p.target_value_yi_yuan else m.const["grain_unit_value_yuan_per_t"])
-        m.platforms.append(Platform(
-            m, i, v0, v0 * m.const["platform_capacity_headroom"],
-            m.uncertain["cold_chain_2020_wan_t"] * cold_share[i], unit,
-            m.const["cold_coverage_2020"]))
+    for i, _ in enumerate(plan.PLATFORMS):
+        cold = total * perishable[i] / perishable.sum() if perishable.sum() > 0 else 0.0
+        m.platforms.append(Platform(m, i, float(const["platform_unit_value_yuan_per_t"][i]),
+                                    float(ps[i]), flows[i],
+                                    flows[i] * const["platform_capacity_headroom"], cold))
     m.cold_2020_wan_t = sum(p.cold_wan_t for p in m.platforms)
 
 
 def cluster_coverage(m) -> np.ndarray:
-    """Cold-chain coverage seen by each cluster: mean over the platforms serving it."""
+    """Cold-chain coverage each cluster sees: its platforms' coverage, by perishable flow.
+
+    A cluster no platform carries perishable flows for keeps the 2020 coverage.
+    """
+    need = m.cold_need_t_per_t
     cov = np.full(NK, m.const["cold_coverage_2020"])
-    for ki, c in enumerate(plan.CLUSTERS):
-        ps = [p for p in m.platforms if c.key in plan.PLATFORMS[p.index].clusters]
-        if ps:
-            cov[ki] = np.mean([p.coverage(p.volume_wan_t / p.volume_2020_wan_t)
-                               for p in ps])
+    weight = m.platform_catchment.sum(axis=1)  # (platform, cluster)
+    for ki in range(NK):
+        w = np.array([weight[p.index, ki] * p.perishable_share * p.intake_wan_t
+                      for p in m.platforms])
+        if w.sum() > 0:
+            cov[ki] = float(np.dot(w, [p.coverage(p.intake_wan_t, need) for p in m.platforms])
+                            / w.sum())
     return cov
 
 
 def trade_all(m) -> None:
-    """Q4: each platform trades the output of the clusters it serves."""
-    out_idx = m.output_q / m.base_output
+    """Q4: each platform trades what the served clusters send it this year."""
+    flows = flows_wan_t(m, real_output(m))
     for p in m.platforms:
         served = [plan.CLUSTER_KEYS.index(k) for k in plan.PLATFORMS[p.index].clusters]
-        w = m.base_output[served]
-        p.trade(float(np.sum(out_idx[served] * w) / w.sum()),
-                float(np.mean(m.price[served])), m.const["spoilage_2020"],
-                m.const["spoilage_elasticity"], m.const["platform_fee_rate"],
-                m.const["platform_capex_yuan_per_t"])
+        p.trade(float(flows[p.index]), float(np.mean(m.price[served])), m.cold_need_t_per_t,
+                m.const)
+
+
+def linked_farmers(m) -> tuple[np.ndarray, np.ndarray]:
+    """Persons selling through each platform and their linkage income (yuan), per platform.
+
+    A supplier household of a served cluster that farms land sells through the platform
+    with the share of its cluster's flows in its city that the platform takes (catchment ×
+    flow share × the share of what it is sent that its capacity takes in); its labourers
+    count as linked farmers in that proportion, and its linkage income (contract premium and
+    subsidy, dividends, and the processing-job premium by the served clusters' share of its
+    city's jobs: the cluster measure's parts) in the same proportion. Households that rent
+    all their land out sell nothing.
+    """
+    f, inc = m.farmers, m.income
+    has = (f.cluster >= 0) & (f.land_operated > 0)
+    k = np.maximum(f.cluster, 0)
+    share = np.asarray(m.const["platform_flow_share"])[k] * has
+    persons = np.zeros(NP)
+    income = np.zeros(NP)
+    for p in m.platforms:
+        taken = p.intake_wan_t / p.flow_wan_t if p.flow_wan_t > 0 else 0.0
+        a = m.platform_catchment[p.index][f.city, k] * share * f.weight * taken
+        # a processing job counts by the served clusters' share of the city's jobs
+        served = [plan.CLUSTER_KEYS.index(key) for key in plan.PLATFORMS[p.index].clusters]
+        job = inc["link_job"] * m.job_share_ck[f.city][:, served].sum(axis=1)
+        persons[p.index] = float(np.sum(a * f.labourers))
+        income[p.index] = float(np.sum(a * (inc["link_contract"] + inc["link_dividend"] + job)))
+    return persons, income
