@@ -17,7 +17,7 @@ from sim.analysis.calibrate import DEFAULTS, SAMPLERS
 from sim.cli.common import EXIT_INTERRUPTED, EXIT_OK, UsageError, evaluator_from
 
 DEFAULT_OBSERVED = "data/observed/shanxi.csv"
-HELP_FMT = argparse.ArgumentDefaultsHelpFormatter
+HELP_FMT = argparse.HelpFormatter  # defaults are written into each help (_show_defaults)
 
 
 class _AppendYears(argparse.Action):
@@ -76,6 +76,26 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="no progress lines")
 
 
+def _show_defaults(p: argparse.ArgumentParser) -> None:
+    """Write each option's default into its help, as every other command does."""
+    for a in p._actions:
+        if a.default == argparse.SUPPRESS or a.dest == "help":
+            continue
+        if "default" in (a.help or ""):
+            continue
+        if a.default is None:
+            shown = "none"
+        elif a.default is False:
+            shown = "off"
+        elif isinstance(a.default, float):
+            shown = f"{a.default:g}"
+        elif isinstance(a.default, list | tuple):
+            shown = str(list(a.default))
+        else:
+            shown = str(a.default)
+        a.help = f"{a.help or ''} (default: {shown})".strip()
+
+
 def add_parsers(sub) -> None:
     """Register ``calibrate`` and ``backtest`` on the ``clustersim`` subparsers."""
     c = sub.add_parser("calibrate", formatter_class=HELP_FMT,
@@ -96,11 +116,13 @@ def add_parsers(sub) -> None:
                             "forecasts")
     _common(b)
     b.set_defaults(func=cmd_backtest_entry)
+    _show_defaults(c)
     b.add_argument("--origin", type=int, action=_AppendYears, default=list(DEFAULT_ORIGINS),
                    help="origin year (repeatable)")
     b.add_argument("--replicates", "-n", type=int, default=200,
                    help="model replicates per forecast")
     b.add_argument("--out", default="results/backtest", help="output folder")
+    _show_defaults(b)
 
 
 def _observed(path: str):
