@@ -156,6 +156,28 @@ def test_no_worker_outlives_a_killed_main_process(tmp_path, backend):
         kill_group(p.pid)
 
 
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_a_forkserver_still_importing_the_model_ends_with_its_batch(tmp_path, sig):
+    """The forkserver notices a dead parent only after its preload; a guard covers that."""
+    out = tmp_path / "b"
+    p = start("run", "-n", "8", "--households-per-agent", "8000", "--quiet", "--workers", "2",
+              "--out", out, env={"CLUSTERSIM_TEST_PRELOAD_DELAY": "60"})
+
+    def forkserver():
+        return [pid for pid, c in live_in_group(p.pid) if "multiprocessing.forkserver" in c]
+
+    try:
+        assert wait_for(forkserver, p), "no forkserver started"
+        p.send_signal(sig)
+        t = time.monotonic()
+        rc, _ = reap(p)
+        left = wait_gone(p.pid, t)
+        assert not left, left
+        assert rc == (130 if sig == signal.SIGTERM else -sig)
+    finally:
+        kill_group(p.pid)
+
+
 def test_dask_workers_end_with_a_sigterm_of_the_main_process(tmp_path):
     out = tmp_path / "dask"
     p = start("run", "-n", "40", "--households-per-agent", "2000", "--quiet", "--workers", "2",
