@@ -230,6 +230,25 @@ def test_a_second_writer_is_refused_while_the_owner_lives(tmp_path, capsys):
     assert not (out / ".lock").exists()
 
 
+def test_a_sweep_point_held_by_another_run_is_refused(tmp_path, capsys):
+    exp = tmp_path / "e.yaml"
+    exp.write_text("name: e\nscenario: plan\nreplicates: 2\ndesign:\n  type: grid\n"
+                   "  factors:\n    levers.land_service_coverage: [0.2, 0.9]\n")
+    assert run_cli(capsys, "sweep", exp, "--out", tmp_path / "sw", *SMALL)[0] == 0
+    point = tmp_path / "sw" / "points" / "p000"
+    owner = subprocess.Popen([sys.executable, "-c", HOLD, str(point)], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert owner.stdout.readline().strip() == "held"
+        code, _, err = run_cli(capsys, "sweep", exp, "--out", tmp_path / "sw", "--resume",
+                               *SMALL)
+        assert code == 2
+        assert f"PID {owner.pid}" in one_line_error(err)
+    finally:
+        owner.kill()
+        owner.wait()
+
+
 def test_a_stale_lock_file_naming_a_dead_pid_is_taken_over(tmp_path, capsys):
     out = tmp_path / "b"
     out.mkdir()
