@@ -156,6 +156,28 @@ def test_no_worker_outlives_a_killed_main_process(tmp_path, backend):
         kill_group(p.pid)
 
 
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_a_forkserver_still_importing_the_model_ends_with_its_batch(tmp_path, sig):
+    """The forkserver notices a dead parent only after its preload; a guard covers that."""
+    out = tmp_path / "b"
+    p = start("run", "-n", "8", "--households-per-agent", "8000", "--quiet", "--workers", "2",
+              "--out", out, env={"CLUSTERSIM_TEST_PRELOAD_DELAY": "60"})
+
+    def forkserver():
+        return [pid for pid, c in live_in_group(p.pid) if "multiprocessing.forkserver" in c]
+
+    try:
+        assert wait_for(forkserver, p), "no forkserver started"
+        p.send_signal(sig)
+        t = time.monotonic()
+        rc, _ = reap(p)
+        left = wait_gone(p.pid, t)
+        assert not left, left
+        assert rc == (130 if sig == signal.SIGTERM else -sig)
+    finally:
+        kill_group(p.pid)
+
+
 def test_dask_workers_end_with_a_sigterm_of_the_main_process(tmp_path):
     out = tmp_path / "dask"
     p = start("run", "-n", "40", "--households-per-agent", "2000", "--quiet", "--workers", "2",
@@ -206,6 +228,25 @@ def test_a_second_writer_is_refused_while_the_owner_lives(tmp_path, capsys):
     assert code == 0, err
     assert f"took over the lock of a run that is no longer running (PID {owner.pid}" in err
     assert not (out / ".lock").exists()
+
+
+def test_a_sweep_point_held_by_another_run_is_refused(tmp_path, capsys):
+    exp = tmp_path / "e.yaml"
+    exp.write_text("name: e\nscenario: plan\nreplicates: 2\ndesign:\n  type: grid\n"
+                   "  factors:\n    levers.land_service_coverage: [0.2, 0.9]\n")
+    assert run_cli(capsys, "sweep", exp, "--out", tmp_path / "sw", *SMALL)[0] == 0
+    point = tmp_path / "sw" / "points" / "p000"
+    owner = subprocess.Popen([sys.executable, "-c", HOLD, str(point)], stdout=subprocess.PIPE,
+                             text=True)
+    try:
+        assert owner.stdout.readline().strip() == "held"
+        code, _, err = run_cli(capsys, "sweep", exp, "--out", tmp_path / "sw", "--resume",
+                               *SMALL)
+        assert code == 2
+        assert f"PID {owner.pid}" in one_line_error(err)
+    finally:
+        owner.kill()
+        owner.wait()
 
 
 def test_a_stale_lock_file_naming_a_dead_pid_is_taken_over(tmp_path, capsys):

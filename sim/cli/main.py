@@ -105,6 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as e:  # the environment, not the input: full disk, I/O error
             print(f"clustersim: error: {e}", file=sys.stderr)
             return EXIT_IO
+        except RuntimeError as e:  # another run holds a results folder (sweeps, points)
+            from sim.run.store import LockedError
+            if not isinstance(e, LockedError):
+                raise
+            print(f"clustersim: error: {e}", file=sys.stderr)
+            return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -110,36 +110,6 @@ def watch_main_process(main_pid: int, interval: float = 0.25) -> None:
     threading.Thread(target=watch, name="clustersim-watch-main", daemon=True).start()
 
 
-@contextlib.contextmanager
-def interrupts_deferred():
-    """Hold SIGINT, SIGTERM and SIGHUP until the block ends, then act on them as usual.
-
-    Starting a pool worker is not interruptible: the main process hands the new process
-    its start-up data and waits for its PID from the forkserver (which may still be
-    importing the model). Interrupted there, the worker is never registered, so it cannot
-    be terminated, and it starts after the main process has removed the semaphores it
-    needs (a traceback on the terminal). The signal is acted on once the worker is
-    registered. Only in the main thread (elsewhere Python handles no signals).
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    got: list[int] = []
-    sigs = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s]
-    old = {s: signal.signal(s, lambda signum, frame: got.append(signum)) for s in sigs}
-    try:
-        yield
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-        if got:
-            handler = old[got[0]]
-            if callable(handler):
-                handler(got[0], None)  # raises KeyboardInterrupt (or the CLI's Interrupted)
-            elif handler == signal.SIG_DFL:
-                signal.raise_signal(got[0])
-
-
 def _mp_context():
     """A forkserver that has imported the model once, where the platform has one.
 
@@ -148,10 +118,30 @@ def _mp_context():
     """
     import multiprocessing as mp
     if "forkserver" in mp.get_all_start_methods():
+        from sim.run._forkserver_preload import MAIN_PID_ENV
+        os.environ[MAIN_PID_ENV] = str(os.getpid())  # read by the forkserver's guard
         ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.run.replicate"])
+        ctx.set_forkserver_preload(["sim.run._forkserver_preload"])  # sim.run.replicate
         return ctx
     return mp.get_context("spawn")
+
+
+def _stop_forkserver() -> None:
+    """Kill the forkserver this process started, so it forks no worker any more.
+
+    Interrupted while starting a worker (waiting for its PID from a forkserver still
+    importing the model), the pool never registers that worker; without its forkserver it
+    is never forked. Not reaped here: multiprocessing reaps it and starts a new one when a
+    later pool needs it.
+    """
+    try:
+        from multiprocessing import forkserver
+        pid = forkserver._forkserver._forkserver_pid  # private: no public handle exists
+    except (ImportError, AttributeError):
+        return
+    if pid and not _process_gone(pid):
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _start_dask(workers: int, scheduler: str | None):
@@ -173,13 +163,14 @@ def _start_dask(workers: int, scheduler: str | None):
 
 
 def _terminate_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a process pool now: drop queued work, terminate and reap its workers.
+    """Stop a process pool now: stop its forkserver, terminate and reap its workers.
 
     A worker terminated while sending a result leaves half a message in the result pipe,
     and the pool's manager thread would wait for the rest forever (and with it the
     interpreter's exit). Once the workers are gone the main process holds the pipe's only
     write end; closing it ends that wait (end of file: the pool is marked broken).
     """
+    _stop_forkserver()
     procs = list((getattr(pool, "_processes", None) or {}).values())
     writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)  # before shutdown
     for p in procs:
@@ -297,8 +288,7 @@ class Evaluator:
         pending = set()
         try:
             for c in _chunks(tasks, scenario, self.workers):
-                with interrupts_deferred():  # a submit may start a worker: let it finish
-                    pending.add(ex.submit(run_chunk, c, hpa))
+                pending.add(ex.submit(run_chunk, c, hpa))
                 if len(pending) >= 2 * self.workers:
                     done, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for f in done:
