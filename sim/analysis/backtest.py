@@ -342,7 +342,7 @@ def plot_all(observed: pd.DataFrame, forecasts: dict, folder: Path) -> list[Path
             ax.axvline(origin + 0.5, color="0.5", lw=0.8)
             ax.set_title(f"{m} · origin {origin}", fontsize=9)
             ax.tick_params(labelsize=7)
-        axes[0][0].legend(fontsize=6)
+            ax.legend(fontsize=6, loc="upper left")
         fig.tight_layout()
         path = folder / f"backtest-{m}.png"
         fig.savefig(path, dpi=110)
