@@ -148,26 +148,51 @@ def test_posterior_leaves_the_other_uncertainties_as_drawn_without_it(tmp_path):
         assert {"shanxi_share_gain", "national_demand_growth.brewing"} <= differ
 
 
-def test_default_path_matches_the_recorded_fingerprint(tmp_path):
-    """No posterior key: batches are bit-identical to tests/fingerprint/fingerprint.json."""
+def _sample_uncertainties_before_the_hook(scenario, seed):
+    """sim/run/replicate.py's sample_uncertainties at 99f830b, before the posterior hook."""
+    from sim.config.scenario import uncertainty_ranges
+    from sim.model.params import UNCERTAINTIES
+    from sim.model.rng import stream
+    ranges = uncertainty_ranges(scenario)
+    out = {}
+    for p in UNCERTAINTIES:
+        lo, hi = ranges[p.name]
+        u = stream(seed, f"uncertainty:{p.name}").random(p.shape or None)
+        v = lo + u * (hi - lo)
+        if p.integer:
+            v = np.round(v)
+        out[p.name] = float(v) if np.ndim(v) == 0 else np.asarray(v, float)
+    return out
+
+
+def test_default_path_is_bit_identical_to_before_the_posterior_hook(tmp_path, monkeypatch):
+    """No posterior key: the fingerprint case 'plan' hashes the same with the sampler as it
+    was before the hook (independent of the environment; tests/fingerprint/fingerprint.json
+    itself is specific to the versions it was recorded with)."""
     import importlib.util
     from pathlib import Path
+
+    import sim.run.replicate as rep
     here = Path(__file__).parent / "fingerprint"
     spec = importlib.util.spec_from_file_location("fp_make", here / "make.py")
     make = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make)
-    recorded = json.loads((here / "fingerprint.json").read_text())
-    from sim.run.batch import prepare, run_batch
-    from sim.run.store import load_results
     scenario, n, seed = make.CASES["plan"]
     scn = load(scenario)
-    folder = tmp_path / "plan"
-    run_batch(folder, prepare(folder, scn, scenario, n, seed,
-                              scn["settings"]["households_per_agent"], False),
-              backend="serial", progress=False)
-    tables = load_results(folder)
-    got = {t: make.table_hash(tables[t]) for t in ("replicates", "trajectories", "summary")}
-    assert got == recorded["plan"]
+    hashes = []
+    for name, fn in (("now", rep.sample_uncertainties),
+                     ("before", _sample_uncertainties_before_the_hook)):
+        monkeypatch.setattr(rep, "sample_uncertainties", fn)
+        from sim.run.batch import prepare, run_batch
+        from sim.run.store import load_results
+        folder = tmp_path / name
+        run_batch(folder, prepare(folder, scn, scenario, n, seed,
+                                  scn["settings"]["households_per_agent"], False),
+                  backend="serial", progress=False)
+        tables = load_results(folder)
+        hashes.append({t: make.table_hash(tables[t])
+                       for t in ("replicates", "trajectories", "summary")})
+    assert hashes[0] == hashes[1]
 
 
 def test_bad_posterior_folders_are_rejected(tmp_path):
