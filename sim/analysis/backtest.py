@@ -6,18 +6,19 @@ later years by running the model from that posterior, and score every held-out o
 central 50% and 90% intervals, against two naive forecasts scored the same way:
 
 * ``trend``: the log-linear trend of the metric's observed years up to the origin (ordinary
-  least squares of log value on year). Predictive distribution: Student t with n - 2
-  degrees of freedom in logs, centred on the trend, with the OLS prediction standard error
-  ``s * sqrt(1 + 1/n + (year - mean year)^2 / Sxx)`` where ``s`` is the residual standard
-  deviation; so it needs at least three observed years.
+  least squares of log value on year). Predictive distribution: log-normal, centred on the
+  trend, with the OLS prediction standard error ``s * sqrt(1 + 1/n + (year - mean year)^2
+  / Sxx)`` in logs, ``s`` the residual standard deviation (n - 2 degrees of freedom); so it
+  needs at least three observed years. (A Student t in logs would widen it for few years,
+  but exp of a t variable has no mean, so its CRPS would be infinite.)
 * ``last_growth``: the last observed growth rate (between the last two observed years,
   annualised) carried forward from the last observed value, with the same spread as the
   trend forecast for that year.
 
-The naive distributions are represented by 1,000 quantile points
-(``exp(centre + scale * t.ppf((j + 0.5) / 1000))``), the model by its replicates; every
-CRPS uses the same "fair" ensemble estimator, in the metric's own units, and is also
-reported relative to the observed value (``crps_rel``) so metrics can be averaged.
+Every forecast is scored in the metric's own units: the model's replicates with
+scoringrules' ensemble CRPS (the "fair" estimator, computed by probability-weighted
+moments), the naive log-normals with the exact ``crps_lognormal``; both estimate the CRPS
+of the forecast distribution. ``crps_rel`` = CRPS / |observed| lets metrics be averaged.
 
 Separation of what is known at the origin: :func:`backtest` cuts the observations at the
 origin (``observed.until``) before anything else and hands only that cut to
@@ -46,18 +47,17 @@ from sim.run.store import atomic_parquet, atomic_write_bytes
 
 FORECASTERS = ("model", "trend", "last_growth")
 DEFAULT_ORIGINS = (2021, 2022)
-NAIVE_POINTS = 1000
 
 
 # ------------------------------------------------------------------ naive forecasts
 def naive(train: pd.DataFrame, metric: str, years: list[int]) -> dict:
-    """Naive predictive ensembles of ``metric`` for ``years`` from the rows in ``train``.
+    """Naive log-normal forecasts of ``metric`` for ``years`` from the rows in ``train``.
 
     Returns:
-        ``{"trend": {year: ensemble}, "last_growth": {...}, "note": str}``; the ensembles are
-        empty (and the note says why) when the data cannot support them.
+        ``{"trend": {year: (mu, sigma)}, "last_growth": {...}, "note": str}`` (mean and
+        standard deviation of the log value); empty (and the note says why) when the data
+        cannot support them.
     """
-    from scipy.stats import t as student_t
     d = train[train["metric"] == metric].sort_values("year")
     out: dict = {"trend": {}, "last_growth": {}, "note": ""}
     if d.empty:
@@ -78,12 +78,11 @@ def naive(train: pd.DataFrame, metric: str, years: list[int]) -> dict:
     b = float(np.sum((x - xbar) * (y - y.mean())) / sxx)
     a = float(y.mean() - b * xbar)
     s = float(np.sqrt(np.sum((y - a - b * x) ** 2) / (n - 2)))
-    z = student_t.ppf((np.arange(NAIVE_POINTS) + 0.5) / NAIVE_POINTS, n - 2)
     g = (y[-1] - y[-2]) / (x[-1] - x[-2])
     for yr in years:
-        scale = s * np.sqrt(1 + 1 / n + (yr - xbar) ** 2 / sxx)
-        out["trend"][yr] = np.exp(a + b * yr + scale * z)
-        out["last_growth"][yr] = np.exp(y[-1] + g * (yr - x[-1]) + scale * z)
+        scale = s * float(np.sqrt(1 + 1 / n + (yr - xbar) ** 2 / sxx))
+        out["trend"][yr] = (a + b * yr, scale)
+        out["last_growth"][yr] = (float(y[-1] + g * (yr - x[-1])), scale)
     out["trend_fit"] = {"growth": float(np.expm1(b)), "residual_sd_log": s, "years": n}
     out["last_growth_rate"] = float(np.expm1(g))
     return out
@@ -98,14 +97,36 @@ def pit(ens: np.ndarray, y: float) -> float:
 
 
 def score_one(ens: np.ndarray, y: float) -> dict:
-    """CRPS (fair estimator), PIT, interval membership and quantiles of one forecast."""
+    """CRPS, PIT, interval membership and quantiles of an ensemble forecast."""
     import scoringrules as sr
     ens = np.asarray(ens, float)
     q05, q25, q50, q75, q95 = np.quantile(ens, [0.05, 0.25, 0.5, 0.75, 0.95])
-    crps = float(sr.crps_ensemble(float(y), ens, estimator="fair"))
+    # "pwm" is the fair (unbiased) CRPS by probability-weighted moments: O(m log m)
+    crps = float(sr.crps_ensemble(float(y), ens, estimator="pwm"))
     return {"crps": crps, "crps_rel": crps / abs(y) if y else np.nan, "pit": pit(ens, y),
             "in_50": bool(q25 <= y <= q75), "in_90": bool(q05 <= y <= q95),
             "median": float(q50), "q05": float(q05), "q95": float(q95)}
+
+
+Z50, Z90 = 0.6744897501960817, 1.6448536269514722   # standard normal 75% and 95% points
+
+
+def score_lognormal(mu: float, sigma: float, y: float) -> dict:
+    """The same scores for a log-normal forecast (log value ~ N(mu, sigma)), exactly."""
+    import scoringrules as sr
+    from scipy.stats import norm
+    if sigma > 0:
+        crps = float(sr.crps_lognormal(float(y), mu, sigma))
+        z = (np.log(y) - mu) / sigma if y > 0 else -np.inf
+        p = float(norm.cdf(z))
+    else:  # a perfect fit: a point forecast
+        crps = abs(y - np.exp(mu))
+        z = 0.0 if y == np.exp(mu) else np.sign(y - np.exp(mu)) * np.inf
+        p = 0.5 if z == 0 else float(z > 0)
+    return {"crps": crps, "crps_rel": crps / abs(y) if y else np.nan, "pit": p,
+            "in_50": bool(abs(z) <= Z50), "in_90": bool(abs(z) <= Z90),
+            "median": float(np.exp(mu)), "q05": float(np.exp(mu - Z90 * sigma)),
+            "q95": float(np.exp(mu + Z90 * sigma))}
 
 
 # ------------------------------------------------------------------ forecast and score
@@ -170,8 +191,8 @@ def score(fc: dict, held_out: pd.DataFrame, origin: int) -> pd.DataFrame:
             elif not nv[f]:
                 rows.append({**base, "forecaster": f, "note": nv["note"]})
             else:
-                rows.append({**base, "forecaster": f, **score_one(nv[f][int(r.year)], r.value),
-                             "note": ""})
+                rows.append({**base, "forecaster": f,
+                             **score_lognormal(*nv[f][int(r.year)], r.value), "note": ""})
     cols = ["origin", "metric", "year", "horizon", "observed", "quality", "line", "forecaster",
             "crps", "crps_rel", "pit", "in_50", "in_90", "median", "q05", "q95", "note"]
     return pd.DataFrame(rows).reindex(columns=cols)
@@ -308,7 +329,8 @@ def plot_all(observed: pd.DataFrame, forecasts: dict, folder: Path) -> list[Path
             for f, style in (("trend", "--"), ("last_growth", ":")):
                 if nv and nv[f]:
                     yrs = sorted(nv[f])
-                    qs = np.array([np.quantile(nv[f][y], [0.05, 0.5, 0.95]) for y in yrs])
+                    qs = np.array([np.exp(nv[f][y][0] + np.array([-Z90, 0, Z90]) * nv[f][y][1])
+                                   for y in yrs])
                     ax.plot(yrs, qs[:, 1], style, color="0.2", lw=1, label=f"{f} median")
                     ax.plot(yrs, qs[:, 0], style, color="0.6", lw=0.8)
                     ax.plot(yrs, qs[:, 2], style, color="0.6", lw=0.8)
@@ -320,7 +342,7 @@ def plot_all(observed: pd.DataFrame, forecasts: dict, folder: Path) -> list[Path
             ax.axvline(origin + 0.5, color="0.5", lw=0.8)
             ax.set_title(f"{m} · origin {origin}", fontsize=9)
             ax.tick_params(labelsize=7)
-        axes[0][0].legend(fontsize=6)
+            ax.legend(fontsize=6, loc="upper left")
         fig.tight_layout()
         path = folder / f"backtest-{m}.png"
         fig.savefig(path, dpi=110)
