@@ -117,15 +117,18 @@ def test_history_percentiles():
 def test_history_csv_validation(tmp_path):
     f = tmp_path / "o.csv"
     f.write_text("metric,year,value\nrural_income,2020,13878\nrural_income,2021,1.5e4x\n")
-    with pytest.raises(ScenarioError, match="line 3, column value: must be a number"):
+    with pytest.raises(ScenarioError, match="line 3, column value: '1.5e4x' is not a number"):
         read_observed(f)
     f.write_text("# comment\nmetric,year,value,quality\nrural_income,twenty,1,S\n")
     with pytest.raises(ScenarioError, match="line 3, column year"):
         read_observed(f)
     f.write_text("metric,year,value,quality\nrural_income,2021,1,X\n")
-    with pytest.raises(ScenarioError, match="line 2, column quality: must be one of S, M, W"):
+    with pytest.raises(ScenarioError, match="line 2, column quality: 'X' is not one of S"):
         read_observed(f)
     f.write_text("metric,yr,value\nrural_income,2020,13878\n")
+    with pytest.raises(ScenarioError, match="line 1, column 2: unknown column 'yr'"):
+        read_observed(f)
+    f.write_text("year,value\n2020,13878\n")
     with pytest.raises(ScenarioError, match="missing column"):
         read_observed(f)
     f.write_text("metric,year,value,source\nrural_income,2021,15000,a,b\n")

@@ -11,98 +11,25 @@ apart too, so a user sees what was not checked and why.
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from sim.config.errors import ScenarioError
-from sim.config.files import SOURCE_ROOT, suggest
+from sim.analysis.observed import DEFAULT_OBSERVED  # noqa: F401 - the one default
+from sim.config.files import suggest
 from sim.model.outcomes import METRIC_BY_NAME
 from sim.model.plan import BASE_YEAR
 
-COLUMNS = ("metric", "year", "value")
-OPTIONAL = ("unit", "source", "quality", "note")
-QUALITIES = ("S", "M", "W")
-DEFAULT_OBSERVED = SOURCE_ROOT / "data" / "observed" / "shanxi.csv"
 
+def read_observed(path: str | Path) -> pd.DataFrame:
+    """The observations of a CSV, rows of metrics the model lacks kept (listed, not checked).
 
-def read_observed(path: str | Path, metrics: set[str] | None = None) -> pd.DataFrame:
-    """Read and validate an observed-data CSV; every problem names the line and column.
-
-    Args:
-        path: The CSV (lines starting with ``#`` are comments).
-        metrics: Unused names are kept (status "not in the model"); kept for callers that
-            want to know which names the model records (default: every declared metric).
-
-    Raises:
-        ScenarioError: ``FILE: line N, column C: what is wrong``.
+    The one reader is :func:`sim.analysis.observed.read_observed`; every problem names the
+    file, line and column.
     """
-    path = Path(path)
-    src = str(path)
-    if not path.is_file():
-        raise ScenarioError(src, "", "no such file")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ScenarioError(src, "", "not UTF-8 text") from None
-    lines = text.splitlines()
-    body = [(i, ln) for i, ln in enumerate(lines, start=1) if not ln.startswith("#")]
-    if not body:
-        raise ScenarioError(src, "", "no observations (header: metric,year,value[,unit,"
-                            "source,quality,note])")
-    try:
-        rows = list(csv.reader(io.StringIO("\n".join(ln for _, ln in body))))
-    except csv.Error as e:
-        raise ScenarioError(src, "", f"not a readable CSV: {e}") from None
-    header = [h.strip() for h in rows[0]]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        raise ScenarioError(src, f"line {body[0][0]}", f"missing column(s) "
-                            f"{', '.join(missing)}; needs metric,year,value and optionally "
-                            f"{','.join(OPTIONAL)}")
-    out = []
-    for (lineno, _), r in zip(body[1:], rows[1:], strict=False):
-        if not any(c.strip() for c in r):
-            continue
-        if len(r) != len(header):
-            raise ScenarioError(src, f"line {lineno}", f"{len(r)} fields, the header has "
-                                f"{len(header)} (quote fields that contain commas)")
-        rec = dict(zip(header, (c.strip() for c in r), strict=True))
-        out.append(_row(rec, src, lineno))
-    if not out:
-        raise ScenarioError(src, "", "no observations after the header")
-    return pd.DataFrame(out)
-
-
-def _row(rec: dict, src: str, lineno: int) -> dict:
-    where = f"line {lineno}, column"
-    if not rec["metric"]:
-        raise ScenarioError(src, f"{where} metric", "empty metric name")
-    try:
-        year = int(rec["year"])
-    except ValueError:
-        raise ScenarioError(src, f"{where} year", f"must be a whole number, got "
-                            f"{rec['year']!r}") from None
-    if not 1949 <= year <= 2100:
-        raise ScenarioError(src, f"{where} year", f"{year} is not a plausible year")
-    try:
-        value = float(rec["value"])
-    except ValueError:
-        raise ScenarioError(src, f"{where} value", f"must be a number (no thousands "
-                            f"separators), got {rec['value']!r}") from None
-    if not np.isfinite(value):
-        raise ScenarioError(src, f"{where} value", "must be finite")
-    quality = rec.get("quality") or "M"
-    if quality not in QUALITIES:
-        raise ScenarioError(src, f"{where} quality", f"must be one of "
-                            f"{', '.join(QUALITIES)} (S statistics bureau, M official "
-                            f"release, W weak), got {quality!r}")
-    return {"metric": rec["metric"], "year": year, "value": value,
-            "unit": rec.get("unit", ""), "source": rec.get("source", ""),
-            "quality": quality, "note": rec.get("note", "")}
+    from sim.analysis.observed import read_observed as read
+    return read(path, keep_unknown=True)
 
 
 def check(traj: pd.DataFrame, obs: pd.DataFrame) -> pd.DataFrame:

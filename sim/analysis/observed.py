@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config.errors import ScenarioError
+from sim.config.files import SOURCE_ROOT
 from sim.config.files import suggest as _suggest
 
 REQUIRED = ("metric", "year", "value")
@@ -33,6 +34,7 @@ COLUMNS = REQUIRED + OPTIONAL
 QUALITY = ("S", "M", "W")
 DEFAULT_QUALITY = "M"
 QUALITY_WEIGHT = {"S": 1.0, "M": 0.5, "W": 0.25}
+DEFAULT_OBSERVED = SOURCE_ROOT / "data" / "observed" / "shanxi.csv"  # docs/data.md
 YEAR_RANGE = (1949, 2100)
 
 
@@ -60,12 +62,15 @@ class _Lines:
             yield line
 
 
-def read_observed(path: str | Path, metrics: Iterable[str] | None = None) -> pd.DataFrame:
+def read_observed(path: str | Path, metrics: Iterable[str] | None = None,
+                  keep_unknown: bool = False) -> pd.DataFrame:
     """Read and validate an observed-data CSV.
 
     Args:
         path: The CSV file.
         metrics: Allowed metric names (default: the model's trajectory metrics).
+        keep_unknown: Keep rows of other metrics instead of refusing them (``check-history``
+            lists them as not in the model; calibration and backtests refuse them).
 
     Returns:
         One row per observation: metric, year (int), value (float), unit, source, quality
@@ -77,7 +82,8 @@ def read_observed(path: str | Path, metrics: Iterable[str] | None = None) -> pd.
     """
     path = Path(path)
     src = str(path)
-    allowed = frozenset(metrics) if metrics is not None else model_metrics()
+    allowed = None if keep_unknown else (frozenset(metrics) if metrics is not None
+                                         else model_metrics())
     if not path.is_file():
         raise ScenarioError(src, "", "no such file")
     try:
@@ -130,13 +136,15 @@ def read_observed(path: str | Path, metrics: Iterable[str] | None = None) -> pd.
     return df.astype({"year": int, "value": float, "weight": float, "line": int})
 
 
-def _row(rec: dict, src: str, line: int, allowed: frozenset[str],
+def _row(rec: dict, src: str, line: int, allowed: frozenset[str] | None,
          seen: dict[tuple[str, int], int]) -> dict:
     def where(col: str) -> str:
         return f"line {line}, column {col}"
 
     m = rec["metric"]
-    if m not in allowed:
+    if not m:
+        raise ScenarioError(src, where("metric"), "empty metric name")
+    if allowed is not None and m not in allowed:
         raise ScenarioError(src, where("metric"), f"unknown metric {m!r}{_suggest(m, allowed)};"
                             " metrics are the model's trajectory names (as in "
                             "trajectories.parquet, e.g. output_total, rural_income)")

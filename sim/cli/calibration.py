@@ -16,7 +16,6 @@ from sim.analysis.backtest import DEFAULT_ORIGINS
 from sim.analysis.calibrate import DEFAULTS, SAMPLERS
 from sim.cli.common import EXIT_INTERRUPTED, EXIT_OK, UsageError, evaluator_from
 
-DEFAULT_OBSERVED = "data/observed/shanxi.csv"
 HELP_FMT = argparse.HelpFormatter  # defaults are written into each help (_show_defaults)
 
 
@@ -32,8 +31,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     """Options shared by calibrate and backtest (the calibration's settings)."""
     p.add_argument("scenario", nargs="?", default="plan",
                    help="scenario file or shipped name whose uncertainties are calibrated")
-    p.add_argument("--observed", default=DEFAULT_OBSERVED,
-                   help="observed-data CSV: metric,year,value[,unit,source,quality,note]")
+    p.add_argument("--observed", default=None,
+                   help="observed-data CSV: metric,year,value[,unit,source,quality,note] "
+                        "(default: the shipped data/observed/shanxi.csv, see docs/data.md)")
     p.add_argument("--params", nargs="+", default=None, metavar="NAME",
                    help="calibrate only these factors (an uncertainty name means all its "
                         "per-cluster elements) (default: %(default)s, i.e. the prior screen "
@@ -101,7 +101,7 @@ def add_parsers(sub) -> None:
     c = sub.add_parser("calibrate", formatter_class=HELP_FMT,
                        help="ABC-SMC calibration of the uncertainties to observed data")
     _common(c)
-    c.set_defaults(func=cmd_calibrate_entry)
+    c.set_defaults(func=cmd_calibrate)
     c.add_argument("--until", type=int, default=None,
                    help="use observations up to this year (default: %(default)s, i.e. the "
                         "file's last year)")
@@ -115,7 +115,7 @@ def add_parsers(sub) -> None:
                        help="calibrate up to an origin year, forecast, score against naive "
                             "forecasts")
     _common(b)
-    b.set_defaults(func=cmd_backtest_entry)
+    b.set_defaults(func=cmd_backtest)
     _show_defaults(c)
     b.add_argument("--origin", type=int, action=_AppendYears, default=list(DEFAULT_ORIGINS),
                    help="origin year (repeatable)")
@@ -125,13 +125,10 @@ def add_parsers(sub) -> None:
     _show_defaults(b)
 
 
-def _observed(path: str):
-    from sim.analysis.observed import read_observed
+def _observed(path: str | None):
+    from sim.analysis.observed import DEFAULT_OBSERVED, read_observed
     from sim.config.scenario import ScenarioError
-    p = Path(path)
-    if not p.is_file() and path == DEFAULT_OBSERVED:
-        shipped = Path(__file__).resolve().parents[2] / DEFAULT_OBSERVED
-        p = shipped if shipped.is_file() else p
+    p = Path(path) if path else DEFAULT_OBSERVED
     try:
         return read_observed(p), str(p)
     except ScenarioError as e:
@@ -236,15 +233,3 @@ def cmd_backtest(a) -> int:
     print(folder / "backtest.parquet")
     return EXIT_OK
 
-
-COMMANDS = {"calibrate": cmd_calibrate, "backtest": cmd_backtest}
-
-
-def cmd_calibrate_entry(a) -> int:
-    """``clustersim calibrate``."""
-    return cmd_calibrate(a)
-
-
-def cmd_backtest_entry(a) -> int:
-    """``clustersim backtest``."""
-    return cmd_backtest(a)

@@ -143,7 +143,8 @@ def growth_sd(m) -> np.ndarray:
     """Each firm's share-growth SD: Gibrat's law with variance falling with size.
 
     ``firm_growth_sd × (sales / cluster median)^(−β)``, β = ``growth_sd_size_elasticity``
-    (Stanley et al. 1996), bounded to [¼, 4] × the median firm's SD.
+    (Stanley et al. 1996), bounded to [1/b, b] × the median firm's SD,
+    b = ``growth_sd_size_bound``.
     """
     ft = m.firms
     med = np.ones(NK)
@@ -151,7 +152,8 @@ def growth_sd(m) -> np.ndarray:
         s = ft.sales[ft.alive & (ft.cluster == ki)]
         med[ki] = np.median(s) if s.size else 1.0
     rel = np.divide(ft.sales, med[ft.cluster], out=np.ones_like(ft.sales), where=ft.sales > 0)
-    scale = np.clip(rel ** -m.const["growth_sd_size_elasticity"], 0.25, 4.0)
+    bound = m.const["growth_sd_size_bound"]
+    scale = np.clip(rel ** -m.const["growth_sd_size_elasticity"], 1.0 / bound, bound)
     return m.uncertain["firm_growth_sd"] * scale
 
 
@@ -266,7 +268,8 @@ def entrant_size(m, ki: int) -> tuple[float, float]:
         return float(np.log(m.const["entrant_median_yi"])), float(m.const["entrant_size_sd"])
     logs = np.log(s)
     return (float(np.median(logs) + np.log(m.const["entrant_relative_size"])),
-            float(np.clip(logs.std(), 0.3, 2.0)))
+            float(np.clip(logs.std(), m.const["entrant_size_sd_min"],
+                          m.const["entrant_size_sd_max"])))
 
 
 def recognise_leaders(m, first: bool = False) -> None:

@@ -330,6 +330,20 @@ PARAMS: tuple[Param, ...] = (
           "Stanley et al. (1996), Nature 379:804-806: the SD of firms' growth rates scales "
           "as size^-0.15 (±0.03); Amaral et al. (1997) find 0.2; range spans both.",
           description="How fast the spread of firm growth falls with firm size."),
+    Param("growth_sd_size_bound", "constant", 4.0, 2.0, 8.0, "× median firm's SD",
+          f"{A}: keeps the size scaling of growth SDs finite for the tiniest and the largest "
+          "firms (size^-0.2 over the 10^-3-10^3 × median range of a cluster would give "
+          "0.25-4); the bound b limits the factor to [1/b, b].",
+          description="Largest factor by which a firm's growth SD may differ from the median "
+                      "firm's."),
+    Param("entrant_size_sd_min", "constant", 0.3, 0.2, 0.5, "log SD",
+          f"{A}: floor on the spread of entrants' sizes when a cluster's incumbents are "
+          "nearly alike (few firms).",
+          description="Smallest log SD of entrants' planned output."),
+    Param("entrant_size_sd_max", "constant", 2.0, 1.5, 2.5, "log SD",
+          f"{A}: ceiling on the spread of entrants' sizes; firm-size distributions rarely "
+          "exceed a log SD of 2.",
+          description="Largest log SD of entrants' planned output."),
     Param("demand_price_elasticity", "constant", 0.5, 0.2, 1.0, "elasticity (abs)",
           f"{A}: own-price elasticities of food demand in China are mostly 0.3-0.8 in "
           "absolute value; processed and branded goods nearer the top.",
