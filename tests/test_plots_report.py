@@ -379,3 +379,43 @@ def test_report_bad_input(tmp_path):
         write_report(tmp_path / "missing")
     with pytest.raises(ValueError, match="not a results folder"):
         write_report(tmp_path)
+
+
+def test_report_beside_a_prior_run_shows_both_p_met_and_the_paired_difference(tmp_path):
+    """Issue #10 item 6: the posterior answer beside the prior one, in the report."""
+    import json
+
+    import pandas as pd
+
+    from sim.analysis.stats import compare
+    from sim.present.beside import batch_label
+    from sim.run.posterior import attach
+    from sim.run.store import load_results
+
+    cal = tmp_path / "cal"
+    cal.mkdir()
+    (cal / "manifest.json").write_text(json.dumps({
+        "source": "obs.csv", "until": 2023,
+        "factors": [{"name": "shanxi_share_gain", "param": "shanxi_share_gain", "key": None}]}))
+    pd.DataFrame({"shanxi_share_gain": [0.05, 0.06], "weight": [0.5, 0.5]}).to_parquet(
+        cal / "posterior.parquet")
+    prior = tmp_path / "prior"
+    _batch(prior)
+    post = tmp_path / "post"
+    m = prepare(post, attach(load("plan"), cal), "plan-posterior", 6, 4, HPA, resume=False)
+    run_montecarlo(post, m, Evaluator(progress=False))
+    here, there = load_results(post), load_results(prior)
+    assert batch_label(here["manifest"]) == "posterior: calibrated to obs.csv up to 2023"
+    assert batch_label(there["manifest"]).startswith("prior")
+    text = write_report(post, tmp_path / "r.html", against=prior).read_text(encoding="utf-8")
+    assert f"Beside {prior}" in text and "paired by replicate" in text
+    table, paired = compare(there, here)
+    assert paired
+    # a large share gain moves some target: the table is not all zero differences
+    assert (table["diff"].abs() > 0).any()
+    for r in table.itertuples():
+        row = (f"<td><code>{r.target}</code></td><td>{r.group}</td><td>{r.p_a:.2f}</td>"
+               f"<td>{r.p_b:.2f}</td><td>{r.diff:+.2f}</td>")
+        assert row in text, r.target
+    zh = write_report(post, tmp_path / "z.html", "zh", against=prior).read_text(encoding="utf-8")
+    assert "与 " in zh and "后验：按 obs.csv 截至 2023 年的观测校准" in zh

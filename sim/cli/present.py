@@ -28,6 +28,9 @@ def add_parsers(sub) -> None:
     rp.add_argument("--lang", choices=("en", "zh"), default="en",
                     help="report language (default: en)")
     rp.add_argument("--out", default=None, help="HTML file (default: DIR/report.html)")
+    rp.add_argument("--against", default=None, metavar="DIR2",
+                    help="another batch whose P(met) is shown beside this one's, e.g. the "
+                         "prior run beside a `run --posterior` run (default: none)")
     rp.set_defaults(func=cmd_report)
     ex = sub.add_parser("export", help="one Excel workbook of a batch (targets, yearly "
                         "quantiles, levers, manifest)")
@@ -57,7 +60,7 @@ def cmd_report(a) -> int:
     """Write a self-contained HTML report of a batch."""
     from sim.present.report import write_report
     try:
-        path = write_report(Path(a.folder), a.out, a.lang)
+        path = write_report(Path(a.folder), a.out, a.lang, a.against)
     except (ValueError, FileNotFoundError) as e:
         raise UsageError(str(e)) from None
     print(path)

@@ -568,8 +568,12 @@ code,pre{{font-family:"{f}",monospace;font-size:12px}}pre{{background:#f7f7f7;pa
 .src{{color:#555}}"""
 
 
-def render_report(res: dict, lang: str = "en") -> str:
-    """The report of a loaded batch (see :func:`load_batch`) as one HTML document."""
+def render_report(res: dict, lang: str = "en", against: tuple[str, dict] | None = None) -> str:
+    """The report of a loaded batch (see :func:`load_batch`) as one HTML document.
+
+    ``against``: (name, loaded batch) of another batch whose P(met) is shown beside this
+    one's (e.g. the prior run beside a posterior run: :mod:`sim.present.beside`).
+    """
     from sim.present.plots import plot_distributions, plot_fan, plot_targets, setup_fonts
     if lang not in T:
         raise ValueError(f"language {lang!r}: use one of {', '.join(T)}")
@@ -595,6 +599,7 @@ def render_report(res: dict, lang: str = "en") -> str:
 <p>{intro}</p>
 <h2>{html.escape(t['figures'])}</h2>{imgs}
 <h2>{html.escape(t['prob'])}</h2>{_prob_table(res['summary'], lang)}
+{_beside(res, against, lang)}
 <h2>{html.escape(t['levers'])}</h2>{_levers_table(scn, lang)}
 <h2>{html.escape(t['unc'])}</h2>{_uncertainty_table(scn, lang)}
 <h2>{html.escape(t['model'])}</h2>{_model_section(m, lang)}
@@ -609,15 +614,27 @@ def render_report(res: dict, lang: str = "en") -> str:
             f"{body}</body></html>\n")
 
 
-def write_report(folder: str | Path, out: str | Path | None = None, lang: str = "en") -> Path:
-    """Write ``report.html`` for a batch folder (atomically); returns its path."""
+def _beside(res: dict, against: tuple[str, dict] | None, lang: str) -> str:
+    if against is None:
+        return ""
+    from sim.present.beside import beside_section
+    return beside_section(res, against[1], against[0], lang, _table)
+
+
+def write_report(folder: str | Path, out: str | Path | None = None, lang: str = "en",
+                 against: str | Path | None = None) -> Path:
+    """Write ``report.html`` for a batch folder (atomically); returns its path.
+
+    ``against``: another batch folder whose P(met) the report shows beside this one's.
+    """
     from sim.run.store import atomic_write_bytes
     folder = Path(folder)
     res = load_batch(folder)
+    other = (str(against), load_batch(against)) if against is not None else None
     path = Path(out) if out else folder / "report.html"
     if path.is_dir():
         raise ValueError(f"{path}: is a folder; give the report's file name (e.g. report.html)")
-    doc = render_report(res, lang)
+    doc = render_report(res, lang, other)
     try:
         atomic_write_bytes(path, doc.encode("utf-8"))
     except OSError as e:

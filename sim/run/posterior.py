@@ -38,8 +38,9 @@ def read_posterior(folder: str | Path) -> dict:
     """The posterior of a calibration folder as plain data (what :func:`attach` stores).
 
     Returns:
-        ``{"source", "factors": [{"name", "param", "key"}], "values": [[...] per particle],
-        "weights": [...]}`` with weights normalised to sum to one.
+        ``{"source", "observed", "until", "factors": [{"name", "param", "key"}],
+        "values": [[...] per particle], "weights": [...]}`` with weights normalised to sum
+        to one; ``observed`` and ``until`` say which data the posterior was fitted to.
     """
     import pandas as pd
     folder = Path(folder)
@@ -73,7 +74,8 @@ def read_posterior(folder: str | Path) -> dict:
     values = df[[f["name"] for f in facs]].to_numpy(float)
     if not np.all(np.isfinite(values)):
         raise PosteriorError(f"{ppath}: non-finite parameter values")
-    return {"source": str(folder), "factors": facs, "values": values.tolist(),
+    return {"source": str(folder), "observed": manifest.get("source"),
+            "until": manifest.get("until"), "factors": facs, "values": values.tolist(),
             "weights": (w / w.sum()).tolist()}
 
 
