@@ -579,3 +579,26 @@ def test_cli_calibrate_then_run_from_the_posterior(world, tmp_path, capsys):
     assert runs[0]["in.agri_output_growth"].isin(post["agri_output_growth"]).all()
     assert main(["run", "--posterior", str(tmp_path / "nope"), "-n", "2", "-q"]) == 2
     assert "no such calibration folder" in capsys.readouterr().err
+
+
+def test_distance_scales_are_the_prior_spread_with_a_relative_floor():
+    """A statistic the prior lets wander counts less per unit miss than one it pins."""
+    from sim.analysis.calibrate import SCALE_FLOOR, make_distance, noise_scales, statistics
+    obs = pd.DataFrame({"metric": ["grain", "rural_income"], "year": [2021, 2021],
+                        "value": [1000.0, 15000.0], "quality": ["S", "S"],
+                        "weight": [1.0, 1.0], "line": [2, 3]})
+    used, _ = statistics(obs, 2024)
+    # prior runs: grain spreads by SD 100 (10%), income is the same in every run
+    y = np.column_stack([1000.0 + 100.0 * np.array([-1.0, 1.0, -1.0, 1.0]),
+                         np.full(4, 15000.0)])
+    s = noise_scales(used, y)
+    assert s[0] == pytest.approx(np.hypot(100.0, SCALE_FLOOR * 1000.0))
+    assert s[1] == pytest.approx(SCALE_FLOOR * 15000.0)      # no spread: the floor alone
+    used["scale"] = s
+    d = make_distance(used)
+    x0 = {"grain@2021": 1000.0, "rural_income@2021": 15000.0}
+    # the same 5% miss: ~0.49 prior-scale units on grain, 2.5 on income
+    g = d({"grain@2021": 1050.0, "rural_income@2021": 15000.0}, x0)
+    i = d({"grain@2021": 1000.0, "rural_income@2021": 15750.0}, x0)
+    assert i > 4 * g
+    assert i == pytest.approx(np.sqrt((750.0 / s[1]) ** 2 / 2))

@@ -10,9 +10,15 @@ Model: one replicate per particle, ``run_replicate`` with the particle's values 
 (:func:`pin`) and a seed drawn from the ABC random stream. Summary statistics: the
 simulated value of every observed (metric, year) with 2020 < year <= ``until`` (2020 is the
 model's calibration year, where it matches the data by construction). Distance: the
-quality-weighted root mean square of relative errors,
-``sqrt(sum w_i ((x_i - y_i) / |y_i|)^2 / sum w_i)`` with weights S = 1, M = 0.5,
-W = 0.25, so epsilon reads as a typical relative miss.
+quality-weighted root mean square of noise-scaled errors,
+``sqrt(sum w_i ((x_i - y_i) / s_i)^2 / sum w_i)`` with weights S = 1, M = 0.5, W = 0.25 and
+``s_i = sqrt(sd_i^2 + (0.02 |y_i|)^2)``: ``sd_i`` is the statistic's spread under the prior
+(from the prior screen's runs), so every statistic counts in units of how much the prior
+lets it vary (Prangle 2017, "Adapting the ABC distance function", Bayesian Analysis
+12:289-309) and a statistic the prior pins tightly (national income a year out) is not
+drowned by one it lets wander (processing output); the 2% floor is the revision size of
+published statistics (an assumption) and keeps a statistic the model hardly varies from
+dominating. Epsilon reads as a typical miss in prior standard deviations.
 
 Reproducibility: pyabc draws proposals from numpy's global random state, and its Dask and
 multicore samplers re-seed that state from the operating system in every job, so their
@@ -52,6 +58,8 @@ LAST_YEAR = plan.TARGET_YEAR     # 2025: the last simulated year
 SAMPLERS = ("ordered", "pyabc")
 BACKENDS = ("serial", "processes", "dask")
 DB = "abc.db"
+
+SCALE_FLOOR = 0.02  # relative; the revision size of published statistics (assumption)
 
 DEFAULTS = {  # what `clustersim calibrate` uses; see docs/analysis.md for the cost
     "population": 200, "generations": 8, "max_simulations": 12000, "min_acceptance": 0.02,
@@ -171,12 +179,24 @@ class Simulator:
         return {k: float(traj[y][m]) for k, m, y in self.pairs}
 
 
+def noise_scales(used: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+    """Each statistic's distance scale: ``sqrt(sd^2 + (SCALE_FLOOR |obs|)^2)``.
+
+    ``y``: simulated statistics under the prior (runs x statistics, as :func:`prior_sample`
+    gives); ``sd`` is their standard deviation over the runs that simulated them.
+    """
+    sd = np.nanstd(np.asarray(y, float), axis=0) if len(y) > 1 else np.zeros(len(used))
+    floor = SCALE_FLOOR * used["value"].abs().to_numpy(float)
+    s = np.sqrt(np.nan_to_num(sd) ** 2 + floor ** 2)
+    return np.where(s > 0, s, 1.0)
+
+
 def make_distance(used: pd.DataFrame):
-    """The quality-weighted RMS relative error as a pyabc Distance."""
+    """The quality-weighted RMS of errors in units of ``used["scale"]`` as a pyabc Distance."""
     pyabc = _pyabc()
 
     class QualityWeightedRelativeDistance(pyabc.Distance):
-        """sqrt(sum w_i ((x_i - y_i) / scale_i)^2 / sum w_i); scale_i = |y_i| (1 if 0)."""
+        """sqrt(sum w_i ((x_i - y_i) / scale_i)^2 / sum w_i)."""
 
         def __init__(self, keys, weights, scales):
             super().__init__()
@@ -409,8 +429,14 @@ def screen(base: dict, facs: list[dict], used: pd.DataFrame, n: int, seed: int, 
     ``n`` prior draws of all factors, one replicate each (seeds from the root seed), every
     statistic simulated; per factor the largest |rho| with any statistic and which one.
     """
-    from scipy.stats import rankdata
+    x, y = prior_sample(base, facs, used, n, seed, hpa, backend, workers, scheduler)
+    return rank_screen(facs, used, x, y)
 
+
+def prior_sample(base: dict, facs: list[dict], used: pd.DataFrame, n: int, seed: int,
+                 hpa: int, backend: str = "serial", workers: int = 1,
+                 scheduler: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` prior draws of the factors (runs x factors) and the statistics they simulate."""
     from sim.model.rng import replicate_seeds
     from sim.run.evaluators import Evaluator
     rng = np.random.default_rng([int(seed), 7])
@@ -426,6 +452,14 @@ def screen(base: dict, facs: list[dict], used: pd.DataFrame, n: int, seed: int, 
         tr = res["trajectory"]
         y[res["index"]] = [tr[int(yr)][m] for m, yr in zip(used["metric"], used["year"],
                                                              strict=True)]
+    return x, y
+
+
+def rank_screen(facs: list[dict], used: pd.DataFrame, x: np.ndarray, y: np.ndarray
+                ) -> pd.DataFrame:
+    """Per factor, the largest |Spearman rho| with any statistic over a prior sample."""
+    from scipy.stats import rankdata
+    n = len(x)
     rx = np.apply_along_axis(rankdata, 0, x)
     ry = np.apply_along_axis(rankdata, 0, y)
     rx = (rx - rx.mean(0)) / rx.std(0)
@@ -529,26 +563,33 @@ def calibrate(base: dict, observed: pd.DataFrame, until: int, folder: str | Path
     t_start = time.perf_counter()
     screen_table = None
     n_screen = 0
-    if old is not None and not params:
-        facs = old["factors"]
+    if old is not None:                   # resuming: the stored factors and scales
+        facs = choose_factors(base, params) if params else old["factors"]
         if (folder / "screen.parquet").is_file():
             screen_table = pd.read_parquet(folder / "screen.parquet")
-    elif params:
-        facs = choose_factors(base, params)
+        if old.get("rows_used") and "scale" in old["rows_used"][0]:
+            used["scale"] = [r["scale"] for r in old["rows_used"]]
     else:
         facs_all = choose_factors(base, None)
         if progress:
-            print(f"screening {len(facs_all)} factors with {screen_n} prior runs ...",
-                  flush=True)
-        screen_table = screen(base, facs_all, used, screen_n, seed, households_per_agent,
-                              backend, workers, scheduler)
+            print(f"prior sample: {screen_n} runs of {len(facs_all)} factors (distance "
+                  f"scales{'' if params else ' and the factor screen'}) ...", flush=True)
+        x, y = prior_sample(base, facs_all, used, screen_n, seed, households_per_agent,
+                            backend, workers, scheduler)
+        used["scale"] = noise_scales(used, y)
+        used["prior_sd"] = np.nanstd(y, axis=0) if len(y) > 1 else 0.0
         n_screen = screen_n
-        names = pick(screen_table, max_params, min_rho)
-        if not names:
-            raise CalibrationError(f"no factor reaches |rho| >= {min_rho} with an observed "
-                                   "statistic in the prior screen; name them with --params")
-        facs = [f for f in facs_all if f["name"] in names]
-        facs.sort(key=lambda f: names.index(f["name"]))
+        screen_table = rank_screen(facs_all, used, x, y)
+        if params:
+            facs = choose_factors(base, params)
+        else:
+            names = pick(screen_table, max_params, min_rho)
+            if not names:
+                raise CalibrationError(f"no factor reaches |rho| >= {min_rho} with an "
+                                       "observed statistic in the prior screen; name them "
+                                       "with --params")
+            facs = [f for f in facs_all if f["name"] in names]
+            facs.sort(key=lambda f: names.index(f["name"]))
     key = _key(base, used, facs, settings)
     if old is not None:
         old_key = json.loads(json.dumps(old.get("key")))
@@ -562,11 +603,11 @@ def calibrate(base: dict, observed: pd.DataFrame, until: int, folder: str | Path
     manifest.update({
         "kind": "calibration", "status": "running", "source": source, "until": int(until),
         "key": key, "settings": settings, "factors": facs,
-        "rows_used": used[["metric", "year", "value", "quality", "weight", "line"]]
-        .to_dict("records"),
+        "rows_used": used[["metric", "year", "value", "quality", "weight", "line", "scale"]
+                          + (["prior_sd"] if "prior_sd" in used else [])].to_dict("records"),
         "rows_ignored": ignored[["metric", "year", "reason", "line"]].to_dict("records"),
-        "distance": "sqrt(sum w_i ((sim_i - obs_i) / |obs_i|)^2 / sum w_i); "
-                    "w: S=1, M=0.5, W=0.25",
+        "distance": "sqrt(sum w_i ((sim_i - obs_i) / s_i)^2 / sum w_i); w: S=1, M=0.5, "
+                    f"W=0.25; s_i = sqrt(prior_sd_i^2 + ({SCALE_FLOOR} |obs_i|)^2)",
         "pyabc_version": pyabc.__version__, "git_commit": git_commit(),
         "backend": backend, "workers": workers,
         "started": manifest.get("started") or datetime.now(UTC).isoformat(timespec="seconds"),

@@ -41,7 +41,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-params", type=int, default=DEFAULTS["max_params"],
                    help="most factors the prior screen picks")
     p.add_argument("--screen", type=int, default=DEFAULTS["screen"],
-                   help="prior runs of the screen that picks the factors")
+                   help="prior runs that set each statistic's distance scale and (without "
+                        "--params) pick the factors")
     p.add_argument("--min-rho", type=float, default=DEFAULTS["min_rho"],
                    help="smallest |Spearman rho| with an observed statistic a picked factor "
                         "needs")
