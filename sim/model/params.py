@@ -278,14 +278,21 @@ PARAMS: tuple[Param, ...] = (
           per="cluster", description="Largest firm's share of its cluster in 2020."),
     Param("sme_2020_fraction", "constant", 0.6, 0.4, 0.8, "share of 2025 SME target",
           f"{A}.", description="Processors above designated size in 2020, vs the SME target."),
-    Param("income_share_wage", "constant", 0.407, 0.35, 0.5, "share",
-          "NBS 2020 national rural income structure (6,974 of 17,131 元), applied to Shanxi "
-          f"({A}).", description="Wage share of 2020 rural income."),
-    Param("income_share_operating", "constant", 0.355, 0.28, 0.42, "share",
-          f"NBS 2020 (6,077 of 17,131 元), {A} for Shanxi.",
+    Param("income_share_wage", "constant", 0.457, 0.445, 0.52, "share",
+          "Shanxi 2020 rural income structure, derived from the 2021 levels by source and "
+          "their stated growth (6,860 元 / 1.081 = 6,346 of 13,878 元; 国家统计局山西调查总队 "
+          "figures via a W-quality copy, data/observed/shanxi.csv); the four derived sources "
+          "sum to 13,876 元. Interpolating the 2016 (S) and 2021 shares to 2020 gives 0.462. "
+          f"Range spans Shanxi 2021 (0.448) and 2016 (0.516) ({A} that 2020 lies between).",
+          description="Wage share of 2020 rural income."),
+    Param("income_share_operating", "constant", 0.260, 0.255, 0.275, "share",
+          "Shanxi 2020, derived as for wages (3,959 元 / 1.096 = 3,612 元); interpolation "
+          f"2016-2021 gives 0.261; range spans 2021 (0.259) and 2016 (0.271) ({A}).",
           description="Operating (farm) share of 2020 rural income."),
-    Param("income_share_property", "constant", 0.024, 0.01, 0.04, "share",
-          f"NBS 2020 (419 of 17,131 元), {A} for Shanxi.",
+    Param("income_share_property", "constant", 0.0148, 0.013, 0.016, "share",
+          "Shanxi 2020, derived as for wages (216 元 / 1.055 = 205 元); 2016 0.0148, 2021 "
+          f"0.0141, 2023 0.0145; range widened a little around them ({A}). Transfers are the "
+          "rest (0.268; 2016 0.198, 2021 0.279).",
           description="Property share (rent, dividends) of 2020 rural income."),
     Param("land_transaction_cost_yuan_per_mu", "constant", 80.0, 40.0, 150.0, "yuan/mu/yr",
           f"{A}.", description="Cost of a land transfer without the service system."),
