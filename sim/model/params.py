@@ -247,7 +247,9 @@ PARAMS: tuple[Param, ...] = (
     Param("raw_material_share", "constant", 0.5, 0.35, 0.65, "share of output value",
           f"{A}.", description="Raw-material cost in processed-output value."),
     Param("local_sourcing_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}.",
-          description="Share of raw material firms would buy inside Shanxi."),
+          description="Share of processors' raw material that can be grown in Shanxi; the "
+          "rest is bought outside. Where the 2020 harvest could not supply it, 2020 was at "
+          "import parity."),
     Param("output_per_worker_wan_yuan", "constant", 150.0, 100.0, 250.0, "万元/worker/yr",
           f"{A}.", description="Processing output per employee."),
     Param("local_hire_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}.",
@@ -312,7 +314,8 @@ PARAMS: tuple[Param, ...] = (
           description="Highest sustainable capacity utilisation."),
     Param("outside_sourcing_premium", "constant", 0.10, 0.05, 0.20, "share of raw-material cost",
           f"{A}: transport and search cost of buying raw material outside Shanxi.",
-          description="Extra cost of raw material bought outside the province."),
+          description="Transport wedge at the border of the raw-material market: outside "
+          "raw material costs the reference price × (1 + this); surplus leaves at ÷ (1 + this)."),
     Param("low_utilisation", "constant", 0.4, 0.3, 0.5, "share of capacity", f"{A}.",
           description="Utilisation below which a quarter counts as idle for the exit rule."),
     Param("exit_idle_quarters", "constant", 4.0, 2.0, 8.0, "quarters", f"{A}.",
@@ -497,6 +500,26 @@ PARAMS: tuple[Param, ...] = (
     Param("platform_reinvest_share", "constant", 0.5, 0.3, 0.8, "share of fees",
           f"{A}: the rest of the fees is kept (operating reserve, dividends to owners).",
           description="Share of the year's fees reinvested in capacity above the hurdle."),
+    # ------------------------------------------------------------- raw-material market
+    # (sim/model/rawmaterial.py; issue #9, item 1)
+    Param("other_buyers_elasticity", "uncertainty", 4.0, 2.0, 8.0, "ratio",
+          "Price elasticity of what buyers other than the cluster's processors (traders "
+          "shipping out of the province, local consumers, feed) take of a cluster's harvest. "
+          "Shanxi is a small supplier in national markets, so this demand is elastic; "
+          "Armington (source-substitution) elasticities of farm goods between domestic and "
+          "foreign origin in the GTAP data base are of the order 1-5 (Hertel et al., GTAP "
+          "Data Base documentation ch. 14; Hertel, Hummels, Ivanic & Keeney 2007 estimate "
+          "them from transport costs). Between provinces of one country goods substitute "
+          f"more easily, hence the higher top ({A}; the GTAP values were not checked per "
+          "commodity here).",
+          description="Elasticity (% change in take per % change in price) of other buyers' "
+          "take of a cluster's harvest as its farm-gate price rises."),
+    Param("processor_share_max_2020", "constant", 0.8, 0.6, 0.95, "share of harvest",
+          f"{A}: part of every harvest is eaten, fed or sold fresh by the household or other "
+          "buyers; where the cluster's processors would want more than this share of the "
+          "2020 harvest, the rest of their 2020 need came from outside Shanxi and the local "
+          "price was at import parity.",
+          description="Largest share of a cluster's 2020 harvest its processors bought."),
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
