@@ -147,7 +147,22 @@ FISCAL_LABELS = (
     ("training", "training", "农民培训"),
     ("farmland", "high-standard farmland", "高标准农田建设"),
 )
-METRICS: tuple[Metric, ...] = _metrics()
+
+
+def _raw_material_metrics() -> tuple[Metric, ...]:
+    """The raw-material market's metrics (sim/model/rawmaterial.py)."""
+    m = [Metric(f"farm_price_{c.key}", "index", f"{c.en}: farm-gate price",
+                f"{c.zh}原料收购价格指数",
+                "raw-material price paid to farmers, 2020 = 1 (nominal)")
+         for c in plan.CLUSTERS]
+    m += [Metric("raw_outside_share", "share", "Raw material bought outside Shanxi",
+                 "省外采购原料比例", "ten clusters, share of raw material bought"),
+          Metric("raw_shortfall_share", "share", "Raw material too dear to buy",
+                 "原料短缺比例", "share of planned raw material not bought (output cut)")]
+    return tuple(m)
+
+
+METRICS: tuple[Metric, ...] = _metrics() + _raw_material_metrics()
 METRIC_BY_NAME = {m.name: m for m in METRICS}
 # Outcome sets read by the analyses (names only; declarations above).
 SENSITIVITY_METRICS = tuple(f"output_{c.key}" for c in plan.CLUSTERS) + (
@@ -339,6 +354,7 @@ class YearRecorder:
         _province(r, m, year)
         _incomes_and_land(r, m, year)
         _income_gains(r, self.rows.get(plan.BASE_YEAR, r))
+        _raw_material(r, m)
         self.rows[year] = {k: float(v) for k, v in r.items()}
 
 
@@ -469,3 +485,15 @@ def _incomes_and_land(r: dict, m, year: int) -> None:
     r["coops"] = float(len(m.coops))
     r["coop_member_share"] = float(np.sum(w * (f.coop >= 0)) / np.sum(w))
     r["contract_share"] = float(np.sum(w * f.contract) / np.sum(w))
+
+
+def _raw_material(r: dict, m) -> None:
+    """Farm-gate prices and sourcing of the year's raw-material market."""
+    raw = m.raw
+    for i, c in enumerate(plan.CLUSTERS):
+        r[f"farm_price_{c.key}"] = float(raw.reference * raw.x[i])
+    bought = float(raw.bought.sum())
+    r["raw_outside_share"] = float(raw.outside.sum()) / bought if bought > 0 else 0.0
+    need = float(raw.need.sum())
+    r["raw_shortfall_share"] = float(np.sum(raw.need * (1 - raw.output_share))) / need \
+        if need > 0 else 0.0

@@ -247,7 +247,9 @@ PARAMS: tuple[Param, ...] = (
     Param("raw_material_share", "constant", 0.5, 0.35, 0.65, "share of output value",
           f"{A}.", description="Raw-material cost in processed-output value."),
     Param("local_sourcing_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}.",
-          description="Share of raw material firms would buy inside Shanxi."),
+          description="Share of processors' raw material that can be grown in Shanxi; the "
+          "rest is bought outside. Where the 2020 harvest could not supply it, 2020 was at "
+          "import parity."),
     Param("output_per_worker_wan_yuan", "constant", 150.0, 100.0, 250.0, "万元/worker/yr",
           f"{A}.", description="Processing output per employee."),
     Param("local_hire_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}.",
@@ -278,14 +280,21 @@ PARAMS: tuple[Param, ...] = (
           per="cluster", description="Largest firm's share of its cluster in 2020."),
     Param("sme_2020_fraction", "constant", 0.6, 0.4, 0.8, "share of 2025 SME target",
           f"{A}.", description="Processors above designated size in 2020, vs the SME target."),
-    Param("income_share_wage", "constant", 0.407, 0.35, 0.5, "share",
-          "NBS 2020 national rural income structure (6,974 of 17,131 元), applied to Shanxi "
-          f"({A}).", description="Wage share of 2020 rural income."),
-    Param("income_share_operating", "constant", 0.355, 0.28, 0.42, "share",
-          f"NBS 2020 (6,077 of 17,131 元), {A} for Shanxi.",
+    Param("income_share_wage", "constant", 0.457, 0.445, 0.52, "share",
+          "Shanxi 2020 rural income structure, derived from the 2021 levels by source and "
+          "their stated growth (6,860 元 / 1.081 = 6,346 of 13,878 元; 国家统计局山西调查总队 "
+          "figures via a W-quality copy, data/observed/shanxi.csv); the four derived sources "
+          "sum to 13,876 元. Interpolating the 2016 (S) and 2021 shares to 2020 gives 0.462. "
+          f"Range spans Shanxi 2021 (0.448) and 2016 (0.516) ({A} that 2020 lies between).",
+          description="Wage share of 2020 rural income."),
+    Param("income_share_operating", "constant", 0.260, 0.255, 0.275, "share",
+          "Shanxi 2020, derived as for wages (3,959 元 / 1.096 = 3,612 元); interpolation "
+          f"2016-2021 gives 0.261; range spans 2021 (0.259) and 2016 (0.271) ({A}).",
           description="Operating (farm) share of 2020 rural income."),
-    Param("income_share_property", "constant", 0.024, 0.01, 0.04, "share",
-          f"NBS 2020 (419 of 17,131 元), {A} for Shanxi.",
+    Param("income_share_property", "constant", 0.0148, 0.013, 0.016, "share",
+          "Shanxi 2020, derived as for wages (216 元 / 1.055 = 205 元); 2016 0.0148, 2021 "
+          f"0.0141, 2023 0.0145; range widened a little around them ({A}). Transfers are the "
+          "rest (0.268; 2016 0.198, 2021 0.279).",
           description="Property share (rent, dividends) of 2020 rural income."),
     Param("land_transaction_cost_yuan_per_mu", "constant", 80.0, 40.0, 150.0, "yuan/mu/yr",
           f"{A}.", description="Cost of a land transfer without the service system."),
@@ -305,7 +314,8 @@ PARAMS: tuple[Param, ...] = (
           description="Highest sustainable capacity utilisation."),
     Param("outside_sourcing_premium", "constant", 0.10, 0.05, 0.20, "share of raw-material cost",
           f"{A}: transport and search cost of buying raw material outside Shanxi.",
-          description="Extra cost of raw material bought outside the province."),
+          description="Transport wedge at the border of the raw-material market: outside "
+          "raw material costs the reference price × (1 + this); surplus leaves at ÷ (1 + this)."),
     Param("low_utilisation", "constant", 0.4, 0.3, 0.5, "share of capacity", f"{A}.",
           description="Utilisation below which a quarter counts as idle for the exit rule."),
     Param("exit_idle_quarters", "constant", 4.0, 2.0, 8.0, "quarters", f"{A}.",
@@ -490,6 +500,26 @@ PARAMS: tuple[Param, ...] = (
     Param("platform_reinvest_share", "constant", 0.5, 0.3, 0.8, "share of fees",
           f"{A}: the rest of the fees is kept (operating reserve, dividends to owners).",
           description="Share of the year's fees reinvested in capacity above the hurdle."),
+    # ------------------------------------------------------------- raw-material market
+    # (sim/model/rawmaterial.py; issue #9, item 1)
+    Param("other_buyers_elasticity", "uncertainty", 4.0, 2.0, 8.0, "ratio",
+          "Price elasticity of what buyers other than the cluster's processors (traders "
+          "shipping out of the province, local consumers, feed) take of a cluster's harvest. "
+          "Shanxi is a small supplier in national markets, so this demand is elastic; "
+          "Armington (source-substitution) elasticities of farm goods between domestic and "
+          "foreign origin in the GTAP data base are of the order 1-5 (Hertel et al., GTAP "
+          "Data Base documentation ch. 14; Hertel, Hummels, Ivanic & Keeney 2007 estimate "
+          "them from transport costs). Between provinces of one country goods substitute "
+          f"more easily, hence the higher top ({A}; the GTAP values were not checked per "
+          "commodity here).",
+          description="Elasticity (% change in take per % change in price) of other buyers' "
+          "take of a cluster's harvest as its farm-gate price rises."),
+    Param("processor_share_max_2020", "constant", 0.8, 0.6, 0.95, "share of harvest",
+          f"{A}: part of every harvest is eaten, fed or sold fresh by the household or other "
+          "buyers; where the cluster's processors would want more than this share of the "
+          "2020 harvest, the rest of their 2020 need came from outside Shanxi and the local "
+          "price was at import parity.",
+          description="Largest share of a cluster's 2020 harvest its processors bought."),
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
