@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.model import cooperatives, firms, land, plan, platforms, rawmaterial
+from sim.model import cooperatives, firms, land, plan, platforms, poverty, rawmaterial
 from sim.model import equations as eq
 from sim.model.cooperatives import Cooperative
 from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
@@ -72,6 +72,7 @@ class ClusterModel(mesa.Model):
         self._calibrate_2020()
         platforms.init_platforms(self)  # from the 2020 flows, so after calibration
         firms.recognise_leaders(self, first=True)
+        self.poverty = poverty.Poverty(self)  # formerly poor counties (Ch.4), own streams
         self.record.year(self, plan.BASE_YEAR)
 
     # ------------------------------------------------------------------ helpers
@@ -451,6 +452,7 @@ class ClusterModel(mesa.Model):
         platforms.trade_all(self)
         cooperatives.settle_all(self, year, float(self.lever("coop_grant_yi_yuan", year_index)))
         self.income = self._incomes()
+        self.poverty.update(self, year)
         firms.recognise_leaders(self)
         self.record.year(self, year)
         firms.entry_exit(self)

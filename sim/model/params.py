@@ -90,6 +90,8 @@ class Param:
 
 
 A = "assumption"
+# Shanxi poverty-area rural income 2018 by source (山西日报 2019-02-12 citing the survey office)
+SX2018 = "http://sx.cri.cn/20190212/c1c8ab0d-62ae-1100-df05-507553896570.html"
 
 
 def _c(**kw: float) -> dict[str, float]:
@@ -520,6 +522,73 @@ PARAMS: tuple[Param, ...] = (
           "2020 harvest, the rest of their 2020 need came from outside Shanxi and the local "
           "price was at import parity.",
           description="Largest share of a cluster's 2020 harvest its processors bought."),
+    # ---------------------------------------------------------------- poverty (Ch.4)
+    # The formerly poor counties' households (sim.model.poverty, docs/ODD.md).
+    Param("poverty_support_kept", "lever", 1.0, 0.0, 1.5, "× 2020 level",
+          "Plan Ch.4 §1: 摘帽不摘政策 … 过渡期内保持财政支持政策总体稳定 (support kept at its 2020 "
+          "level through the 5-year transition); status quo 1.",
+          by_year=True,
+          description="Poverty-specific transfers to formerly poor households (PV income and "
+                      "the other support above the provincial transfer) as a multiple of 2020; "
+                      "what is not delivered stays at the 2020 level."),
+    Param("pv_income_yi", "uncertainty", 18.0, 15.0, 21.0, "亿元/yr",
+          "Plan Ch.4 §2: photovoltaic poverty-alleviation income 每年稳定在18亿元以上; 2020 "
+          "expected 17 亿 (Xinhua 2020-03-06, copy http://m.wxykgl.com/politics/2020-03/06/"
+          f"c_1125673445.htm); the ±3 亿 band is {A}.",
+          description="Yearly PV poverty-alleviation station income 2021-2025."),
+    Param("poor_offfarm_hire_rate", "uncertainty", 0.3, 0.15, 0.45, "1/yr",
+          f"{A}: chance in 2020 that a formerly poor household's surplus labour without "
+          "off-farm work finds it within the year (public employment services, 劳务输出); no "
+          "published rate. Work is lost at the rate that keeps the 2020 share at rest; context: "
+          "in May 2020 64% of the 87.2 万 employed poor labourers had worked ≥ 6 months "
+          "(人民网 2020-06-16, http://mlcx.apcreports.org.cn/mlcx/news/7474.html).",
+          description="Off-farm job finding of formerly poor households' surplus labour, 2020."),
+    Param("poor_offfarm_job_growth", "uncertainty", 0.02, -0.03, 0.07, "1/yr",
+          f"{A}: growth of off-farm openings reachable from formerly poor areas (labour "
+          "demand, 春风行动 and organised 劳务输出, Ch.4 §4); no published series.",
+          description="Yearly growth of the job-finding rate of formerly poor households."),
+    Param("formerly_poor_county_size_ratio", "constant", 0.8, 0.6, 1.0,
+          "× city's mean county",
+          f"{A}: the 58 counties (list by city: http://akigo.cn/ebd4774e4250207251.html) are "
+          "mostly mountain counties with fewer rural residents than their city's average "
+          "county; no county rural population was found.",
+          description="Rural households of a formerly poor county relative to its city's mean "
+                      "county (sets each city's flagged share)."),
+    Param("formerly_poor_income_ratio_2020", "constant", 0.74, 0.70, 0.78,
+          "share of provincial rural income",
+          "国家统计局山西调查总队 poverty-monitoring survey: poverty-area rural income 67.9% of "
+          "the provincial rural income in 2017 (山西日报 2018-03-27, copy https://91515.net/"
+          f"ftee7df3e2f0e55696) and 70.2% in 2018 ({SX2018}), +2.3 pp/yr; "
+          f"2020 not found: 0.70 holds the 2018 ratio, 0.78 continues the trend ({A}).",
+          description="2020 per-capita income of formerly poor counties' households relative to "
+                      "the provincial rural income."),
+    Param("formerly_poor_share_wage", "constant", 0.383, 0.33, 0.43, "share",
+          f"Shanxi poverty-area income structure 2018: wage 3,156 of 8,250 元 ({SX2018}); the band "
+          f"is {A}.", description="Wage share of formerly poor households' 2020 income."),
+    Param("formerly_poor_share_operating", "constant", 0.291, 0.24, 0.34, "share",
+          f"2018: operating 2,399 of 8,250 元 ({SX2018}); band {A}.",
+          description="Operating share of formerly poor households' 2020 income."),
+    Param("formerly_poor_share_property", "constant", 0.012, 0.008, 0.02, "share",
+          f"2018: property 98 of 8,250 元 ({SX2018}); band {A}. Transfers are the rest (2018: "
+          "2,596 元, 31.5%).",
+          description="Property share of formerly poor households' 2020 income."),
+    Param("pv_income_2020_yi", "constant", 17.0, 12.5, 18.0, "亿元",
+          "Xinhua 2020-03-06: 2020 PV poverty-alleviation income expected 17 亿 (copy "
+          "http://m.wxykgl.com/politics/2020-03/06/c_1125673445.htm); 12.46 亿 settled to "
+          "villages by end-September 2020 (http://gjjnhb.com/info/detail/47-39559.html).",
+          description="PV poverty-alleviation income in 2020."),
+    Param("pv_household_share", "constant", 0.8, 0.6, 0.9, "share",
+          "2020 rule: 80% of PV income pays poor households' public-welfare jobs (Xinhua "
+          "2020-03-06, http://m.wxykgl.com/politics/2020-03/06/c_1125673445.htm); band "
+          f"{A}.", description="Share of PV income reaching formerly poor households."),
+    Param("poverty_line_yuan_2020", "constant", 4000.0, 3700.0, 4300.0, "元/person/yr",
+          "China's line: 2,300 元 at 2010 prices, about 4,000 元 at 2020 prices (SCMP "
+          "2020-11-24, https://www.scmp.com/economy/china-economy/article/3111430/"
+          f"china-closing-declaring-initial-victory-beating-poverty); band {A}.",
+          description="Poverty line for the return-to-poverty share, 2020 prices."),
+    Param("poverty_line_indexation", "constant", 0.02, 0.01, 0.03, "1/yr",
+          f"{A}: consumer-price growth 2021-2025 (the 2010-price line is indexed to prices).",
+          description="Yearly indexation of the poverty line."),
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
