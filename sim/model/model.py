@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.model import cooperatives, firms, land, plan, platforms, poverty, rawmaterial
+from sim.model import cooperatives, firms, land, national, plan, platforms, poverty, rawmaterial
 from sim.model import equations as eq
 from sim.model.cooperatives import Cooperative
 from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
@@ -43,14 +43,17 @@ class ClusterModel(mesa.Model):
         seed: Replicate seed; every random draw comes from streams derived from it.
         households_per_agent: Scale: rural households per simulated household.
         reference_farmers: Use the per-object farmer agents (slow; for tests and benchmarks).
+        exogenous: The scenario's observed exogenous series (``sim.config.exogenous``), or
+            None: the sampled growth rates alone, as without ``data_until``.
     """
 
     def __init__(self, levers: dict[str, np.ndarray], constants: dict[str, np.ndarray],
                  uncertainties: dict, seed: int, households_per_agent: int,
-                 reference_farmers: bool = False):
+                 reference_farmers: bool = False, exogenous: dict | None = None):
         super().__init__(rng=int(seed) % (2**63))
         self.seed = int(seed)
         self.uncertain = uncertainties
+        self.national_levels = national.observed_levels(exogenous)
         self.levers = levers
         self.const = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in constants.items()}
         self.households_per_agent = int(households_per_agent)

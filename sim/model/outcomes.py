@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import plan
+from sim.model import national, plan
+from sim.model.national import NATIONAL_RURAL_INCOME_2020  # noqa: F401 - its old home
 from sim.model.platforms import linked_farmers
 
-NATIONAL_RURAL_INCOME_2020 = 17131.0  # 元, NBS 2020 statistical communiqué
 OTHER_PROCESSING_2020_YI = plan.PROVINCE.processing_output_2020_yi - sum(
     c.implied_output_2020_yi_yuan for c in plan.CLUSTERS)
 
@@ -520,11 +520,14 @@ def _incomes_and_land(r: dict, m, year: int) -> None:
     r["rural_income"] = float(np.sum(w * total_inc) / persons_all)
     for s in ("wage", "operating", "property", "transfer"):
         r[f"rural_income_{s}"] = float(np.sum(w * inc[s]) / persons_all)
-    nat = NATIONAL_RURAL_INCOME_2020 * (1 + u["national_rural_income_growth"]) ** n
+    # observed up to the scenario's data_until, the sampled growth after (sim.model.national)
+    g_nat = u["national_rural_income_growth"]
+    nat = national.rural_income(m.national_levels, g_nat, year)
     r["national_rural_income"] = nat
     r["rural_income_ratio"] = r["rural_income"] / nat
     g_sx = (r["rural_income"] / plan.PROVINCE.rural_income_2020_yuan) ** (1 / max(n, 1)) - 1
-    r["rural_income_growth_gap"] = (g_sx - u["national_rural_income_growth"]) if n else 0.0
+    r["rural_income_growth_gap"] = (
+        g_sx - national.rural_income_growth(m.national_levels, g_nat, year)) if n else 0.0
     own = np.sum(w * f.land_own)
     coop_land = sum(c.land_mu for c in m.coops)
     r["land_transferred_share"] = float((np.sum(w * f.land_out)) / own)

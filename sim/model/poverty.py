@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import plan
+from sim.model import national, plan
 from sim.model.rng import stream
 
 # The 58 formerly poor counties by city (国定 + 省定), http://akigo.cn/ebd4774e4250207251.html
@@ -166,7 +166,9 @@ class Poverty:
         if n == 0:
             self.level0 = level
         g = (level / self.level0) ** (1 / max(n, 1)) - 1
-        r["poor_area_income_growth_gap"] = (g - u["national_rural_income_growth"]) if n else 0.0
+        g_nat = national.rural_income_growth(m.national_levels, u["national_rural_income_growth"],
+                                             year)   # realised national growth since 2020
+        r["poor_area_income_growth_gap"] = (g - g_nat) if n else 0.0
         line = m.const["poverty_line_yuan_2020"] * (1 + m.const["poverty_line_indexation"]) ** n
         below = total / f.persons < line
         share = float(np.sum(w * below) / np.sum(w))
