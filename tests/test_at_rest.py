@@ -54,11 +54,40 @@ def test_2021_continues_the_series_own_trend(calm_runs, metric):
         assert _own_trend_gap(t, metric) <= 0.02, metric
 
 
-@pytest.mark.xfail(strict=True, reason="known: 2021 rent +13% and property income +14% "
-                   "against ~8% later; linked farmers fall 20-30% when the yearly contract "
-                   "draw replaces the calibrated 2020 set (see the #9 notes)")
-@pytest.mark.parametrize("metric", ["rent_yuan_per_mu", "rural_income_property",
-                                    "farmers_brewing", "contract_share"])
+@pytest.fixture(scope="module")
+def calm_six():
+    scn = derive(load("no_new_policy"), CALM)
+    return [run_replicate(scn, s, households_per_agent=1000)["trajectory"] for s in range(1, 7)]
+
+
+def test_2021_keeps_the_2020_contract_holders(calm_six):
+    # Formerly a strict xfail: the yearly contract draw replaced the calibrated 2020 set and
+    # the contract share and linked farmers fell 20-30% in 2021 (-13 to -23% over seeds 1-6
+    # on the branch that fixed it). Households now keep one contract-taste draw, and the
+    # 2020 set is the one the corrected offer gives: the fall is gone (seeds 1-6: -7 to +3%,
+    # mean -1.5%; what remains is churn, as the land market redraws each year who rents all
+    # their land out, and later years swing by as much: -19 to +40% in one seed).
+    contract = [_growth(t, "contract_share", 2021) for t in calm_six]
+    linked = [sum(t[2021][f"farmers_{c.key}"] for c in plan.CLUSTERS)
+              / sum(t[2020][f"farmers_{c.key}"] for c in plan.CLUSTERS) - 1 for t in calm_six]
+    for series in (contract, linked):
+        assert np.mean(series) >= -0.05, series
+        assert min(series) >= -0.10, series
+
+
+@pytest.mark.xfail(strict=True, reason="known: 2021 rent grows 16-17% against +2 to "
+                   "+10% a year later on, property income 21-23% against +3 to +19% (seeds "
+                   "1-2; see the #9 notes); the raw-material market does not remove it")
+@pytest.mark.parametrize("metric", ["rent_yuan_per_mu", "rural_income_property"])
 def test_known_2021_discontinuities(calm_runs, metric):
     for t in calm_runs:
         assert _own_trend_gap(t, metric) <= 0.02, metric
+
+
+@pytest.mark.xfail(strict=True, reason="2021 no longer falls (test above) but now "
+                   "grows faster than later years (+7 and +15% against 2022-25 means of +5 "
+                   "and +2%, seeds 1-2); not traced yet: cooperatives jump from 47 to 70-77 "
+                   "in 2021 and members come first for contracts")
+def test_linked_farmers_grow_in_2021_as_later(calm_runs):
+    for t in calm_runs:
+        assert _own_trend_gap(t, "farmers_brewing") <= 0.02

@@ -491,6 +491,52 @@ def test_backtest_never_reads_a_row_after_the_origin(history, tmp_path, monkeypa
     assert (t_b[t_b["year"] == 2031]["note"].str.contains("not scored")).all()
 
 
+def test_backtest_takes_exogenous_series_up_to_the_origin_only(history, tmp_path,
+                                                                 monkeypatch):
+    """The model's national rural income from origin 2021 uses rows up to 2021 only."""
+    import sim.analysis.backtest as bt
+    from sim.config.observed import DEFAULT_OBSERVED, parse_observed
+    scn, obs = history
+    shipped = parse_observed(DEFAULT_OBSERVED)
+    nat = shipped[(shipped["metric"] == "national_rural_income")
+                  & shipped["year"].between(2017, 2024)]
+    obs = pd.concat([obs, nat.assign(line=0)], ignore_index=True)
+    level = dict(zip(nat["year"], nat["value"], strict=True))
+    seen = []
+    real = bt.calibrate
+
+    def spy(base, observed, until_year, *a, **kw):
+        seen.append((base.get("data_until"), base.get("exogenous")))
+        return real(base, observed, until_year, *a, **kw)
+
+    monkeypatch.setattr(bt, "calibrate", spy)
+    clean = _bt(scn, obs, tmp_path / "clean")
+    poisoned = obs.copy()
+    poisoned.loc[(poisoned["metric"] == "national_rural_income")
+                 & (poisoned["year"] == 2022), "value"] = 1e12
+    bad = _bt(scn, poisoned, tmp_path / "poisoned")
+    want = {"2020": level[2020], "2021": level[2021]}
+    for du, block in seen:
+        assert du == 2021 and block["series"]["national_rural_income"] == want
+    for res in (clean, bad):
+        assert res["manifest"]["exogenous"]["2021"]["series"]["national_rural_income"] == want
+    post = "origin-2021/posterior.parquet"
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "clean" / post),
+                                  pd.read_parquet(tmp_path / "poisoned" / post))
+    fc_a, fc_b = clean["forecasts"][2021]["model"], bad["forecasts"][2021]["model"]
+    pd.testing.assert_frame_equal(fc_a, fc_b)
+    n22 = fc_a[(fc_a["metric"] == "national_rural_income") & (fc_a["year"] == 2022)]["value"]
+    # continued from the 2021 level at the growth (pinned in this world), never the 2022 row
+    g = scn["uncertainties"]["national_rural_income_growth"]
+    assert isinstance(g, float) and len(n22) == 12
+    assert np.allclose(n22, level[2021] * (1 + g), rtol=1e-12)
+    # the poisoned row itself is held out and scored
+    t = bad["table"]
+    row = t[(t["metric"] == "national_rural_income") & (t["year"] == 2022)
+            & (t["forecaster"] == "model")]
+    assert row["observed"].iloc[0] == 1e12 and not row["in_90"].iloc[0]
+
+
 def test_backtest_table_summary_and_plots(history, tmp_path):
     from sim.analysis.backtest import format_summary
     scn, obs = history

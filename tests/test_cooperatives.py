@@ -56,8 +56,8 @@ def test_drought_lowers_the_cooperatives_land_return(plan_scn):
     assert during < before
     # mean-preserving: a city spared the drought is slightly above the average year
     assert cooperatives.land_net(m, other.city, other.cluster) > other_before
-    # and the current price index enters as well
-    m.price = np.ones(len(plan.CLUSTERS)) * 1.1
+    # and the cluster's farm-gate price (its raw-material market) enters as well
+    m.raw.x = np.ones(len(plan.CLUSTERS)) * 1.1
     assert cooperatives.land_net(m, c.city, c.cluster) > during
 
 

@@ -37,30 +37,40 @@ def test_lever_confined_to_one_city_leaves_every_cluster_bit_identical():
 
 
 def test_perishable_lever_moves_other_clusters_only_through_shared_markets():
-    # Doubling cold storage acts on perishable clusters. Non-perishable clusters share
-    # only the cities' land and labour markets with them, which moves their output by
-    # ~1e-4 at most (measured: <= 3e-4 relative over 40 seeds). Before streams were split
-    # per cluster, entry and growth draws shifted with other clusters' entrants and moved
-    # other clusters by whole firms, in either direction. 1e-3 separates the two.
+    # Doubling cold storage acts on perishable clusters. Non-perishable clusters share only
+    # the cities' land and labour markets with them. The land market moves their harvest a
+    # little, hence (through the raw-material market) their farm-gate price and margin by
+    # ~1e-4, which now and then tips the entrant count of the entry draw by one firm.
+    # Measured over 40 seeds: the median pair is bit-identical, 90% move by < 2e-5, and 4 of
+    # 240 (seed, cluster) pairs move by more than 1e-3 (one firm, either sign). Before
+    # streams were split per cluster, entry and growth draws shifted with other clusters'
+    # entrants and 45-64% of pairs moved by whole firms. At most 3 of these 36 pairs may.
     base, push = load("plan"), load("cold_chain_push")
     others = [c.key for c in plan.CLUSTERS if not c.perishable]
     moved_perishable = False
+    moved = []
     for s in SEEDS:
         ta, tb = _pair(base, push, s)
-        for y in ta:
-            for k in others:
-                a, b = ta[y][f"output_{k}"], tb[y][f"output_{k}"]
-                assert abs(b - a) <= 1e-3 * abs(a), (s, y, k, a, b)
+        for k in others:
+            gap = max(abs(tb[y][f"output_{k}"] - ta[y][f"output_{k}"])
+                      / abs(ta[y][f"output_{k}"]) for y in ta)
+            if gap > 1e-3:
+                moved.append((s, k, gap))
         moved_perishable |= any(ta[2025][f"output_{c.key}"] != tb[2025][f"output_{c.key}"]
                                 for c in plan.CLUSTERS if c.perishable)
+    assert len(moved) <= 3, moved
     assert moved_perishable
 
 
 def test_cluster_confined_subsidy_raises_its_market_and_no_other():
     # A capital subsidy for one cluster only: part of the cost cut is passed into prices,
-    # so that cluster's market is larger in every paired replicate and no other cluster's
-    # market moves; its output is higher on average (entry within the cluster is random,
-    # so single seeds may differ either way).
+    # so that cluster's market is larger in every paired replicate; its output is higher on
+    # average (entry within the cluster is random, so single seeds may differ either way).
+    # No non-perishable cluster's market moves. Perishable clusters' markets may move by a
+    # hair: the subsidised cluster's raw-material demand moves its farm-gate price, hence
+    # its farmers' bids in the cities' land markets, the other clusters' harvests, what they
+    # sell off the farm through the platforms and so cold-chain coverage (measured: <= 3e-6
+    # relative over seeds 0-7; a stream leak moves them by whole firms, percents).
     from sim.run.replicate import build_model
     base = load("plan")
     more = derive(base, {"levers.capital_subsidy_rate.brewing": 0.45})
@@ -73,7 +83,10 @@ def test_cluster_confined_subsidy_raises_its_market_and_no_other():
         mb.run()
         assert mb.demand[k] > ma.demand[k]
         others = np.arange(len(plan.CLUSTERS)) != k
-        np.testing.assert_array_equal(mb.demand[others], ma.demand[others])
+        perish = np.array([c.perishable for c in plan.CLUSTERS])
+        np.testing.assert_array_equal(mb.demand[others & ~perish], ma.demand[others & ~perish])
+        np.testing.assert_allclose(mb.demand[others & perish], ma.demand[others & perish],
+                                   rtol=1e-4, atol=0)
         rows_a, rows_b = ma.record.rows[2025], mb.record.rows[2025]
         diffs.append(rows_b["output_brewing"] - rows_a["output_brewing"])
     assert np.mean(diffs) > 0, diffs

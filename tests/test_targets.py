@@ -48,7 +48,9 @@ def test_income_gain_is_zero_in_2020_for_every_cluster_and_platform(plan_scn):
         row = build_model(plan_scn, seed, households_per_agent=2000).record.rows[2020]
         for key in LINKAGE_KEYS:
             assert row[f"income_gain_{key}"] == 0.0, key
-            assert row[f"linkage_income_{key}"] > 500.0, key  # the level is not zero
+            # the level is not zero (some platforms' are ~490-500 元 since farm income is
+            # Shanxi's 26% share of 2020 income, not the national 35.5%)
+            assert row[f"linkage_income_{key}"] > 100.0, key
 
 
 def test_income_gain_is_the_increase_of_linkage_income_since_2020(plan_scn):

@@ -23,7 +23,10 @@ of the forecast distribution. ``crps_rel`` = CRPS / |observed| lets metrics be a
 Separation of what is known at the origin: :func:`backtest` cuts the observations at the
 origin (``observed.until``) before anything else and hands only that cut to
 :func:`forecast`; the held-out rows are looked at only by :func:`score`, after the
-forecasts exist.
+forecasts exist. The model's exogenous series (national rural income) come from the same
+cut: from an origin in 2021-2025 the scenario runs with ``data_until`` = the origin, its
+series taken from the rows up to the origin (:func:`origin_scenario`); a ``data_until`` of
+the base scenario is replaced, never kept.
 """
 
 from __future__ import annotations
@@ -43,6 +46,9 @@ from sim.analysis.calibrate import (
     simulate_metrics,
     statistics,
 )
+from sim.config import exogenous
+from sim.config.errors import ScenarioError
+from sim.config.scenario import with_data_until
 from sim.run.store import atomic_parquet, atomic_write_bytes
 
 FORECASTERS = ("model", "trend", "last_growth")
@@ -130,6 +136,28 @@ def score_lognormal(mu: float, sigma: float, y: float) -> dict:
 
 
 # ------------------------------------------------------------------ forecast and score
+def origin_scenario(base: dict, train: pd.DataFrame, origin: int, source: str = "") -> dict:
+    """``base`` with its exogenous series observed up to ``origin`` only.
+
+    ``data_until`` = ``origin`` with the series from ``train`` (the rows up to the origin)
+    when the origin is a simulated year and ``train`` holds every series; otherwise none
+    (the sampled growth from 2020). Either way nothing after the origin is used.
+
+    Raises:
+        CalibrationError: a series in ``train`` with a gap year (naming metric and year).
+    """
+    scn = {k: v for k, v in base.items() if k not in ("data_until", exogenous.KEY)}
+    train = obsmod.until(train, origin)
+    if origin < exogenous.YEARS[0] or any(
+            not (train["metric"] == m).any() for m in exogenous.SERIES):
+        return scn
+    try:
+        return with_data_until(scn, origin, source=f"backtest origin {origin}",
+                               file=source or "observed data", rows=train)
+    except ScenarioError as e:
+        raise CalibrationError(str(e)) from None
+
+
 def forecast(base: dict, train: pd.DataFrame, origin: int, folder: Path, *, replicates: int,
              seed: int, households_per_agent: int, backend: str, workers: int,
              scheduler: str | None, calibration: dict, progress: bool = False,
@@ -245,12 +273,14 @@ def backtest(base: dict, observed: pd.DataFrame, origins: list[int], folder: str
         raise CalibrationError(f"{folder}: not empty; choose another --out (or --resume to "
                                "reuse its calibrations)")
     folder.mkdir(parents=True, exist_ok=True)
-    tables, forecasts = [], {}
+    tables, forecasts, used_series = [], {}, {}
     for origin in origins:
         train = obsmod.until(observed, origin)       # before anything else: no later row
         if progress:
             print(f"origin {origin}: {len(train)} observations up to {origin}", flush=True)
-        fc = forecast(base, train, origin, folder, replicates=replicates, seed=seed,
+        scn = origin_scenario(base, train, origin, source)
+        used_series[str(origin)] = scn.get(exogenous.KEY)
+        fc = forecast(scn, train, origin, folder, replicates=replicates, seed=seed,
                       households_per_agent=households_per_agent, backend=backend,
                       workers=workers, scheduler=scheduler, calibration=calibration,
                       progress=progress, resume=resume)
@@ -265,6 +295,7 @@ def backtest(base: dict, observed: pd.DataFrame, origins: list[int], folder: str
     manifest = {"kind": "backtest", "source": source, "origins": origins,
                 "replicates": replicates, "seed": seed,
                 "households_per_agent": households_per_agent, "calibration": calibration,
+                "exogenous": used_series,
                 "scored_rows": int(table[table["forecaster"] == "model"]["crps"].notna().sum()),
                 "plots": [str(f.relative_to(folder)) for f in files]}
     atomic_write_bytes(folder / "manifest.json", json.dumps(manifest, indent=1,

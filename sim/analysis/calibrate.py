@@ -528,6 +528,9 @@ def calibrate(base: dict, observed: pd.DataFrame, until: int, folder: str | Path
         CalibrationError: bad input or folder (nothing written).
     """
     observed = obsmod.until(observed, until)          # first: nothing later is ever read
+    if base.get("data_until") is not None and int(base["data_until"]) > until:
+        raise CalibrationError(f"data_until {base['data_until']} is after the calibration's "
+                               f"last year {until}: the model would use later data")
     pyabc = _pyabc()
     if sampler not in SAMPLERS:
         raise CalibrationError(f"sampler must be one of {SAMPLERS}")

@@ -106,6 +106,11 @@ def add_parsers(sub) -> None:
     c.add_argument("--until", type=int, default=None,
                    help="use observations up to this year (default: %(default)s, i.e. the "
                         "file's last year)")
+    c.add_argument("--data-until", type=int, default=None, metavar="YEAR",
+                   help="take the exogenous series (national rural income) from --observed "
+                        "up to YEAR (2021-2025, at most --until) and their sampled growth "
+                        "after it (default: %(default)s, the sampled growth from 2020; a "
+                        "backtest sets it to each origin itself)")
     c.add_argument("--out", default=None,
                    help="output folder (default: %(default)s, i.e. "
                         "results/calibration-<scenario>)")
@@ -168,8 +173,19 @@ def _calibration_kwargs(a) -> dict:
 def cmd_calibrate(a) -> int:
     """Calibrate the scenario's uncertainties and print the posterior."""
     from sim.analysis.calibrate import CalibrationError, calibrate
+    from sim.config.scenario import ScenarioError, with_data_until
     scn, obs, src, backend = _setup(a)
     until = a.until if a.until is not None else int(obs["year"].max())
+    if a.data_until is not None:
+        if a.data_until > until:
+            raise UsageError(f"--data-until: {a.data_until} is after the calibration's last "
+                             f"year {until} (--until, or the last year of {src}): the model "
+                             "would use later data")
+        try:
+            scn = with_data_until(scn, a.data_until, file=src,
+                                  rows=obs[obs["year"] <= a.data_until])
+        except ScenarioError as e:
+            raise UsageError(str(e)) from None
     folder = Path(a.out) if a.out else Path("results") / f"calibration-{scn['name']}"
     if a.predictive < 0:
         raise UsageError(f"--predictive: must be at least 0, got {a.predictive}")

@@ -64,6 +64,11 @@ def scenario_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="override a scenario field, e.g. levers.capital_subsidy_rate=0.3 "
                         "(repeatable; default: none, the scenario as written)")
+    p.add_argument("--data-until", type=int, default=None, metavar="YEAR",
+                   help="take the exogenous series (national rural income) from the "
+                        "observed data up to YEAR (2021-2025, at most the file's last year) "
+                        "and their sampled growth after it (default: none, the sampled "
+                        "growth from 2020; docs/inputs.md)")
     return p
 
 
@@ -136,9 +141,9 @@ def check_scale(hpa: int) -> int:
 def load_scenario(a) -> dict:
     """The scenario named on the command line, with its --set overrides."""
     from sim.config.errors import ScenarioError
-    from sim.config.scenario import load
+    from sim.config.scenario import load, with_data_until
     try:
-        return load(a.scenario, a.sets)
+        return with_data_until(load(a.scenario, a.sets), getattr(a, "data_until", None))
     except ScenarioError as e:
         raise UsageError(str(e)) from None
 

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from sim.config import exogenous
 from sim.config.errors import ScenarioError
 from sim.config.files import find_named, named_dirs, read_yaml, shipped_files, suggest
 from sim.model.params import (
@@ -31,7 +32,9 @@ from sim.model.params import (
 )
 from sim.model.plan import YEARS
 
-TOP_KEYS = ("name", "description", "extends", "levers", "uncertainties", "constants", "settings")
+TOP_KEYS = ("name", "description", "extends", "data_until", "levers", "uncertainties",
+            "constants", "settings")
+RECORD_KEYS = (exogenous.KEY,)  # written by validate (the resolved series), not by hand
 SECTION_PARAMS = {
     "levers": {p.name: p for p in LEVERS},
     "uncertainties": {p.name: p for p in UNCERTAINTIES},
@@ -122,7 +125,7 @@ def _parent_ref(path: Path, parent: str) -> str:
 
 def _check_top(data: dict, src: str) -> None:
     for k in data:
-        if k not in TOP_KEYS:
+        if k not in TOP_KEYS and k not in RECORD_KEYS:
             raise ScenarioError(src, str(k), f"unknown key{suggest(str(k), TOP_KEYS)}; "
                                 f"allowed: {', '.join(TOP_KEYS)}")
 
@@ -199,7 +202,38 @@ def validate(data: dict, src: str) -> dict:
             raise ScenarioError(src, f"settings.{k}", f"{v} is out of range [{lo}, {hi}]")
         sout[k] = int(v)
     out["settings"] = {k: sout.get(k, SETTINGS[k][3]) for k in SETTINGS}
+    _check_data_until(data, out, src)
     return out
+
+
+def _check_data_until(data: dict, out: dict, src: str) -> None:
+    """``data_until`` and its resolved series (absent when not set: runs as before)."""
+    du, block = data.get("data_until"), data.get(exogenous.KEY)
+    if du is None:
+        if block is not None:
+            raise ScenarioError(src, exogenous.KEY, "is the series data_until resolves to; "
+                                "set data_until")
+        return
+    year = exogenous.check_year(du, src, "data_until")
+    out["data_until"] = year
+    out[exogenous.KEY] = (exogenous.resolve(year, src) if block is None
+                          else exogenous.check_block(block, year, src))
+
+
+def with_data_until(scenario: dict, year, source: str = "--data-until",
+                    file: str | os.PathLike | None = None, rows=None) -> dict:
+    """A validated scenario whose exogenous series are observed up to ``year``.
+
+    ``file`` (default ``data/observed/shanxi.csv``) or ``rows`` (observations already read
+    and cut, e.g. a backtest's) give the series; ``year`` None returns the scenario as is.
+    Errors name ``source`` (the flag), the allowed years and the file.
+    """
+    if year is None:
+        return scenario
+    out = copy.deepcopy(scenario)
+    out["data_until"] = year
+    out[exogenous.KEY] = exogenous.resolve(year, source, "", file=file, rows=rows)
+    return validate(out, source)
 
 
 def _safe_name(name: str) -> bool:

@@ -70,14 +70,15 @@ class Cooperative(mesa.Agent):
 def land_net(m, city: int, cluster: int) -> float:
     """Net return per mu a cooperative earns farming rented land (before rent), this year.
 
-    At the year's farm-gate price (trend × the cluster's price shock), the city's yield
+    At the cluster's farm-gate price (trend × the factor of its raw-material market, the
+    last one cleared: ``sim.model.rawmaterial``), the city's yield
     (drought) and the cluster's (disease), the year's input cost, with the cooperative's
     service cost cut, minus hired labour.
     """
     const = m.const
     years = max(m.year - plan.BASE_YEAR, 0)  # as in the households' ``ClusterModel.env``
     cost_idx = (1 + m.uncertain["input_cost_inflation"]) ** years
-    revenue = (const["coop_land_productivity"] * m.revenue0 * m.farm_price * m.price[cluster]
+    revenue = (const["coop_land_productivity"] * m.revenue0 * m.farm_price * m.raw.x[cluster]
                * m.yield_city[city] * m.cluster_yield[cluster])
     return float(revenue - m.cost0 * cost_idx * (1 - const["coop_service_cost_cut"])
                  - m.wage / const["max_mu_per_labourer"])
@@ -89,7 +90,7 @@ def member_sales(m) -> np.ndarray:
     has = f.cluster >= 0
     k = np.maximum(f.cluster, 0)
     return (f.productivity * m.revenue0 * f.land_operated * m.farm_price
-            * np.where(has, m.price[k] * m.cluster_yield[k], 1.0) * m.yield_city[f.city])
+            * np.where(has, m.raw.x[k] * m.cluster_yield[k], 1.0) * m.yield_city[f.city])
 
 
 def settle_all(m, year: int, grant_yi: float) -> None:

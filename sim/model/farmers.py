@@ -14,7 +14,9 @@ The rules each year (the model calls them in this order):
    in (willingness to pay), with quantities. The land market (``sim.model.land``) clears per city.
 2. ``link_choices``: given the options open to it, a household decides whether to join its
    cluster's cooperative, apply for a firm contract and apply for a processing job (binary
-   logit on the income gain). Firms then ration contracts and jobs (``sim.model.model``).
+   logit on the income gain; a contract also carries a non-monetary cost, calibrated to the
+   2020 take-up, ``sim.model.rawmaterial.contract_cost``). Firms then ration contracts and
+   jobs (``sim.model.model``).
 3. ``incomes``: income by source (wage, operating, property, transfer) and the part that
    comes from cluster linkage.
 """
@@ -45,7 +47,7 @@ class Env:
     firm_wage_yuan: np.ndarray  # processing-job wage per labourer-year
     revenue_yuan_per_mu: float
     cost_yuan_per_mu: np.ndarray
-    contract_premium: float
+    contract_premium: np.ndarray  # premium on the harvest × the share contracts cover
     subsidy_yuan_per_mu: float
     coop_cost_cut: float
     transaction_cost: np.ndarray
@@ -60,6 +62,7 @@ class Env:
     transfer_yuan_per_person: float
     other_operating_yuan_per_person: float
     other_property_yuan_per_person: float
+    contract_cost_yuan: np.ndarray = 0.0  # non-monetary cost of a contract (calibrated)
 
 
 class FarmerPopulation:
@@ -126,8 +129,8 @@ class FarmerPopulation:
         supplier = self.cluster >= 0
         join = supplier & env.coop_open & (u_coop < eq.choice_probability(g_coop,
                                                                           env.sensitivity))
-        apply_c = supplier & env.contract_open & (
-            u_contract < eq.choice_probability(g_contract, env.sensitivity))
+        apply_c = supplier & env.contract_open & (u_contract < eq.choice_probability(
+            g_contract - env.contract_cost_yuan, env.sensitivity))
         apply_j = env.job_open & (u_job < eq.choice_probability(g_job, env.sensitivity))
         return join, apply_c, apply_j
 
@@ -217,8 +220,8 @@ class FarmerAgent(mesa.Agent):
         s = e["sensitivity"]
         supplier = self.cluster >= 0
         join = bool(supplier and e["coop_open"] and u_coop < eq.choice_probability(g_coop, s))
-        apply_c = bool(supplier and e["contract_open"]
-                       and u_contract < eq.choice_probability(g_contract, s))
+        apply_c = bool(supplier and e["contract_open"] and u_contract
+                       < eq.choice_probability(g_contract - e["contract_cost_yuan"], s))
         apply_j = bool(e["job_open"] and u_job < eq.choice_probability(g_job, s))
         return join, apply_c, apply_j
 

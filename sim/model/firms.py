@@ -3,8 +3,8 @@
 Firms are Mesa agents (one per firm: identity, entry, exit), but their quarterly state lives
 in a :class:`FirmTable` of numpy columns so that production and investment of all firms run
 as one vectorised update; a :class:`Firm` agent reads and writes its row. The functions take
-the model ``m``: sales growth and investment (Q1), local raw-material supply, production
-(every quarter), entry and exit (Q4).
+the model ``m``: sales growth and investment (Q1), production (every quarter), entry and
+exit (Q4); the margin left after raw material's cost (``sim.model.rawmaterial``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from sim.model import equations as eq
-from sim.model import plan
+from sim.model import plan, rawmaterial
 from sim.model.rng import stream
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
@@ -213,29 +213,10 @@ def subsidy_cost(m, capex: np.ndarray, cluster: np.ndarray, cs: np.ndarray,
         * m.const["interest_subsidy_years"]))
 
 
+# ---- raw material (sim/model/rawmaterial.py clears the market; issue #9, item 1) ----
 def effective_margin(m) -> np.ndarray:
-    """Operating margin per cluster after the cost of sourcing outside Shanxi."""
-    return m.const["operating_margin"] - m.const["raw_material_share"] \
-        * m.outside_share * m.const["outside_sourcing_premium"]
-
-
-def local_supply(m, calibrate: bool = False) -> None:
-    """How much of the local raw material firms want can Shanxi's farms supply."""
-    f = m.farmers
-    has = f.cluster >= 0
-    value = (f.productivity * m.revenue0 * f.land_operated * m.yield_city[f.city]
-             * np.where(has, m.cluster_yield[np.maximum(f.cluster, 0)], 1.0))
-    supply = np.bincount(np.maximum(f.cluster, 0), f.weight * value * has,
-                         minlength=NK) / 1e8
-    want = m.const["local_sourcing_share"] * m.const["raw_material_share"] \
-        * cluster_output(m)
-    ratio = supply / np.maximum(want, 1e-9)
-    if calibrate:
-        m.supply_ratio_2020 = ratio  # 2020: no drought, no disease
-    # Shortfall relative to 2020 sourcing conditions is bought outside at a premium.
-    base = m.supply_ratio_2020
-    m.outside_share = np.clip(1.0 - ratio / np.maximum(base, 1e-9), 0.0, 1.0) \
-        * m.const["local_sourcing_share"]
+    """Operating margin per cluster after raw material's cost rose above its 2020 level."""
+    return m.const["operating_margin"] - m.const["raw_material_share"] * rawmaterial.cost_gap(m)
 
 
 def produce(m) -> None:
@@ -251,6 +232,7 @@ def produce(m) -> None:
     # value sold = price × quantity demanded at that price: P^(1 - elasticity)
     factor = m.price ** (1.0 - m.const["demand_price_elasticity"]) * m.disease_keep * keep
     q = np.minimum(ft.sales, ft.capacity * m.const["max_utilisation"]) * factor[ft.cluster]
+    q = q * m.raw.output_share[ft.cluster]  # raw material too dear to buy caps output
     ft.output = np.where(ft.alive, q, 0.0)
     util = np.divide(q, ft.capacity, out=np.zeros_like(q), where=ft.capacity > 0)
     ft.low_util = np.where(util < m.const["low_utilisation"], ft.low_util + 1, 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.model import cooperatives, firms, land, plan, platforms
+from sim.model import cooperatives, firms, land, national, plan, platforms, poverty, rawmaterial
 from sim.model import equations as eq
 from sim.model.cooperatives import Cooperative
 from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
@@ -43,14 +43,17 @@ class ClusterModel(mesa.Model):
         seed: Replicate seed; every random draw comes from streams derived from it.
         households_per_agent: Scale: rural households per simulated household.
         reference_farmers: Use the per-object farmer agents (slow; for tests and benchmarks).
+        exogenous: The scenario's observed exogenous series (``sim.config.exogenous``), or
+            None: the sampled growth rates alone, as without ``data_until``.
     """
 
     def __init__(self, levers: dict[str, np.ndarray], constants: dict[str, np.ndarray],
                  uncertainties: dict, seed: int, households_per_agent: int,
-                 reference_farmers: bool = False):
+                 reference_farmers: bool = False, exogenous: dict | None = None):
         super().__init__(rng=int(seed) % (2**63))
         self.seed = int(seed)
         self.uncertain = uncertainties
+        self.national_levels = national.observed_levels(exogenous)
         self.levers = levers
         self.const = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in constants.items()}
         self.households_per_agent = int(households_per_agent)
@@ -72,6 +75,7 @@ class ClusterModel(mesa.Model):
         self._calibrate_2020()
         platforms.init_platforms(self)  # from the 2020 flows, so after calibration
         firms.recognise_leaders(self, first=True)
+        self.poverty = poverty.Poverty(self)  # formerly poor counties (Ch.4), own streams
         self.record.year(self, plan.BASE_YEAR)
 
     # ------------------------------------------------------------------ helpers
@@ -129,6 +133,8 @@ class ClusterModel(mesa.Model):
                         else FarmerPopulation(**cols))
         self.n_households = n
         self.dividend = np.zeros(n)
+        self.contract_taste = stream(self.seed, "links:contract-taste").random(
+            n, dtype=np.float32)
         # Farm economics at 2020 prices: net return per mu at mean productivity matches the
         # land-based part of operating income.
         inc = plan.PROVINCE.rural_income_2020_yuan * const["persons_per_household"]
@@ -144,10 +150,12 @@ class ClusterModel(mesa.Model):
         """Clear the 2020 land market, set 2020 links, and close the income accounts."""
         self.transfer_pp = self.other_op_pp = self.other_prop_pp = 0.0
         self.farm_price = 1.0
+        rawmaterial.init(self)
         self.transfer_growth = 1.0
         self.price = np.ones(NK)
         self.yield_city = np.ones(NC)
         self.cluster_yield = np.ones(NK)
+        self.disease_keep = np.ones(NK)
         self.rent = np.zeros(NC)
         self.coops: list[Cooperative] = []
         for c in range(NC):
@@ -167,7 +175,7 @@ class ClusterModel(mesa.Model):
         for _ in range(int(self.const["spinup_passes"])):
             self._land_market(plan.BASE_YEAR)
             self._links(plan.BASE_YEAR, calibrate=True)
-            firms.local_supply(self, calibrate=True)
+            rawmaterial.clear(self, calibrate=True)
             cooperatives.settle_all(self, plan.BASE_YEAR,
                                     grant_yi=self.const["coop_grant_2020_yi"])
             self._close_income_accounts()
@@ -198,7 +206,9 @@ class ClusterModel(mesa.Model):
         f = self.farmers
         cl = f.cluster
         has = cl >= 0
-        price_h = np.where(has, self.price[np.maximum(cl, 0)], 1.0)
+        # Cluster suppliers sell at their raw-material market's farm-gate price (the last
+        # one cleared); other farming at the reference index.
+        price_h = np.where(has, self.raw.x[np.maximum(cl, 0)], 1.0)
         yield_h = self.yield_city[f.city] * np.where(has, self.cluster_yield[np.maximum(cl, 0)],
                                                      1.0)
         coop_open = np.zeros((NC, NK), bool)
@@ -217,7 +227,9 @@ class ClusterModel(mesa.Model):
             price_index=price_h * self.farm_price, yield_factor=yield_h, wage_yuan=self.wage,
             firm_wage_yuan=self._firm_wage(), revenue_yuan_per_mu=self.revenue0,
             cost_yuan_per_mu=self.cost0 * cost_idx,
-            contract_premium=self.uncertain["contract_premium"], subsidy_yuan_per_mu=self.subsidy,
+            contract_premium=np.where(has, self.uncertain["contract_premium"]
+                                      * self.raw.cover[ci], 0.0),
+            subsidy_yuan_per_mu=self.subsidy,
             coop_cost_cut=self.const["coop_service_cost_cut"],
             transaction_cost=self.transaction_cost,
             rent_yuan_per_mu=self.rent[f.city], coop_open=has & coop_open[f.city, ci],
@@ -229,6 +241,16 @@ class ClusterModel(mesa.Model):
             transfer_yuan_per_person=self.transfer_pp * self.transfer_growth,
             other_operating_yuan_per_person=self.other_op_pp * self.farm_price,
             other_property_yuan_per_person=self.other_prop_pp * self.wage / self.wage0)
+
+    def _link_env(self) -> Env:
+        """``env()`` plus the non-monetary cost of a contract, read by the link choices only.
+
+        (Kept out of ``env()`` to spare a household column during the land market.)
+        """
+        env = self.env()
+        cl = self.farmers.cluster
+        env.contract_cost_yuan = np.where(cl >= 0, self.contract_cost[np.maximum(cl, 0)], 0.0)
+        return env
 
     # ------------------------------------------------------------------ submodels
     def _land_market(self, year: int) -> None:
@@ -266,10 +288,14 @@ class ClusterModel(mesa.Model):
     def _links(self, year: int, calibrate: bool = False) -> None:
         """Coop membership, firm contracts and processing jobs for the year."""
         f = self.farmers
-        env = self.env()
+        env = self._link_env()
         rng = stream(self.seed, f"links:{year}")
-        u_coop, u_con, u_job = rng.random(f.n), rng.random(f.n), rng.random(f.n)
+        u_coop, u_job = rng.random(f.n), rng.random(f.n)
         prio = rng.random(f.n)
+        # Households differ persistently in how much they mind a contract's obligations: one
+        # draw each, kept across years, so the same households keep their contracts while
+        # the gain holds (take-up moves with gains, not with a yearly redraw).
+        u_con = self.contract_taste
         join, apply_c, apply_j = f.link_choices(env, u_coop, u_con, u_job)
         # Cooperative membership: the coop of the household's city and cluster.
         table = np.full((NC, NK), -1)
@@ -299,22 +325,36 @@ class ClusterModel(mesa.Model):
             job_persons = np.array([np.sum(f.weight * job * self.job_share_ck[f.city, ki])
                                     for ki in range(NK)])
             need_persons = np.maximum(goal - job_persons, 0.0)
+            # Households sign with a logit on the gain less a non-monetary cost of the
+            # contract, set so that the expected signers are the 2020 count; firms then
+            # contract the volume those signers farm, so in 2020 both sides balance.
+            pop = f if isinstance(f, FarmerPopulation) else FarmerPopulation(**f.state())
+            self.contract_cost = rawmaterial.contract_cost(
+                pop.link_gains(env)[1], np.maximum(cl, 0), f.weight * f.labourers,
+                (cl >= 0) & env.contract_open, need_persons,
+                self.uncertain["adoption_sensitivity"])
+            env = self._link_env()
+            apply_c = f.link_choices(env, u_coop, u_con, u_job)[1]
             if getattr(self, "contract_ratio", None) is None:
                 first = eq.ration(np.maximum(cl, 0), NK, f.weight * f.labourers,
                                   apply_c.astype(float), need_persons,
                                   -((ids >= 0) + prio)) > 0
                 vol = np.bincount(np.maximum(cl, 0), f.weight * supply * first, minlength=NK)
                 self.contract_ratio = vol / np.maximum(out_k, 1e-9) / 1e8
-        volume = self.contract_ratio * out_k * 1e8
         keep = f.contract.astype(float)
-        contract = eq.ration(np.maximum(cl, 0), NK, f.weight * supply,
-                             apply_c.astype(float), volume,
-                             -((ids >= 0) + keep + prio)) > 0
+
+        def offered(ratio):
+            return eq.ration(np.maximum(cl, 0), NK, f.weight * supply, apply_c.astype(float),
+                             ratio * out_k * 1e8, -((ids >= 0) + keep + prio)) > 0
+        contract = offered(self.contract_ratio)
         if calibrate:
             achieved = np.bincount(np.maximum(cl, 0), f.weight * f.labourers * contract
                                    * (cl >= 0), minlength=NK)
             self.contract_ratio = self.contract_ratio * np.where(
                 achieved > 0, need_persons / np.maximum(achieved, 1e-9), 1.0)
+            # the 2020 contracts are the ones the corrected offer gives, so 2021 (same offer,
+            # holders first) continues them instead of jumping to the correction
+            contract = offered(self.contract_ratio)
         contract &= cl >= 0
         f.set_links(ids, contract, job)
 
@@ -328,14 +368,14 @@ class ClusterModel(mesa.Model):
     # ------------------------------------------------------------------ cold chain
     # ------------------------------------------------------------------ schedule
     def start_year(self) -> None:
-        """First quarter: shocks, policy, land market, links, firm growth and investment."""
+        """First quarter: shocks, policy, land, firm growth and investment, links, raw material."""
         year, year_index = self.year, self.year - plan.YEARS[0]
         self._draw_shocks(year)
         delivered = self._deliver_policy(year, year_index)
         self._land_market(year)
-        firms.local_supply(self)
         firms.grow_and_invest(self, year_index)
         self._links(year)
+        rawmaterial.clear(self)
         self.output_q = np.zeros(NK)
         self._account_fiscal(year_index, **delivered)
 
@@ -415,6 +455,7 @@ class ClusterModel(mesa.Model):
         platforms.trade_all(self)
         cooperatives.settle_all(self, year, float(self.lever("coop_grant_yi_yuan", year_index)))
         self.income = self._incomes()
+        self.poverty.update(self, year)
         firms.recognise_leaders(self)
         self.record.year(self, year)
         firms.entry_exit(self)
@@ -423,9 +464,10 @@ class ClusterModel(mesa.Model):
         """Advance one quarter, following the schedule below.
 
         Q1: shocks drawn (drought by city, prices, disease), levers delivered (cold storage
-        commissioned, training, land-service coverage), land market cleared, local
-        raw-material supply assessed, firms' sales grow and they invest, households choose
-        coop / contract / job and firms ration contracts and jobs.
+        commissioned, training, land-service coverage), land market cleared, firms' sales
+        grow and they invest (on last year's raw-material costs), households choose coop /
+        contract / job and firms ration contracts and jobs, the raw-material market clears
+        for the year's harvest and production plans (``sim.model.rawmaterial``).
         Every quarter: capacity under construction arrives; firms produce.
         Q4: platforms trade; cooperatives settle and pay dividends (then fail or form);
         household incomes by source; the year's outcomes are recorded; firms enter and exit.

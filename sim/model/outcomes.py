@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import plan
+from sim.model import national, plan
+from sim.model.national import NATIONAL_RURAL_INCOME_2020  # noqa: F401 - its old home
 from sim.model.platforms import linked_farmers
 
-NATIONAL_RURAL_INCOME_2020 = 17131.0  # 元, NBS 2020 statistical communiqué
 OTHER_PROCESSING_2020_YI = plan.PROVINCE.processing_output_2020_yi - sum(
     c.implied_output_2020_yi_yuan for c in plan.CLUSTERS)
 
@@ -121,7 +121,46 @@ def _metrics() -> tuple[Metric, ...]:
         Metric("coop_member_share", "share", "Households in cooperatives", "入社农户比例"),
         Metric("contract_share", "share", "Households under firm contract", "订单农户比例"),
     ]
+    m += _poverty_metrics()
     return tuple(m)
+
+
+def _poverty_metrics() -> list[Metric]:
+    """Formerly poor counties' households (sim.model.poverty, plan Ch.4)."""
+    m = [Metric("poor_area_income", "元", "Formerly poor counties: rural per-capita income",
+                "脱贫地区农村居民人均可支配收入",
+                "households of the 58 formerly poor counties, nominal 元/person/yr")]
+    for s, en, zh in (("wage", "wages", "工资性收入"), ("operating", "operating", "经营净收入"),
+                      ("property", "property", "财产净收入"),
+                      ("transfer", "transfers", "转移净收入")):
+        m.append(Metric(f"poor_area_income_{s}", "元", f"Formerly poor counties' income: {en}",
+                        f"脱贫地区{zh}"))
+    return m + [
+        Metric("poor_area_income_growth_gap", "1/yr",
+               "Formerly poor counties' income growth minus national rural",
+               "脱贫地区农民收入增速差", "yearly growth since 2020 of the formerly poor "
+               "counties' rural income minus the national rural rate", since_base=True),
+        Metric("poverty_return_share", "share", "Formerly poor households below the poverty line",
+               "返贫户比例", "share of formerly poor households (weights) whose per-capita income "
+               "is below the national line (4,000 元 at 2020 prices, indexed)"),
+        Metric("poverty_consolidated_share", "share",
+               "Formerly poor households above the poverty line", "脱贫成果巩固比例",
+               "1 - poverty_return_share"),
+        Metric("formerly_poor_household_share", "share",
+               "Rural households in formerly poor counties", "脱贫县农户比例"),
+        Metric("poor_offfarm_employment", "share",
+               "Formerly poor households with off-farm work", "脱贫户务工比例",
+               "share of formerly poor households whose surplus labour works off-farm"),
+        Metric("poor_labour_transferred_wan", "万人",
+               "Formerly poor areas' labour moved into jobs in the year", "脱贫地区劳动力转移就业",
+               "labour of formerly poor households newly in off-farm work or processing jobs",
+               since_base=True),
+        Metric("poor_labour_transferred_min_wan", "万人",
+               "Formerly poor areas' labour moved into jobs: lowest year since 2021",
+               "脱贫地区劳动力转移就业（年度最低）", since_base=True),
+        Metric("pv_income_yi", "亿元", "PV poverty-alleviation income", "光伏扶贫电站收益",
+               "station income in the year (sampled 2021-2025)"),
+    ]
 
 
 def _linkage_metrics(key: str, en: str, zh: str) -> list[Metric]:
@@ -147,13 +186,28 @@ FISCAL_LABELS = (
     ("training", "training", "农民培训"),
     ("farmland", "high-standard farmland", "高标准农田建设"),
 )
-METRICS: tuple[Metric, ...] = _metrics()
+
+
+def _raw_material_metrics() -> tuple[Metric, ...]:
+    """The raw-material market's metrics (sim/model/rawmaterial.py)."""
+    m = [Metric(f"farm_price_{c.key}", "index", f"{c.en}: farm-gate price",
+                f"{c.zh}原料收购价格指数",
+                "raw-material price paid to farmers, 2020 = 1 (nominal)")
+         for c in plan.CLUSTERS]
+    m += [Metric("raw_outside_share", "share", "Raw material bought outside Shanxi",
+                 "省外采购原料比例", "ten clusters, share of raw material bought"),
+          Metric("raw_shortfall_share", "share", "Raw material too dear to buy",
+                 "原料短缺比例", "share of planned raw material not bought (output cut)")]
+    return tuple(m)
+
+
+METRICS: tuple[Metric, ...] = _metrics() + _raw_material_metrics()
 METRIC_BY_NAME = {m.name: m for m in METRICS}
 # Outcome sets read by the analyses (names only; declarations above).
 SENSITIVITY_METRICS = tuple(f"output_{c.key}" for c in plan.CLUSTERS) + (
     "output_total", "rural_income_ratio")
 HEADLINE_METRICS = SENSITIVITY_METRICS + ("rural_income", "fiscal_cost_yi", "investment_cum")
-HEADLINE_GROUPS = ("cluster_output", "province", "platforms")  # target groups shown first
+HEADLINE_GROUPS = ("cluster_output", "province", "platforms", "poverty")  # groups shown first
 
 
 def _targets() -> tuple[Target, ...]:
@@ -221,6 +275,14 @@ def _targets() -> tuple[Target, ...]:
                "Ch.7 §2.2", "High-standard farmland", "高标准农田", "province"),
         Target("precooling", "precooling_rate", plan.PROVINCE.precooling_target, "share",
                "Ch.7 §2.4", "Fruit & vegetable pre-cooling rate", "果蔬预冷率", "province"),
+        Target("poor_area_income_growth", "poor_area_income_growth_gap", 0.0, "1/yr", "Ch.2 §3",
+               "Formerly poor areas' rural income growth above national rural",
+               "脱贫地区农村居民收入增速高于全国农民", "poverty"),
+        Target("poor_labour_transfer", "poor_labour_transferred_min_wan", 30.0, "万人",
+               "Ch.4 §4", "Formerly poor areas' labour moved into jobs every year",
+               "每年转移就业脱贫地区劳动力", "poverty"),
+        Target("no_return_to_poverty", "poverty_consolidated_share", 0.99, "share", "Ch.4 §3",
+               "No large-scale return to poverty", "不发生规模性返贫", "poverty"),
     ]
     return tuple(t)
 
@@ -235,7 +297,8 @@ NOT_MODELLED = (
     "crop mechanisation 77% (Ch.7 §2.4)", "agricultural S&T contribution 64% (Ch.7 §2.5)",
     "refrigerated transport ~50% (Ch.7 §2.4)", "1500 entities build cold storage (Ch.7 §2.4)",
     "~50 national top-100 agri firms; ≥300 projects (Ch.6 intro)",
-    "poverty-area income growth and Ch.4 consolidation targets",
+    "Ch.4: ≥180 万 households consolidated; 452 firms, 1009 workshops and 448 cooperatives "
+    "kept supported; ~1.8 万 forest rangers (Ch.4 §4)",
     "land-transfer revenue share to agriculture ≥50% (Ch.8 §3)",
 )
 
@@ -339,6 +402,8 @@ class YearRecorder:
         _province(r, m, year)
         _incomes_and_land(r, m, year)
         _income_gains(r, self.rows.get(plan.BASE_YEAR, r))
+        _raw_material(r, m)
+        m.poverty.record(r, m, year)
         self.rows[year] = {k: float(v) for k, v in r.items()}
 
 
@@ -455,11 +520,14 @@ def _incomes_and_land(r: dict, m, year: int) -> None:
     r["rural_income"] = float(np.sum(w * total_inc) / persons_all)
     for s in ("wage", "operating", "property", "transfer"):
         r[f"rural_income_{s}"] = float(np.sum(w * inc[s]) / persons_all)
-    nat = NATIONAL_RURAL_INCOME_2020 * (1 + u["national_rural_income_growth"]) ** n
+    # observed up to the scenario's data_until, the sampled growth after (sim.model.national)
+    g_nat = u["national_rural_income_growth"]
+    nat = national.rural_income(m.national_levels, g_nat, year)
     r["national_rural_income"] = nat
     r["rural_income_ratio"] = r["rural_income"] / nat
     g_sx = (r["rural_income"] / plan.PROVINCE.rural_income_2020_yuan) ** (1 / max(n, 1)) - 1
-    r["rural_income_growth_gap"] = (g_sx - u["national_rural_income_growth"]) if n else 0.0
+    r["rural_income_growth_gap"] = (
+        g_sx - national.rural_income_growth(m.national_levels, g_nat, year)) if n else 0.0
     own = np.sum(w * f.land_own)
     coop_land = sum(c.land_mu for c in m.coops)
     r["land_transferred_share"] = float((np.sum(w * f.land_out)) / own)
@@ -469,3 +537,15 @@ def _incomes_and_land(r: dict, m, year: int) -> None:
     r["coops"] = float(len(m.coops))
     r["coop_member_share"] = float(np.sum(w * (f.coop >= 0)) / np.sum(w))
     r["contract_share"] = float(np.sum(w * f.contract) / np.sum(w))
+
+
+def _raw_material(r: dict, m) -> None:
+    """Farm-gate prices and sourcing of the year's raw-material market."""
+    raw = m.raw
+    for i, c in enumerate(plan.CLUSTERS):
+        r[f"farm_price_{c.key}"] = float(raw.reference * raw.x[i])
+    bought = float(raw.bought.sum())
+    r["raw_outside_share"] = float(raw.outside.sum()) / bought if bought > 0 else 0.0
+    need = float(raw.need.sum())
+    r["raw_shortfall_share"] = float(np.sum(raw.need * (1 - raw.output_share))) / need \
+        if need > 0 else 0.0

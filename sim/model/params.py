@@ -90,6 +90,8 @@ class Param:
 
 
 A = "assumption"
+# Shanxi poverty-area rural income 2018 by source (山西日报 2019-02-12 citing the survey office)
+SX2018 = "http://sx.cri.cn/20190212/c1c8ab0d-62ae-1100-df05-507553896570.html"
 
 
 def _c(**kw: float) -> dict[str, float]:
@@ -247,7 +249,9 @@ PARAMS: tuple[Param, ...] = (
     Param("raw_material_share", "constant", 0.5, 0.35, 0.65, "share of output value",
           f"{A}.", description="Raw-material cost in processed-output value."),
     Param("local_sourcing_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}.",
-          description="Share of raw material firms would buy inside Shanxi."),
+          description="Share of processors' raw material that can be grown in Shanxi; the "
+          "rest is bought outside. Where the 2020 harvest could not supply it, 2020 was at "
+          "import parity."),
     Param("output_per_worker_wan_yuan", "constant", 150.0, 100.0, 250.0, "万元/worker/yr",
           f"{A}.", description="Processing output per employee."),
     Param("local_hire_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}.",
@@ -278,14 +282,21 @@ PARAMS: tuple[Param, ...] = (
           per="cluster", description="Largest firm's share of its cluster in 2020."),
     Param("sme_2020_fraction", "constant", 0.6, 0.4, 0.8, "share of 2025 SME target",
           f"{A}.", description="Processors above designated size in 2020, vs the SME target."),
-    Param("income_share_wage", "constant", 0.407, 0.35, 0.5, "share",
-          "NBS 2020 national rural income structure (6,974 of 17,131 元), applied to Shanxi "
-          f"({A}).", description="Wage share of 2020 rural income."),
-    Param("income_share_operating", "constant", 0.355, 0.28, 0.42, "share",
-          f"NBS 2020 (6,077 of 17,131 元), {A} for Shanxi.",
+    Param("income_share_wage", "constant", 0.457, 0.445, 0.52, "share",
+          "Shanxi 2020 rural income structure, derived from the 2021 levels by source and "
+          "their stated growth (6,860 元 / 1.081 = 6,346 of 13,878 元; 国家统计局山西调查总队 "
+          "figures via a W-quality copy, data/observed/shanxi.csv); the four derived sources "
+          "sum to 13,876 元. Interpolating the 2016 (S) and 2021 shares to 2020 gives 0.462. "
+          f"Range spans Shanxi 2021 (0.448) and 2016 (0.516) ({A} that 2020 lies between).",
+          description="Wage share of 2020 rural income."),
+    Param("income_share_operating", "constant", 0.260, 0.255, 0.275, "share",
+          "Shanxi 2020, derived as for wages (3,959 元 / 1.096 = 3,612 元); interpolation "
+          f"2016-2021 gives 0.261; range spans 2021 (0.259) and 2016 (0.271) ({A}).",
           description="Operating (farm) share of 2020 rural income."),
-    Param("income_share_property", "constant", 0.024, 0.01, 0.04, "share",
-          f"NBS 2020 (419 of 17,131 元), {A} for Shanxi.",
+    Param("income_share_property", "constant", 0.0148, 0.013, 0.016, "share",
+          "Shanxi 2020, derived as for wages (216 元 / 1.055 = 205 元); 2016 0.0148, 2021 "
+          f"0.0141, 2023 0.0145; range widened a little around them ({A}). Transfers are the "
+          "rest (0.268; 2016 0.198, 2021 0.279).",
           description="Property share (rent, dividends) of 2020 rural income."),
     Param("land_transaction_cost_yuan_per_mu", "constant", 80.0, 40.0, 150.0, "yuan/mu/yr",
           f"{A}.", description="Cost of a land transfer without the service system."),
@@ -305,7 +316,8 @@ PARAMS: tuple[Param, ...] = (
           description="Highest sustainable capacity utilisation."),
     Param("outside_sourcing_premium", "constant", 0.10, 0.05, 0.20, "share of raw-material cost",
           f"{A}: transport and search cost of buying raw material outside Shanxi.",
-          description="Extra cost of raw material bought outside the province."),
+          description="Transport wedge at the border of the raw-material market: outside "
+          "raw material costs the reference price × (1 + this); surplus leaves at ÷ (1 + this)."),
     Param("low_utilisation", "constant", 0.4, 0.3, 0.5, "share of capacity", f"{A}.",
           description="Utilisation below which a quarter counts as idle for the exit rule."),
     Param("exit_idle_quarters", "constant", 4.0, 2.0, 8.0, "quarters", f"{A}.",
@@ -490,6 +502,93 @@ PARAMS: tuple[Param, ...] = (
     Param("platform_reinvest_share", "constant", 0.5, 0.3, 0.8, "share of fees",
           f"{A}: the rest of the fees is kept (operating reserve, dividends to owners).",
           description="Share of the year's fees reinvested in capacity above the hurdle."),
+    # ------------------------------------------------------------- raw-material market
+    # (sim/model/rawmaterial.py; issue #9, item 1)
+    Param("other_buyers_elasticity", "uncertainty", 4.0, 2.0, 8.0, "ratio",
+          "Price elasticity of what buyers other than the cluster's processors (traders "
+          "shipping out of the province, local consumers, feed) take of a cluster's harvest. "
+          "Shanxi is a small supplier in national markets, so this demand is elastic; "
+          "Armington (source-substitution) elasticities of farm goods between domestic and "
+          "foreign origin in the GTAP data base are of the order 1-5 (Hertel et al., GTAP "
+          "Data Base documentation ch. 14; Hertel, Hummels, Ivanic & Keeney 2007 estimate "
+          "them from transport costs). Between provinces of one country goods substitute "
+          f"more easily, hence the higher top ({A}; the GTAP values were not checked per "
+          "commodity here).",
+          description="Elasticity (% change in take per % change in price) of other buyers' "
+          "take of a cluster's harvest as its farm-gate price rises."),
+    Param("processor_share_max_2020", "constant", 0.8, 0.6, 0.95, "share of harvest",
+          f"{A}: part of every harvest is eaten, fed or sold fresh by the household or other "
+          "buyers; where the cluster's processors would want more than this share of the "
+          "2020 harvest, the rest of their 2020 need came from outside Shanxi and the local "
+          "price was at import parity.",
+          description="Largest share of a cluster's 2020 harvest its processors bought."),
+    # ---------------------------------------------------------------- poverty (Ch.4)
+    # The formerly poor counties' households (sim.model.poverty, docs/ODD.md).
+    Param("poverty_support_kept", "lever", 1.0, 0.0, 1.5, "× 2020 level",
+          "Plan Ch.4 §1: 摘帽不摘政策 … 过渡期内保持财政支持政策总体稳定 (support kept at its 2020 "
+          "level through the 5-year transition); status quo 1.",
+          by_year=True,
+          description="Poverty-specific transfers to formerly poor households (PV income and "
+                      "the other support above the provincial transfer) as a multiple of 2020; "
+                      "what is not delivered stays at the 2020 level."),
+    Param("pv_income_yi", "uncertainty", 18.0, 15.0, 21.0, "亿元/yr",
+          "Plan Ch.4 §2: photovoltaic poverty-alleviation income 每年稳定在18亿元以上; 2020 "
+          "expected 17 亿 (Xinhua 2020-03-06, copy http://m.wxykgl.com/politics/2020-03/06/"
+          f"c_1125673445.htm); the ±3 亿 band is {A}.",
+          description="Yearly PV poverty-alleviation station income 2021-2025."),
+    Param("poor_offfarm_hire_rate", "uncertainty", 0.3, 0.15, 0.45, "1/yr",
+          f"{A}: chance in 2020 that a formerly poor household's surplus labour without "
+          "off-farm work finds it within the year (public employment services, 劳务输出); no "
+          "published rate. Work is lost at the rate that keeps the 2020 share at rest; context: "
+          "in May 2020 64% of the 87.2 万 employed poor labourers had worked ≥ 6 months "
+          "(人民网 2020-06-16, http://mlcx.apcreports.org.cn/mlcx/news/7474.html).",
+          description="Off-farm job finding of formerly poor households' surplus labour, 2020."),
+    Param("poor_offfarm_job_growth", "uncertainty", 0.02, -0.03, 0.07, "1/yr",
+          f"{A}: growth of off-farm openings reachable from formerly poor areas (labour "
+          "demand, 春风行动 and organised 劳务输出, Ch.4 §4); no published series.",
+          description="Yearly growth of the job-finding rate of formerly poor households."),
+    Param("formerly_poor_county_size_ratio", "constant", 0.8, 0.6, 1.0,
+          "× city's mean county",
+          f"{A}: the 58 counties (list by city: http://akigo.cn/ebd4774e4250207251.html) are "
+          "mostly mountain counties with fewer rural residents than their city's average "
+          "county; no county rural population was found.",
+          description="Rural households of a formerly poor county relative to its city's mean "
+                      "county (sets each city's flagged share)."),
+    Param("formerly_poor_income_ratio_2020", "constant", 0.74, 0.70, 0.78,
+          "share of provincial rural income",
+          "国家统计局山西调查总队 poverty-monitoring survey: poverty-area rural income 67.9% of "
+          "the provincial rural income in 2017 (山西日报 2018-03-27, copy https://91515.net/"
+          f"ftee7df3e2f0e55696) and 70.2% in 2018 ({SX2018}), +2.3 pp/yr; "
+          f"2020 not found: 0.70 holds the 2018 ratio, 0.78 continues the trend ({A}).",
+          description="2020 per-capita income of formerly poor counties' households relative to "
+                      "the provincial rural income."),
+    Param("formerly_poor_share_wage", "constant", 0.383, 0.33, 0.43, "share",
+          f"Shanxi poverty-area income structure 2018: wage 3,156 of 8,250 元 ({SX2018}); the band "
+          f"is {A}.", description="Wage share of formerly poor households' 2020 income."),
+    Param("formerly_poor_share_operating", "constant", 0.291, 0.24, 0.34, "share",
+          f"2018: operating 2,399 of 8,250 元 ({SX2018}); band {A}.",
+          description="Operating share of formerly poor households' 2020 income."),
+    Param("formerly_poor_share_property", "constant", 0.012, 0.008, 0.02, "share",
+          f"2018: property 98 of 8,250 元 ({SX2018}); band {A}. Transfers are the rest (2018: "
+          "2,596 元, 31.5%).",
+          description="Property share of formerly poor households' 2020 income."),
+    Param("pv_income_2020_yi", "constant", 17.0, 12.5, 18.0, "亿元",
+          "Xinhua 2020-03-06: 2020 PV poverty-alleviation income expected 17 亿 (copy "
+          "http://m.wxykgl.com/politics/2020-03/06/c_1125673445.htm); 12.46 亿 settled to "
+          "villages by end-September 2020 (http://gjjnhb.com/info/detail/47-39559.html).",
+          description="PV poverty-alleviation income in 2020."),
+    Param("pv_household_share", "constant", 0.8, 0.6, 0.9, "share",
+          "2020 rule: 80% of PV income pays poor households' public-welfare jobs (Xinhua "
+          "2020-03-06, http://m.wxykgl.com/politics/2020-03/06/c_1125673445.htm); band "
+          f"{A}.", description="Share of PV income reaching formerly poor households."),
+    Param("poverty_line_yuan_2020", "constant", 4000.0, 3700.0, 4300.0, "元/person/yr",
+          "China's line: 2,300 元 at 2010 prices, about 4,000 元 at 2020 prices (SCMP "
+          "2020-11-24, https://www.scmp.com/economy/china-economy/article/3111430/"
+          f"china-closing-declaring-initial-victory-beating-poverty); band {A}.",
+          description="Poverty line for the return-to-poverty share, 2020 prices."),
+    Param("poverty_line_indexation", "constant", 0.02, 0.01, 0.03, "1/yr",
+          f"{A}: consumer-price growth 2021-2025 (the 2010-price line is indexed to prices).",
+          description="Yearly indexation of the poverty line."),
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}

@@ -15,7 +15,7 @@ import mesa
 import numpy as np
 
 from sim.model import equations as eq
-from sim.model import plan
+from sim.model import plan, rawmaterial
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 PERISHABLE = np.array([c.perishable for c in plan.CLUSTERS])
@@ -174,23 +174,22 @@ def real_output(m) -> np.ndarray:
     return m.output_q / (m.price * keep)
 
 
-def raw_surplus_ck(m, out_k: np.ndarray) -> np.ndarray:
+def raw_surplus_ck(m) -> np.ndarray:
     """Farm supply per (city, cluster) that processors in Shanxi do not buy (亿元, 2020 prices).
 
-    Supply is valued as in ``firms.local_supply`` (this year's yields); processors buy up to
-    ``local_sourcing_share × raw_material_share`` of their real output, from every city of
-    the cluster pro rata; what is left is sold off the farm as raw produce.
+    The year's raw-material market (``sim.model.rawmaterial``) says what share of each
+    cluster's harvest went to buyers other than its processors; every city of the cluster
+    sells that share of its harvest off the farm as raw produce.
     """
     f = m.farmers
     has = f.cluster >= 0
     k = np.maximum(f.cluster, 0)
-    value = (f.productivity * m.revenue0 * f.land_operated * m.yield_city[f.city]
-             * np.where(has, m.cluster_yield[k], 1.0)) * f.weight * has / 1e8
+    value = rawmaterial.household_harvest(m) * f.weight * has / 1e8
     supply = np.zeros((NC, NK))
     np.add.at(supply, (f.city, k), value)
-    want = m.const["local_sourcing_share"] * m.const["raw_material_share"] * out_k
-    bought = np.minimum(1.0, want / np.maximum(supply.sum(axis=0), 1e-12))
-    return supply * (1.0 - bought)[None, :]
+    raw = m.raw
+    other = np.divide(raw.other, raw.harvest, out=np.zeros(NK), where=raw.harvest > 0)
+    return supply * other[None, :]
 
 
 def flows_wan_t(m, out_k: np.ndarray) -> np.ndarray:
@@ -203,7 +202,7 @@ def flows_wan_t(m, out_k: np.ndarray) -> np.ndarray:
     const = m.const
     share = np.asarray(const["platform_flow_share"])
     sent_ck = (firm_output_ck(m, out_k)
-               + const["platform_wholesale_share"] * raw_surplus_ck(m, out_k)) * share[None, :]
+               + const["platform_wholesale_share"] * raw_surplus_ck(m)) * share[None, :]
     value_p = np.einsum("pck,ck->p", m.platform_catchment, sent_ck)  # 亿元, 2020 prices
     unit = np.asarray(const["platform_unit_value_yuan_per_t"])
     return value_p * 1e4 / unit

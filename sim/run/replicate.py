@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.config.exogenous import KEY as EXOGENOUS
 from sim.config.scenario import constant_arrays, lever_arrays, load, uncertainty_ranges
 from sim.model import plan
 from sim.model.model import ClusterModel
@@ -57,7 +58,8 @@ def model_inputs(scenario: dict, seed: int, households_per_agent: int | None = N
     return {"levers": lever_arrays(scenario), "constants": constant_arrays(scenario),
             "uncertainties": sample_uncertainties(scenario, seed), "seed": int(seed),
             "households_per_agent": int(households_per_agent
-                                        or scenario["settings"]["households_per_agent"])}
+                                        or scenario["settings"]["households_per_agent"]),
+            "exogenous": scenario.get(EXOGENOUS)}
 
 
 def build_model(scenario: dict, seed: int, households_per_agent: int | None = None,
