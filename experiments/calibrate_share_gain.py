@@ -1,10 +1,11 @@
-"""Re-derive ``shanxi_share_gain`` in the open: the value at which the no_new_policy
-scenario's median ten-cluster output grows at the 2015-2020 pace of processing output.
+"""Re-derive ``shanxi_share_gain`` in the open (no_new_policy at the 2015-2020 pace).
 
-The target is the plan's own history (Ch.1 §1: processing output grew 8.2%/yr over 2015-2020,
-to 2186 亿), not a post-2020 observation; post-2020 data are for ``clustersim calibrate``.
-Bisection on the median CAGR 2020-25 over the same replicate seeds at every step (common
-random numbers), with the share gain pinned and every other uncertainty drawn.
+The value at which the no_new_policy scenario's median ten-cluster output grows at the
+2015-2020 pace of processing output. The target is the plan's own history (Ch.1 §1:
+processing output grew 8.2%/yr over 2015-2020, to 2186 亿), not a post-2020 observation;
+post-2020 data are for ``clustersim calibrate``. Bisection on the median CAGR 2020-25 over
+the same replicate seeds at every step (common random numbers), with the share gain pinned
+and every other uncertainty drawn.
 
     python experiments/calibrate_share_gain.py            # 60 replicates, 1:1000
 """
@@ -33,6 +34,7 @@ def median_cagr(gain: float, n: int, hpa: int, seed: int) -> float:
 
 
 def main() -> None:
+    """Bisect and print each step."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("-n", type=int, default=60)
     p.add_argument("--hpa", type=int, default=1000)
