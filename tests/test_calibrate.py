@@ -298,6 +298,15 @@ def test_resumed_calibration_equals_an_uninterrupted_one(world, tmp_path):
     resumed = _cal(world, tmp_path / "b", generations=3, population=12, resume=True)
     pd.testing.assert_frame_equal(straight["posterior"], resumed["posterior"])
     pd.testing.assert_frame_equal(straight["generations"], resumed["generations"])
+    # the resumed run used the stored scales, not recomputed ones
+    m = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert all(r["scale"] > 0 and "prior_sd" in r for r in m["rows_used"])
+    # a folder from the version with the relative distance (no stored scales) is refused
+    for r in m["rows_used"]:
+        r.pop("scale")
+    (tmp_path / "b" / "manifest.json").write_text(json.dumps(m))
+    with pytest.raises(CalibrationError, match="relative distance"):
+        _cal(world, tmp_path / "b", generations=4, population=12, resume=True)
 
 
 def test_pyabc_sampler_is_reproducible_serially(world, tmp_path):
@@ -648,3 +657,17 @@ def test_distance_scales_are_the_prior_spread_with_a_relative_floor():
     i = d({"grain@2021": 1000.0, "rural_income@2021": 15750.0}, x0)
     assert i > 4 * g
     assert i == pytest.approx(np.sqrt((750.0 / s[1]) ** 2 / 2))
+
+
+def test_exogenous_input_rows_are_not_calibration_statistics():
+    """With data_until, the series' rows up to it are the model's input, not data to fit."""
+    from sim.analysis.calibrate import statistics
+    obs = pd.DataFrame({"metric": ["national_rural_income"] * 3 + ["grain"],
+                        "year": [2021, 2022, 2023, 2021], "value": [1.0, 2.0, 3.0, 4.0],
+                        "quality": ["S"] * 4, "weight": [1.0] * 4, "line": range(2, 6)})
+    used, ignored = statistics(obs, 2024, data_until=2022)
+    assert sorted(used["key"]) == ["grain@2021", "national_rural_income@2023"]
+    why = ignored.set_index("year").loc[[2021, 2022], "reason"]
+    assert why.str.contains("input data up to data_until 2022").all()
+    used, _ = statistics(obs, 2024)                        # no cut-off: all are statistics
+    assert len(used) == 4

@@ -84,9 +84,14 @@ def test_contract_premium_raises_income_gains_in_paired_runs(plan_scn):
         assert d.mean() > 100.0, seed  # 元/person: the premium is paid on a growing revenue
         up += int(np.sum(d > 0))
         pairs += len(d)
-    # linked farmers change with the premium too, so a cluster's mean can move either way
-    # in one seed; most move up
-    assert up >= 0.75 * pairs
+        # the premium is money paid to linked farmers: the clusters' total linkage income
+        # (linked farmers x income per linked farmer) rises in every seed
+        tot = [sum(o[f"farmers_{k}"] * o[f"linkage_income_{k}"] for k in plan.CLUSTER_KEYS)
+               for o in (a, b)]
+        assert tot[1] > tot[0], seed
+    # per linked farmer a cluster's gain can move either way in one seed: a higher premium
+    # also links more, smaller households (composition); most clusters still move up
+    assert up > 0.5 * pairs
 
 
 # ---------------------------------------------------------------------- flags

@@ -171,7 +171,7 @@ def forecast(base: dict, train: pd.DataFrame, origin: int, folder: Path, *, repl
     from sim.run.posterior import attach
     train = obsmod.until(train, origin)              # defensive: the caller cut it already
     years = list(range(origin + 1, LAST_YEAR + 1))
-    used, _ = statistics(train, origin)
+    used, _ = statistics(train, origin, base.get("data_until"))
     cal_dir = folder / f"origin-{origin}"
     note = ""
     if used.empty:

@@ -82,19 +82,28 @@ def _pyabc():
 
 
 # ------------------------------------------------------------------ data and parameters
-def statistics(observed: pd.DataFrame, until: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+def statistics(observed: pd.DataFrame, until: int, data_until: int | None = None
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split observations into the rows calibrated to and the rows left out (with why).
+
+    ``data_until``: the scenario's cut-off year for exogenous series; rows of those series
+    up to it are the model's input (``sim.config.exogenous``), matched by construction.
 
     Returns:
         ``(used, ignored)``. ``used`` has ``key`` (``metric@year``), ``scale`` (``|value|``,
-        or 1 for a zero observation) and ``weight`` (from quality).
+        or 1 for a zero observation, until :func:`noise_scales` replaces it) and ``weight``
+        (from quality).
     """
+    from sim.config.exogenous import SERIES
     obs = obsmod.until(observed, until)
+    is_input = obs["metric"].isin(list(SERIES)) & (obs["year"] <= (data_until or 0))
     why = np.where(obs["year"] < START_YEAR, "before 2020: not simulated",
                    np.where(obs["year"] == START_YEAR,
                             "2020: the model's start year (matched by construction)",
                             np.where(obs["year"] > LAST_YEAR, "after 2025: not simulated",
-                                     "")))
+                                     np.where(is_input, f"input data up to data_until "
+                                              f"{data_until} (matched by construction)",
+                                              ""))))
     used = obs[why == ""].copy().reset_index(drop=True)
     ignored = obs[why != ""].copy().reset_index(drop=True)
     ignored["reason"] = why[why != ""]
@@ -537,7 +546,7 @@ def calibrate(base: dict, observed: pd.DataFrame, until: int, folder: str | Path
     if backend not in BACKENDS:
         raise CalibrationError(f"backend must be one of {BACKENDS}")
     folder = Path(folder)
-    used, ignored = statistics(observed, until)
+    used, ignored = statistics(observed, until, base.get("data_until"))
     if used.empty:
         raise CalibrationError(f"{source or 'observed data'}: no observations after "
                                f"{START_YEAR} up to {until} (and at most {LAST_YEAR}): "
@@ -570,8 +579,12 @@ def calibrate(base: dict, observed: pd.DataFrame, until: int, folder: str | Path
         facs = choose_factors(base, params) if params else old["factors"]
         if (folder / "screen.parquet").is_file():
             screen_table = pd.read_parquet(folder / "screen.parquet")
-        if old.get("rows_used") and "scale" in old["rows_used"][0]:
-            used["scale"] = [r["scale"] for r in old["rows_used"]]
+        if not old.get("rows_used") or "scale" not in old["rows_used"][0]:
+            raise CalibrationError(f"{folder}: was calibrated with the relative distance of "
+                                   "an earlier version (no stored scales); resuming it would "
+                                   "mix distances. Start afresh with another --out")
+        used["scale"] = [r["scale"] for r in old["rows_used"]]
+        used["prior_sd"] = [r.get("prior_sd", np.nan) for r in old["rows_used"]]
     else:
         facs_all = choose_factors(base, None)
         if progress:

@@ -185,6 +185,7 @@ FISCAL_LABELS = (
     ("brand_fund", "brand funds", "品牌建设"),
     ("training", "training", "农民培训"),
     ("farmland", "high-standard farmland", "高标准农田建设"),
+    ("poverty_support", "poverty support above 2020", "脱贫支持（高于2020年部分）"),
 )
 
 

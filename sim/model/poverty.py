@@ -20,7 +20,10 @@ cooperative dividends, the off-farm wage, the provincial transfer). Three things
   prices, land, jobs and transfers move them.
 * poverty-specific transfers: PV poverty-alleviation income (``pv_income_yi``, a share
   reaching households) and the other support above the provincial transfer, scaled by the
-  lever ``poverty_support_kept``.
+  lever ``poverty_support_kept``. The PV payout is station revenue, not budget money: the
+  lever can cut it (less paid out to households) but not raise it above the 2020 payout
+  rule; the other support's change from its 2020 level is budget money and goes to the
+  fiscal item ``poverty_support``.
 
 Nothing here feeds back into the rest of the model (household incomes drive no decision), and
 the module draws only from its own streams, so the other outcomes are unchanged.
@@ -121,7 +124,10 @@ class Poverty:
         """Income by source per household (yuan/yr) at this year's state."""
         f, inc = m.farmers, m.income
         idx_wage = m.wage / m.wage0
-        support = self.support * (self.support_other0 * m.transfer_growth + self.pv_pp)
+        # the lever scales the budget support; of the PV stations' revenue (fixed by their
+        # capacity) at most all can be paid out, so the payout share is capped at its 2020 rule
+        support = (self.support * self.support_other0 * m.transfer_growth
+                   + min(self.support, 1.0) * self.pv_pp)
         return {"wage": wage_now + self.offset["wage"] * idx_wage * f.persons,
                 "operating": inc["operating"] * self.scale["operating"],
                 "property": inc["property"] * self.scale["property"],
@@ -149,6 +155,9 @@ class Poverty:
         yi = year - plan.YEARS[0]
         d = unc["policy_delivery"]  # support not delivered stays at its 2020 level
         self.support = d * float(m.levers["poverty_support_kept"][yi]) + (1 - d)
+        # budget cost of support above (below: saving) its 2020 level, 亿元
+        m.fiscal["poverty_support"] += (self.support - 1.0) * self.support_other0 \
+            * m.transfer_growth * float(np.sum(w * f.persons)) / 1e8
         self.pv_pp = unc["pv_income_yi"] * 1e8 * m.const["pv_household_share"] / self.persons
         self.income = self._income(m, off_wage * employed + job_wage)
 
