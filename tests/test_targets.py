@@ -19,6 +19,7 @@ from sim.model.outcomes import (
     FLAG_MET_2020,
     FLAG_MET_2020_SOME,
     FLAG_UNREACHABLE,
+    FLAG_WEAK,
     FLAGS,
     LINKAGE_KEYS,
     METRIC_BY_NAME,
@@ -36,7 +37,7 @@ HPA = 8000  # firm tiers, grain and the lever totals do not depend on the househ
 DOC = Path(__file__).resolve().parents[1] / "docs" / "targets.md"
 STATUS = {None: "modelled", FLAG_UNREACHABLE: FLAG_UNREACHABLE, FLAG_LEVER: FLAG_LEVER,
           FLAG_INPUT: FLAG_INPUT, FLAG_MET_2020: FLAG_MET_2020,
-          FLAG_MET_2020_SOME: FLAG_MET_2020_SOME}
+          FLAG_MET_2020_SOME: FLAG_MET_2020_SOME, FLAG_WEAK: FLAG_WEAK}
 # docs/targets.md states the 2020 checks over these replicate seeds (the plan's declared
 # ranges; the levers do not enter the 2020 state)
 DOC_SEEDS = replicate_seeds(20211, 200)

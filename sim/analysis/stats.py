@@ -37,7 +37,8 @@ def summarise(reps: pd.DataFrame, trajectories: pd.DataFrame | None = None) -> p
 
     The ``flag`` column says when P(met) is decided by construction rather than by the
     agents (``sim.model.outcomes.target_flag``; docs/targets.md): unreachable within the
-    declared ranges, delivered by a lever, decided by one input, or already met in 2020.
+    declared ranges, delivered by a lever, decided by one input, a weak measure, or already
+    met in 2020.
     """
     rows = []
     n = len(reps)

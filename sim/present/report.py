@@ -27,6 +27,7 @@ from sim.model.outcomes import (
     FLAG_MET_2020,
     FLAG_MET_2020_SOME,
     FLAG_UNREACHABLE,
+    FLAG_WEAK,
     NOT_MODELLED,
 )
 from sim.model.params import LEVERS, UNCERTAINTIES, Param
@@ -75,7 +76,7 @@ NOT_MODELLED_ZH = (
 FLAG_ZH = {
     FLAG_UNREACHABLE: "设定范围内不可达", FLAG_LEVER: "取决于政策落实",
     FLAG_INPUT: "由单一输入决定", FLAG_MET_2020: "2020年已达标",
-    FLAG_MET_2020_SOME: "部分重复2020年已达标",
+    FLAG_MET_2020_SOME: "部分重复2020年已达标", FLAG_WEAK: "测度较弱",
 }
 
 T = {
@@ -105,8 +106,9 @@ T = {
                      "ranges reaches the threshold. Lever-delivered: the outcome is a lever "
                      "as delivered, so the target is met if and only if enough of the lever "
                      "is delivered. Decided by one input: the outcome repeats one sampled "
-                     "input. Already met in 2020: the 2020 starting state meets the target "
-                     "in every replicate (or in some).",
+                     "input. Weak measure: an unsourced assumption sets the metric (the "
+                     "model description says which). Already met in 2020: the 2020 starting "
+                     "state meets the target in every replicate (or in some).",
         "levers": "Scenario levers",
         "levers_head": ["lever", "value", "unit", "set by", "source"],
         "levers_note": "Values separated by / apply to 2021, 2022, …, 2025 in turn.",
@@ -148,8 +150,8 @@ T = {
         "prob_note": "标注：达标概率由模型构造决定、而非由主体互动决定的目标。设定范围内不可达："
                      "在所设定的各输入范围内均达不到目标值。取决于政策落实：结果即政策杠杆的"
                      "实际落实量，落实足够即达标，否则不达标。由单一输入决定：结果重复某一个"
-                     "抽样输入。2020年已达标：2020年初始状态在每次重复（或部分重复）中已达到"
-                     "目标。",
+                     "抽样输入。测度较弱：该指标由无来源的假设决定（见模型说明）。2020年已达标："
+                     "2020年初始状态在每次重复（或部分重复）中已达到目标。",
         "levers": "情景的政策杠杆",
         "levers_head": ["政策杠杆", "取值", "单位", "设定方式", "依据"],
         "levers_note": "以 / 分隔的数值依次对应2021、2022……2025年。",

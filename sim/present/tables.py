@@ -75,7 +75,9 @@ def _with_flags(lines: list[str], rows: pd.DataFrame) -> list[str]:
     return out + ["flag: P(met) decided by construction, not by the agents (docs/targets.md):",
                   "  unreachable in declared ranges; lever-delivered (met iff enough of the "
                   "lever is delivered);",
-                  "  decided by one input; already met in 2020 (in every replicate, or in some)."]
+                  "  decided by one input; weak measure (an unsourced assumption sets the "
+                  "metric);",
+                  "  already met in 2020 (in every replicate, or in some)."]
 
 
 def format_compare(table: pd.DataFrame, a: str, b: str, paired: bool,
