@@ -244,3 +244,15 @@ def test_ema_multiprocessing_evaluator_can_pickle_the_model():
             exps, outs = perform_experiments(m, scenarios=2, evaluator=ev)
     assert len(exps) == 2
     assert np.all(np.isfinite(outs["output_total"]))
+
+
+def test_series_taken_as_data_are_not_validation_rows():
+    """With data_until, national income up to it matches by construction: not a check."""
+    traj = pd.DataFrame({"replicate": [0, 1] * 3, "metric": ["national_rural_income"] * 6,
+                         "year": [2020, 2020, 2022, 2022, 2024, 2024],
+                         "value": [1.0, 1.0, 2.0, 2.0, 3.0, 3.5]})
+    obs = pd.DataFrame({"metric": ["national_rural_income"] * 2, "year": [2022, 2024],
+                        "value": [2.0, 3.2], "quality": ["S", "S"], "source": ["x", "x"]})
+    st = check(traj, obs, data_until=2022).set_index("year")["status"]
+    assert st[2022] == "calibration" and st[2024] == "checked"
+    assert (check(traj, obs)["status"] == "checked").all()

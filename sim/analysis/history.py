@@ -32,12 +32,15 @@ def read_observed(path: str | Path) -> pd.DataFrame:
     return read(path, keep_unknown=True)
 
 
-def check(traj: pd.DataFrame, obs: pd.DataFrame) -> pd.DataFrame:
+def check(traj: pd.DataFrame, obs: pd.DataFrame, data_until: int | None = None
+          ) -> pd.DataFrame:
     """Per observation: its percentile in the model's distribution and band membership.
 
     ``status`` is ``checked`` (a simulated year after the start year), ``calibration``
-    (the start year), ``not in the model`` or ``outside simulated years``.
+    (the start year, and rows of exogenous series the batch took as data: years up to its
+    ``data_until``), ``not in the model`` or ``outside simulated years``.
     """
+    from sim.config.exogenous import SERIES
     rows = []
     years = set(traj["year"].unique())
     recorded = set(traj["metric"].unique())
@@ -57,7 +60,9 @@ def check(traj: pd.DataFrame, obs: pd.DataFrame) -> pd.DataFrame:
         tie = np.abs(v - r.value) <= 1e-9 * max(abs(r.value), 1.0)  # rounding is not a miss
         pct = 100.0 * (np.mean((v < r.value) & ~tie) + 0.5 * np.mean(tie))
         eps = 1e-9 * max(abs(r.value), 1.0)
-        rows.append({**base, "status": "calibration" if r.year == BASE_YEAR else "checked",
+        given = r.metric in SERIES and r.year <= (data_until or BASE_YEAR)
+        rows.append({**base, "status": "calibration" if r.year == BASE_YEAR or given
+                     else "checked",
                      "percentile": pct, "median": q50, "q05": q05, "q95": q95,
                      "in_50": bool(q25 - eps <= r.value <= q75 + eps),
                      "in_90": bool(q05 - eps <= r.value <= q95 + eps), "n": len(v)})

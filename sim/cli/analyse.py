@@ -188,7 +188,7 @@ def _print_history(table) -> None:
             f"  {'50%':>3} {'90%':>3}  q")
     for status, title in (("checked", "validation: years after the start year"),
                           ("calibration", "calibration: the start year (the model is "
-                           "initialised to these)")):
+                           "initialised to these) and series taken as data (--data-until)")):
         part = table[table["status"] == status]
         if part.empty:
             continue
@@ -220,7 +220,7 @@ def cmd_check_history(a) -> int:
         obs = read_observed(a.observed or DEFAULT_OBSERVED)
     except ScenarioError as e:
         raise UsageError(str(e)) from None
-    table = check(traj, obs)
+    table = check(traj, obs, res["manifest"]["scenario"].get("data_until"))
     print(f"{a.folder} ({res['manifest']['name']}, {res['manifest'].get('done')} replicates) "
           f"against {a.observed or DEFAULT_OBSERVED}")
     _print_history(table)
