@@ -283,7 +283,8 @@ def linked_farmers(m) -> tuple[np.ndarray, np.ndarray]:
         a = m.platform_catchment[p.index][f.city, k] * share * f.weight * taken
         # a processing job counts by the served clusters' share of the city's jobs
         served = [plan.CLUSTER_KEYS.index(key) for key in plan.PLATFORMS[p.index].clusters]
-        job = inc["link_job"] * m.job_share_ck[f.city][:, served].sum(axis=1)
+        # per city first, then per household: no (households x clusters) temporary
+        job = inc["link_job"] * m.job_share_ck[:, served].sum(axis=1)[f.city]
         persons[p.index] = float(np.sum(a * f.labourers))
         income[p.index] = float(np.sum(a * (inc["link_contract"] + inc["link_dividend"] + job)))
     return persons, income
