@@ -8,7 +8,6 @@ import numpy as np
 from sim.config.scenario import derive, load
 from sim.model import cooperatives, plan
 from sim.model import equations as eq
-from sim.model.params import CONSTANTS
 from sim.run.replicate import build_model, run_replicate
 
 HPA = 2000
@@ -59,16 +58,3 @@ def test_drought_lowers_the_cooperatives_land_return(plan_scn):
     # and the cluster's farm-gate price (its raw-material market) enters as well
     m.raw.x = np.ones(len(plan.CLUSTERS)) * 1.1
     assert cooperatives.land_net(m, c.city, c.cluster) > during
-
-
-def test_cooperative_declarations_have_ranges_around_their_defaults():
-    names = {"coop_formation_cost_yuan_per_member", "coop_formation_cost_sd"}
-    found = {p.name: p for p in CONSTANTS if p.name in names}
-    assert set(found) == names
-    for p in found.values():
-        for key in (p.keys or (None,)):
-            d = p.default[key] if key else p.default
-            lo = p.low[key] if isinstance(p.low, dict) else p.low
-            hi = p.high[key] if isinstance(p.high, dict) else p.high
-            assert lo <= d <= hi, (p.name, key)
-        assert "assumption" in p.provenance or "Plan" in p.provenance

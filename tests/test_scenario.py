@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.config.scenario import ScenarioError, apply_overrides, load, uncertainty_ranges, validate
-from sim.model.params import LEVERS, UNCERTAINTIES
+from sim.model.params import LEVERS, PARAMS, UNCERTAINTIES
 
 SECTIONS = ["levers", "uncertainties", "constants", "settings", "name", "extends", "junk"]
 NAMES = [p.name for p in LEVERS + UNCERTAINTIES] + ["bogus", "capital_subsidy"]
@@ -94,3 +94,15 @@ def test_parameter_docs_are_current():
     from sim.present.docs import DOC, parameters_markdown
     assert DOC.read_text(encoding="utf-8") == parameters_markdown(), \
         "docs/parameters.md is stale: run python -m sim.present.docs"
+
+
+def test_every_declaration_has_its_default_inside_its_range_and_a_provenance():
+    """One check for all parameters (levers, uncertainties, constants), per key and year."""
+    for p in PARAMS:
+        assert p.provenance.strip(), p.name
+        for key in (p.keys or (None,)):
+            d = p.default[key] if key is not None and isinstance(p.default, dict) else p.default
+            lo = p.low[key] if isinstance(p.low, dict) else p.low
+            hi = p.high[key] if isinstance(p.high, dict) else p.high
+            for v in (d if isinstance(d, (list, tuple)) else (d,)):
+                assert lo <= v <= hi, (p.name, key, v, lo, hi)
