@@ -766,15 +766,19 @@ def export(folder: Path, hist, facs: list[dict], used: pd.DataFrame) -> dict:
     return {"posterior": post, "generations": gens, "summary": summary}
 
 
-def plot_posterior(post: pd.DataFrame, facs: list[dict], title: str):
-    """One panel per factor: the uniform prior and the weighted posterior histogram."""
+def _panels(n: int, width: float, height: float):
+    """A figure with ``n`` panels, at most four a row (headless)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    n = len(facs)
     cols = min(4, n)
     rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 2.6 * rows), squeeze=False)
+    return plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+
+
+def plot_posterior(post: pd.DataFrame, facs: list[dict], title: str):
+    """One panel per factor: the uniform prior and the weighted posterior histogram."""
+    fig, axes = _panels(len(facs), 3.4, 2.6)
     for ax, f in zip(axes.flat, facs, strict=False):
         lo, hi = f["low"], f["high"]
         ax.hist(post[f["name"]], bins=np.linspace(lo, hi, 21), weights=post["weight"],
@@ -786,7 +790,7 @@ def plot_posterior(post: pd.DataFrame, facs: list[dict], title: str):
         ax.axvspan(q05, q95, color="tab:red", alpha=0.08)
         ax.set_title(f["name"], fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[n:]:
+    for ax in list(axes.flat)[len(facs):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
     fig.suptitle(title, fontsize=9)
@@ -839,13 +843,7 @@ def simulate_metrics(scn: dict, metrics: list[str], n: int, seed: int, hpa: int,
 def plot_predictive(table: pd.DataFrame, observed: pd.DataFrame, metrics: list[str],
                     title: str):
     """Fan per metric: prior 90% band, posterior 50%/90% bands, the observations."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    n = len(metrics)
-    cols = min(4, n)
-    rows = -(-n // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.8 * cols, 2.9 * rows), squeeze=False)
+    fig, axes = _panels(len(metrics), 3.8, 2.9)
     for ax, m in zip(axes.flat, metrics, strict=False):
         pr = table[(table["predictive"] == "prior") & (table["metric"] == m)]
         po = table[(table["predictive"] == "posterior") & (table["metric"] == m)]
@@ -859,7 +857,7 @@ def plot_predictive(table: pd.DataFrame, observed: pd.DataFrame, metrics: list[s
         ax.plot(o["year"], o["value"], "o", color="tab:red", ms=4, label="observed")
         ax.set_title(m, fontsize=8)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[n:]:
+    for ax in list(axes.flat)[len(metrics):]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=6)
     fig.suptitle(title, fontsize=9)
