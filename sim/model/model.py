@@ -441,7 +441,10 @@ class ClusterModel(mesa.Model):
             * 1e4 * const["farmland_cost_yuan_per_mu"] / 1e8
 
     def _train(self, places: float) -> None:
-        """Training places raise the skilled share of labourers, least-skilled first."""
+        """Training raises each trained share by one common fraction of untrained labour.
+
+        In proportion to untrained labour, not least-skilled first.
+        """
         f = self.farmers
         untrained = np.sum(f.weight * f.labourers * (1 - f.skill))
         if untrained <= 0:
