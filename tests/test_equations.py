@@ -57,10 +57,13 @@ def test_investment_rule():
 def test_coop_surplus_and_dividends_sum_to_payout():
     s = eq.coop_surplus(1e6, 0.04, 100, 500, 30000, 20000, 5000)
     assert s == pytest.approx(40000 + 50000 - 30000 - 20000 + 5000)
-    d = eq.dividends(s, 0.6, [1.0, 3.0, 0.0])
+    d = eq.dividends(s, 0.6, [1.0, 3.0, 0.0], [0, 0, 0])
     assert d.sum() == pytest.approx(0.6 * s)
     assert d[1] == pytest.approx(3 * d[0])
-    assert eq.dividends(-5.0, 0.6, [1.0, 2.0]).sum() == 0.0
+    assert eq.dividends(-5.0, 0.6, [1.0, 2.0], [0, 0]).sum() == 0.0
+    # two cooperatives settled at once: each pays out its own surplus only
+    two = eq.dividends([100.0, -50.0], 0.5, [1.0, 1.0, 2.0], [0, 1, 0])
+    assert two.tolist() == pytest.approx([50.0 / 3, 0.0, 100.0 / 3])
 
 
 def test_wilson_interval_known_value():

@@ -32,40 +32,6 @@ class Cooperative(mesa.Agent):
         self.loss_years = 0
         self.alive = True
 
-    def settle(self, member_sales_yuan: np.ndarray, member_weights: np.ndarray,
-               land_net_yuan_per_mu: float, rent_yuan_per_mu: float, fixed_cost_yuan: float,
-               grant_yuan: float, margin: float, payout_share: float) -> np.ndarray:
-        """Close the year: surplus, dividends per member household (yuan), loss count.
-
-        Args:
-            member_sales_yuan: Sales of each member row per real household.
-            member_weights: Real households each member row stands for.
-            land_net_yuan_per_mu: Net return per mu of the land it operates (before rent).
-            rent_yuan_per_mu: Rent it pays.
-            fixed_cost_yuan: Annual fixed cost.
-            grant_yuan: Grant received this year.
-            margin: Gross margin on members' sales.
-            payout_share: Share of a positive surplus paid out as dividends.
-
-        Returns:
-            Dividend per real household of each member row.
-        """
-        sales = float(np.sum(member_sales_yuan * member_weights))
-        self.members = float(np.sum(member_weights))
-        self.surplus_yuan = float(eq.coop_surplus(
-            sales, margin, self.land_mu, land_net_yuan_per_mu,
-            self.land_mu * rent_yuan_per_mu, fixed_cost_yuan, grant_yuan))
-        # By transactions (Farmer Cooperatives Law art. 44); members who sold nothing (all
-        # their land farmed by others) share by household, so the whole payout is paid.
-        basis = member_sales_yuan * member_weights
-        pool = eq.dividends(self.surplus_yuan, payout_share,
-                            basis if basis.sum() > 0 else member_weights)
-        per_household = np.divide(pool, member_weights, out=np.zeros_like(pool),
-                                  where=member_weights > 0)
-        self.dividend_per_member_yuan = float(pool.sum() / self.members) if self.members else 0.0
-        self.loss_years = self.loss_years + 1 if self.surplus_yuan < 0 else 0
-        return per_household
-
 
 def land_net(m, city: int, cluster: int) -> float:
     """Net return per mu a cooperative earns farming rented land (before rent), this year.
@@ -94,27 +60,50 @@ def member_sales(m) -> np.ndarray:
 
 
 def settle_all(m, year: int, grant_yi: float) -> None:
-    """Cooperatives close the year; dividends reach members; failures and formation."""
-    f = m.farmers
+    """Cooperatives close the year; dividends reach members; failures and formation.
+
+    For each cooperative: surplus = margin × members' sales + (land net − rent) × the land
+    it farms − fixed cost + its share of the grants (by members); a positive surplus pays
+    ``coop_payout_share`` of it out by transactions (Farmer Cooperatives Law art. 44) —
+    members who sold nothing (all their land farmed by others) share by household, so the
+    whole payout is paid. A cooperative with two loss years in a row, or none of its
+    members left, dissolves. All cooperatives are settled at once (grouped by ``bincount``
+    over members), then the failed ones dissolve.
+    """
+    f, const = m.farmers, m.const
     m.dividend = np.zeros(f.n)
-    coop_ids = f.coop
     sales = member_sales(m)
-    # Group member rows by cooperative once (argsort), not one mask per cooperative.
-    members = np.flatnonzero(coop_ids >= 0)
-    order = members[np.argsort(coop_ids[members], kind="stable")]
-    ids_sorted = coop_ids[order]
-    total_members = float(np.sum(f.weight[order]))
-    fixed = m.const["coop_fixed_cost_wan_yuan"] * 1e4
-    for c in list(m.coops):
-        lo, hi = np.searchsorted(ids_sorted, [c.coop_id, c.coop_id + 1])
-        rows = order[lo:hi]
-        w = f.weight[rows]
-        grant = grant_yi * 1e8 * (w.sum() / total_members if total_members else 0.0)
-        m.dividend[rows] = c.settle(sales[rows], w, land_net(m, c.city, c.cluster),
-                                    m.rent[c.city], fixed, grant,
-                                    m.const["coop_margin"], m.const["coop_payout_share"])
-        if c.loss_years >= 2 or (year > plan.BASE_YEAR and w.sum() == 0):
-            dissolve(m, c)
+    coops = list(m.coops)
+    members_rows = np.flatnonzero(f.coop >= 0)
+    total_members = float(np.sum(f.weight[members_rows]))
+    if coops:
+        nco = len(coops)
+        slot = np.full(m._coop_ids, -1)
+        slot[[c.coop_id for c in coops]] = np.arange(nco)
+        j = slot[f.coop[members_rows]]
+        w = f.weight[members_rows]
+        basis = sales[members_rows] * w
+        members = np.bincount(j, w, minlength=nco)
+        sold = np.bincount(j, basis, minlength=nco)
+        city = np.array([c.city for c in coops])
+        land_mu = np.array([c.land_mu for c in coops])
+        net = np.array([land_net(m, c.city, c.cluster) for c in coops])
+        grant = grant_yi * 1e8 * (members / total_members if total_members else 0.0)
+        surplus = eq.coop_surplus(sold, const["coop_margin"], land_mu, net,
+                                  land_mu * m.rent[city],
+                                  const["coop_fixed_cost_wan_yuan"] * 1e4, grant)
+        pool = eq.dividends(surplus, const["coop_payout_share"],
+                            np.where(sold[j] > 0, basis, w), j)
+        m.dividend[members_rows] = np.where(w > 0, pool / np.where(w > 0, w, 1.0), 0.0)
+        paid = np.bincount(j, pool, minlength=nco)
+        for i, c in enumerate(coops):
+            c.members = float(members[i])
+            c.surplus_yuan = float(surplus[i])
+            c.dividend_per_member_yuan = float(paid[i] / members[i]) if members[i] else 0.0
+            c.loss_years = c.loss_years + 1 if surplus[i] < 0 else 0
+        for i, c in enumerate(coops):
+            if c.loss_years >= 2 or (year > plan.BASE_YEAR and members[i] == 0):
+                dissolve(m, c)
     if year > plan.BASE_YEAR:
         form(m, year, grant_yi, sales, total_members)
 
@@ -131,7 +120,7 @@ def expected_gain(m, city: int, cluster: int, grant_yi: float, sales: np.ndarray
     grants; the gain per member is the cost cut plus the dividend that surplus pays.
     """
     f, const = m.farmers, m.const
-    rows = np.flatnonzero((f.city == city) & (f.cluster == cluster))
+    rows = m.rows_of(city, cluster)
     if rows.size == 0:
         return 0.0, 0.0
     w = f.weight[rows]
@@ -158,22 +147,22 @@ def form(m, year: int, grant_yi: float, sales: np.ndarray, total_members: float)
     """Cooperatives form where the expected gain per member beats the cost of forming one.
 
     Each city × cluster slot of the cluster's layout without a cooperative draws its
-    formation cost per member (lognormal around ``coop_formation_cost_yuan_per_member``)
-    from a stream of its own; a cooperative forms when the expected yearly gain per
-    prospective member covers it (one-year payback, the horizon of every household choice
-    in the model). Grants raise the gain, so they never make formation rarer.
+    formation cost per member (lognormal around ``coop_formation_cost_yuan_per_member``),
+    its own element of the year's (city, cluster) draw; a cooperative forms when the
+    expected yearly gain per prospective member covers it (one-year payback, the horizon of
+    every household choice in the model). Grants raise the gain, so they never make formation rarer.
     """
     const = m.const
     have = {(c.city, c.cluster) for c in m.coops}
     sd = const["coop_formation_cost_sd"]
+    # one draw per (city, cluster) slot, so a slot's cost does not depend on which other
+    # slots have a cooperative (common random numbers per city and cluster)
+    draws = stream(m.seed, f"coop:formation:{year}").normal(-0.5 * sd * sd, sd, (NC, NK))
     for city in range(NC):
         for ki in range(NK):
             if m.presence[city, ki] <= 0 or (city, ki) in have:
                 continue
-            rng = stream(m.seed, f"coop:formation:{year}:{plan.CITY_KEYS[city]}:"
-                                 f"{plan.CLUSTER_KEYS[ki]}")
-            cost = const["coop_formation_cost_yuan_per_member"] * float(
-                np.exp(rng.normal(-0.5 * sd * sd, sd)))
+            cost = const["coop_formation_cost_yuan_per_member"] * float(np.exp(draws[city, ki]))
             gain, members = expected_gain(m, city, ki, grant_yi, sales, total_members)
             if members > 0 and gain >= cost:
                 m.coops.append(Cooperative(m, city, ki))

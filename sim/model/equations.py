@@ -102,44 +102,63 @@ def coop_surplus(sales_handled_yuan, margin, land_operated_mu, land_net_yuan_per
             - rent_paid_yuan - fixed_cost_yuan + grant_yuan)
 
 
-def dividends(surplus_yuan, payout_share, member_sales):
-    """Dividends per member: the payout share of a positive surplus, by sales to the coop.
+def dividends(surplus_yuan, payout_share, basis, group):
+    """Each row's dividend: the payout share of its group's positive surplus, by ``basis``.
 
-    Returns an array summing to ``payout_share × max(surplus, 0)``.
+    ``surplus_yuan`` has one value per group (cooperative), ``basis`` and ``group`` one per
+    member row; the rows of a group with a positive surplus sum to ``payout_share ×
+    surplus`` when their basis sums to more than zero (else nothing is paid).
     """
-    member_sales = np.asarray(member_sales, dtype=float)
-    pool = payout_share * max(float(surplus_yuan), 0.0)
-    total = member_sales.sum()
-    if total <= 0 or pool == 0:
-        return np.zeros_like(member_sales)
-    return pool * member_sales / total
+    surplus = np.atleast_1d(np.asarray(surplus_yuan, dtype=float))
+    basis = np.asarray(basis, dtype=float)
+    group = np.asarray(group)
+    pool = payout_share * np.maximum(surplus, 0.0)
+    total = np.bincount(group, basis, minlength=len(surplus))[group]
+    return np.where(total > 0, pool[group] * basis / np.where(total > 0, total, 1.0), 0.0)
 
 
 def ration(group: np.ndarray, n_groups: int, size: np.ndarray, applies: np.ndarray,
-            capacity: np.ndarray, priority: np.ndarray) -> np.ndarray:
+           capacity: np.ndarray, priority: np.ndarray) -> np.ndarray:
     """Fill each group's capacity with applicants in priority order (lowest first).
 
     Returns each row's filled share in [0, 1]; the marginal row is filled in part so that
     ``sum(size × share)`` per group equals ``min(capacity, sum of applicants' size)``.
+
+    Group by group, only the applicants that can be reached are sorted: the lowest
+    priorities are selected (``argpartition``, linear time) until their size covers the
+    capacity, and only those are put in order. Where capacity is scarce (jobs: a few
+    percent of the households that apply) this replaces a sort of every applicant.
     """
     out = np.zeros(len(group))
     idx = np.flatnonzero((applies > 0) & (size > 0))
     if idx.size == 0:
         return out
-    pr = priority[idx]
-    # one sort on a combined key: group first, then priority (scaled into [0, 1))
-    span = pr.max() - pr.min()
-    key = group[idx] + (pr - pr.min()) / (span * (1 + 1e-9) if span > 0 else 1.0) * 0.999
-    order = idx[np.argsort(key, kind="stable")]
-    g = group[order]
-    s = size[order] * applies[order]
-    cum = np.cumsum(s)
-    start = cum - s
-    first = np.searchsorted(g, np.arange(n_groups))
-    offset = np.where(first < len(cum), start[np.minimum(first, len(cum) - 1)], 0.0)
-    before = start - offset[g]
-    cap = np.asarray(capacity, float)[g]
-    out[order] = np.clip((cap - before) / s, 0.0, 1.0)
+    g_idx = group[idx]
+    by_group = np.argsort(g_idx.astype(np.int16) if n_groups <= np.iinfo(np.int16).max
+                          else g_idx, kind="stable")
+    bounds = np.searchsorted(g_idx[by_group], np.arange(n_groups + 1))
+    cap = np.broadcast_to(np.asarray(capacity, float), (n_groups,))
+    for gi in range(n_groups):
+        rows = idx[by_group[bounds[gi]:bounds[gi + 1]]]
+        if rows.size == 0 or cap[gi] <= 0:
+            continue
+        s = size[rows] * applies[rows]
+        if s.sum() <= cap[gi] * (1 - 1e-12):  # room for every applicant
+            out[rows] = 1.0
+            continue
+        pr = priority[rows]
+        # the k lowest priorities, k grown until their size covers the capacity
+        k = min(rows.size, int(cap[gi] / s.mean() * 1.1) + 16)
+        while True:
+            pick = (np.argpartition(pr, k - 1)[:k] if k < rows.size
+                    else np.arange(rows.size))
+            if k == rows.size or s[pick].sum() >= cap[gi]:
+                break
+            k = min(rows.size, 2 * k)
+        pick = pick[np.argsort(pr[pick], kind="stable")]
+        sp = s[pick]
+        before = np.cumsum(sp) - sp
+        out[rows[pick]] = np.clip((cap[gi] - before) / sp, 0.0, 1.0)
     return out
 
 

@@ -132,6 +132,12 @@ class ClusterModel(mesa.Model):
         self.farmers = (ReferenceFarmers(self, **cols) if self.reference
                         else FarmerPopulation(**cols))
         self.n_households = n
+        # Each household's (city, cluster) slot, cluster -1 (no cluster) in column 0: every
+        # per-household view in ``env`` is one lookup in a small (city, cluster) table.
+        self.slot = city.astype(np.intp) * (NK + 1) + (cl.astype(np.intp) + 1)
+        self._slot_order = np.argsort(self.slot, kind="stable")
+        self._slot_bounds = np.searchsorted(self.slot[self._slot_order],
+                                            np.arange(NC * (NK + 1) + 1))
         self.dividend = np.zeros(n)
         self.contract_taste = stream(self.seed, "links:contract-taste").random(
             n, dtype=np.float32)
@@ -197,26 +203,37 @@ class ClusterModel(mesa.Model):
         self.other_prop_pp += const["income_share_property"] * target - mean["property"]
         self.transfer_pp += share_transfer * target - mean["transfer"]
 
+    def rows_of(self, city: int, cluster: int) -> np.ndarray:
+        """The households of a city and cluster (row indices, ascending)."""
+        s = city * (NK + 1) + cluster + 1
+        return self._slot_order[self._slot_bounds[s]:self._slot_bounds[s + 1]]
+
     # ------------------------------------------------------------------ environment
     def _firm_wage(self) -> float:
         return self.wage * (1.0 + self.const["firm_wage_premium"])
 
     def env(self) -> Env:
-        """What each household sees this year."""
-        f = self.farmers
-        cl = f.cluster
-        has = cl >= 0
+        """What each household sees this year.
+
+        Everything a household sees depends on its city and cluster only, so each view is
+        built as a small (city, cluster) table (column 0: households outside the clusters)
+        and read once per household through ``self.slot``.
+        """
         # Cluster suppliers sell at their raw-material market's farm-gate price (the last
         # one cleared); other farming at the reference index.
-        price_h = np.where(has, self.raw.x[np.maximum(cl, 0)], 1.0)
-        yield_h = self.yield_city[f.city] * np.where(has, self.cluster_yield[np.maximum(cl, 0)],
-                                                     1.0)
+        def per_household(by_cluster, outside, by_city=None):
+            t = np.empty((NC, NK + 1), np.result_type(by_cluster, outside))
+            t[:, 0] = outside
+            t[:, 1:] = by_cluster
+            if by_city is not None:
+                t = by_city[:, None] * t
+            return np.take(t.ravel(), self.slot)
+
         coop_open = np.zeros((NC, NK), bool)
         div = np.zeros((NC, NK))
         for c in self.coops:
             coop_open[c.city, c.cluster] = True
             div[c.city, c.cluster] = max(div[c.city, c.cluster], c.dividend_per_member_yuan)
-        ci = np.maximum(cl, 0)
         firm_city = np.zeros((NC, NK), bool)
         alive = self.firms.alive
         firm_city[self.firms.city[alive], self.firms.cluster[alive]] = True
@@ -224,17 +241,21 @@ class ClusterModel(mesa.Model):
         years = max(self.year - plan.BASE_YEAR, 0)
         cost_idx = (1 + self.uncertain["input_cost_inflation"]) ** years
         return Env(
-            price_index=price_h * self.farm_price, yield_factor=yield_h, wage_yuan=self.wage,
+            price_index=per_household(self.raw.x * self.farm_price, self.farm_price),
+            yield_factor=per_household(self.cluster_yield, 1.0, by_city=self.yield_city),
+            wage_yuan=self.wage,
             firm_wage_yuan=self._firm_wage(), revenue_yuan_per_mu=self.revenue0,
             cost_yuan_per_mu=self.cost0 * cost_idx,
-            contract_premium=np.where(has, self.uncertain["contract_premium"]
-                                      * self.raw.cover[ci], 0.0),
+            contract_premium=per_household(self.uncertain["contract_premium"]
+                                           * self.raw.cover, 0.0),
             subsidy_yuan_per_mu=self.subsidy,
             coop_cost_cut=self.const["coop_service_cost_cut"],
             transaction_cost=self.transaction_cost,
-            rent_yuan_per_mu=self.rent[f.city], coop_open=has & coop_open[f.city, ci],
-            contract_open=has & firm_city[f.city, ci], job_open=job_city[f.city],
-            expected_dividend_yuan=np.where(has, div[f.city, ci], 0.0),
+            rent_yuan_per_mu=per_household(self.rent[:, None], self.rent),
+            coop_open=per_household(coop_open, False),
+            contract_open=per_household(firm_city, False),
+            job_open=per_household(job_city[:, None], job_city),
+            expected_dividend_yuan=per_household(div, 0.0),
             skill_premium=self.const["skill_premium"],
             max_mu_per_labourer=self.const["max_mu_per_labourer"],
             sensitivity=self.uncertain["adoption_sensitivity"],
@@ -370,6 +391,9 @@ class ClusterModel(mesa.Model):
     def start_year(self) -> None:
         """First quarter: shocks, policy, land, firm growth and investment, links, raw material."""
         year, year_index = self.year, self.year - plan.YEARS[0]
+        # last year's incomes (six household columns, 220 MB at 1:1) are read only while
+        # that year is recorded; freed here, before the land market and links need memory
+        self.income = None
         self._draw_shocks(year)
         delivered = self._deliver_policy(year, year_index)
         self._land_market(year)

@@ -72,26 +72,35 @@ class Poverty:
             rows = order[city[order] == c]
             poor[rows[:int(round(share[c] * len(rows)))]] = True
         self.poor = poor
-        self.u_employed = rng.random(f.n)
-        self.job_prev = np.asarray(f.job, float).copy()
+        # The accounts are kept for the flagged rows only (``rows``): at 1:1 scale a column
+        # over all households is 37 MB, and the rest of the model never reads them.
+        self.rows = np.flatnonzero(poor)
+        self.w = np.asarray(f.weight)[self.rows]
+        self.u_employed = rng.random(f.n)[self.rows]
+        self.job_prev = np.asarray(f.job, float)[self.rows]
         self.transferred_wan = 0.0
         self.transferred_min_wan = np.inf
         self._calibrate(m)
 
     # ------------------------------------------------------------------ accounts
     def _parts(self, m):
-        """Per-household wage parts: surplus labour and its wage; processing-job wage."""
-        f, env = m.farmers, m.env()
-        farm = np.minimum(f.land_operated / env.max_mu_per_labourer, f.labourers)
-        off = np.maximum(f.labourers - farm - f.job, 0.0)
-        wage = env.wage_yuan * (1.0 + env.skill_premium * f.skill)
-        return off, off * wage, f.job * env.firm_wage_yuan
+        """Per flagged row, wage parts: surplus labour and its wage; processing-job wage.
+
+        The same arithmetic as ``FarmerPopulation.incomes`` with the wages of ``m.env()``.
+        """
+        f, r, const = m.farmers, self.rows, m.const
+        labourers, job = np.asarray(f.labourers)[r], np.asarray(f.job, float)[r]
+        farm = np.minimum(f.land_operated[r] / const["max_mu_per_labourer"], labourers)
+        off = np.maximum(labourers - farm - job, 0.0)
+        wage = m.wage * (1.0 + const["skill_premium"] * np.asarray(f.skill)[r])
+        return off, off * wage, job * m._firm_wage()
 
     def _calibrate(self, m) -> None:
         """2020: off-farm employment and per-person offsets giving the sourced accounts."""
-        f, const, inc = m.farmers, m.const, m.income
-        w = f.weight * self.poor
-        self.persons = float(np.sum(w * f.persons))
+        f, const, r = m.farmers, m.const, self.rows
+        inc = {s: m.income[s][r] for s in ("operating", "property", "transfer")}
+        w = self.w
+        self.persons = float(np.sum(w * np.asarray(f.persons)[r]))
         level = const["formerly_poor_income_ratio_2020"] * plan.PROVINCE.rural_income_2020_yuan
         shares = {"wage": const["formerly_poor_share_wage"],
                   "operating": const["formerly_poor_share_operating"],
@@ -122,42 +131,45 @@ class Poverty:
 
     def _income(self, m, wage_now) -> dict[str, np.ndarray]:
         """Income by source per household (yuan/yr) at this year's state."""
-        f, inc = m.farmers, m.income
+        r = self.rows
+        persons = np.asarray(m.farmers.persons)[r]
+        inc = {s: m.income[s][r] for s in ("operating", "property", "transfer")}
         idx_wage = m.wage / m.wage0
         # the lever scales the budget support; of the PV stations' revenue (fixed by their
         # capacity) at most all can be paid out, so the payout share is capped at its 2020 rule
         support = (self.support * self.support_other0 * m.transfer_growth
                    + min(self.support, 1.0) * self.pv_pp)
-        return {"wage": wage_now + self.offset["wage"] * idx_wage * f.persons,
+        return {"wage": wage_now + self.offset["wage"] * idx_wage * persons,
                 "operating": inc["operating"] * self.scale["operating"],
                 "property": inc["property"] * self.scale["property"],
                 "transfer": inc["transfer"] + (self.offset["transfer"] * m.transfer_growth
-                                               + support) * f.persons}
+                                               + support) * persons}
 
     # ------------------------------------------------------------------ yearly update
     def update(self, m, year: int) -> None:
         """End of year: off-farm work found and lost, labour transferred, support, incomes."""
         f, unc = m.farmers, m.uncertain
         off, off_wage, job_wage = self._parts(m)
-        u = stream(m.seed, f"poverty:{year}").random(f.n)
+        u = stream(m.seed, f"poverty:{year}").random(f.n)[self.rows]
         # off-farm openings reachable from formerly poor areas grow at poor_offfarm_job_growth
         hire = min(1.0, unc["poor_offfarm_hire_rate"]
                    * (1 + unc["poor_offfarm_job_growth"]) ** (year - plan.BASE_YEAR))
         keep = u >= self.separation
         hired = ~self.employed & (u < hire) & (off > 0)
         employed = np.where(self.employed, keep, hired)
-        w = f.weight * self.poor
-        job_gain = np.maximum(np.asarray(f.job, float) - self.job_prev, 0.0)
+        w = self.w
+        job = np.asarray(f.job, float)[self.rows]
+        job_gain = np.maximum(job - self.job_prev, 0.0)
         self.transferred_wan = float(np.sum(w * (off * hired + job_gain))) / 1e4
         self.transferred_min_wan = min(self.transferred_min_wan, self.transferred_wan)
         self.employed = employed
-        self.job_prev = np.asarray(f.job, float).copy()
+        self.job_prev = job
         yi = year - plan.YEARS[0]
         d = unc["policy_delivery"]  # support not delivered stays at its 2020 level
         self.support = d * float(m.levers["poverty_support_kept"][yi]) + (1 - d)
         # budget cost of support above (below: saving) its 2020 level, 亿元
         m.fiscal["poverty_support"] += (self.support - 1.0) * self.support_other0 \
-            * m.transfer_growth * float(np.sum(w * f.persons)) / 1e8
+            * m.transfer_growth * self.persons / 1e8
         self.pv_pp = unc["pv_income_yi"] * 1e8 * m.const["pv_household_share"] / self.persons
         self.income = self._income(m, off_wage * employed + job_wage)
 
@@ -166,7 +178,7 @@ class Poverty:
         """The year's poverty outcomes into the recorder row ``r``."""
         f, u = m.farmers, m.uncertain
         n = year - plan.BASE_YEAR
-        w = f.weight * self.poor
+        w = self.w
         total = sum(self.income[s] for s in SOURCES)
         level = float(np.sum(w * total)) / self.persons
         r["poor_area_income"] = level
@@ -179,7 +191,7 @@ class Poverty:
                                              year)   # realised national growth since 2020
         r["poor_area_income_growth_gap"] = (g - g_nat) if n else 0.0
         line = m.const["poverty_line_yuan_2020"] * (1 + m.const["poverty_line_indexation"]) ** n
-        below = total / f.persons < line
+        below = total / np.asarray(f.persons)[self.rows] < line
         share = float(np.sum(w * below) / np.sum(w))
         r["poverty_return_share"] = share
         r["poverty_consolidated_share"] = 1.0 - share

@@ -1,8 +1,9 @@
 """The library entry point: one scenario and one seed in, plain data out.
 
 ``run_replicate`` is what the Monte Carlo runner, ``mesa.batch_run`` (through
-:class:`BatchModel`) and other tools call. It holds no global state and returns only
-picklable built-in types.
+:class:`BatchModel`) and other tools call. It returns only picklable built-in types
+and holds no global state beyond one process-wide allocator setting
+(``sim.run.memory.keep_freed_memory``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sim.model.model import ClusterModel
 from sim.model.outcomes import HEADLINE_METRICS, evaluate
 from sim.model.params import UNCERTAINTIES
 from sim.model.rng import stream
+from sim.run.memory import keep_freed_memory
 
 
 def sample_uncertainties(scenario: dict, seed: int) -> dict:
@@ -83,6 +85,7 @@ def run_replicate(scenario: dict | str = "plan", seed: int = 0,
         (flat), 2025 outcomes, met flags per target, and ``{year: {metric: value}}`` for
         2020-2025. Plain Python types only.
     """
+    keep_freed_memory()
     scn = load(scenario) if isinstance(scenario, str) else scenario
     inputs = model_inputs(scn, seed, households_per_agent)
     unc = inputs["uncertainties"]
