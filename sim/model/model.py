@@ -58,7 +58,9 @@ class ClusterModel(mesa.Model):
         self.const = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in constants.items()}
         self.households_per_agent = int(households_per_agent)
         self.reference = reference_farmers
-        self.quarter_index = 0
+        # The 2020 spin-up is played in the base year (``year`` reads 2020: its input costs,
+        # not 2021's); the run's first quarter is 2021Q1.
+        self.quarter_index = -plan.QUARTERS_PER_YEAR
         self.contract_ratio = None
         self._coop_ids = 0
         self.presence = city_cluster_weights()
@@ -77,6 +79,7 @@ class ClusterModel(mesa.Model):
         firms.recognise_leaders(self, first=True)
         self.poverty = poverty.Poverty(self)  # formerly poor counties (Ch.4), own streams
         self.record.year(self, plan.BASE_YEAR)
+        self.quarter_index = 0
 
     # ------------------------------------------------------------------ helpers
     def next_coop_id(self) -> int:
