@@ -145,24 +145,32 @@ PARAMS: tuple[Param, ...] = (
           description="High-standard farmland built per year."),
     # ---------------------------------------------------------------- uncertainties
     Param("national_demand_growth", "uncertainty",
-          _c(brewing=0.095, meat=0.045, dairy=0.08, fruit=0.055, beverage=0.10, staple=0.055,
-             tcm=0.045, functional=0.10, supplement=0.065, cosmetics=0.065),
-          _c(brewing=0.045, meat=0.02, dairy=0.025, fruit=0.03, beverage=0.06, staple=0.03,
-             tcm=-0.08, functional=0.06, supplement=0.03, cosmetics=-0.045),
-          _c(brewing=0.19, meat=0.07, dairy=0.11, fruit=0.08, beverage=0.14, staple=0.08,
-             tcm=0.15, functional=0.14, supplement=0.10, cosmetics=0.14),
+          _c(brewing=0.095, meat=0.045, dairy=0.06, fruit=0.055, beverage=0.10, staple=0.055,
+             tcm=0.08, functional=0.10, supplement=0.065, cosmetics=0.055),
+          _c(brewing=0.075, meat=0.02, dairy=0.025, fruit=0.03, beverage=0.06, staple=0.03,
+             tcm=0.01, functional=0.06, supplement=0.03, cosmetics=-0.005),
+          _c(brewing=0.12, meat=0.07, dairy=0.095, fruit=0.08, beverage=0.14, staple=0.08,
+             tcm=0.15, functional=0.14, supplement=0.10, cosmetics=0.115),
           "1/yr (nominal)",
           "brewing, dairy, cosmetics, tcm: from the reported y/y nominal growth (comparable "
-          "basis) of the national series in data/observed/national_markets.csv, 2018-2024: "
-          "range = lowest to highest yearly rate, rounded outward to 0.005; default = their "
-          "mean. brewing: CADA 规上白酒 销售收入 2020 4.6%, 2021 18.6%, 2023 9.7%, 2024 5.3%. "
-          "dairy: NBS 规上乳制品 主营业务收入 via 中国乳制品工业协会 2018 10.7%, 2019 10.2%, "
-          "2020 6.2%, 2021 10.3%, 2023 2.6%. cosmetics: NBS 限额以上 化妆品类零售额 2018 9.6%, "
-          "2019 12%, 2020 9.5%, 2021 14.0%, 2022 -4.5%, 2023 5.1%, 2024 -1.1%. tcm: 中药饮片 "
-          "2020 -8%, 2021 15%, 2023 14.6% and 中成药 2020 -3% (all W). "
+          "basis) of the national series in data/observed/national_markets.csv, as multi-year "
+          "averages, because the parameter is one trend rate drawn per replicate and held for "
+          "2021-2025 (year-to-year deviations are price_shock_sd): phase mean = mean of the "
+          "reported yearly rates in 2018-2021 (before the plan) and in 2022-2024 (plan years "
+          "observed); range = lower to higher phase mean, rounded outward to 0.005; default = "
+          "mean of the two phase means, rounded to 0.005 (phases, not 3-year windows, because "
+          "brewing and tcm have no three consecutive reported years). "
+          "brewing: CADA 规上白酒 销售收入 2020 4.6%, 2021 18.6% (mean 11.6%); 2023 9.7%, "
+          "2024 5.3% (mean 7.5%). dairy: NBS 规上乳制品 主营业务收入 via 中国乳制品工业协会 2018 "
+          "10.7%, 2019 10.2%, 2020 6.2%, 2021 10.3% (mean 9.3%); 2023 2.6% (mean 2.6%). "
+          "cosmetics: NBS 限额以上 化妆品类零售额 2018 9.6%, 2019 12%, 2020 9.5%, 2021 14.0% "
+          "(mean 11.3%); 2022 -4.5%, 2023 5.1%, 2024 -1.1% (mean -0.2%). tcm: 中药饮片 2020 "
+          "-8%, 2021 15% and 中成药 2020 -3% (mean 1.3%); 中药饮片 2023 14.6% (mean 14.6%) "
+          "(all W). "
           f"meat, fruit, beverage, staple, functional, supplement: {A} (wide bands around "
-          "nominal growth of the national product markets in 2015-2019), fewer than three "
-          "yearly rates found. See docs/data.md, 'National product markets'.", per="cluster",
+          "nominal growth of the national product markets in 2015-2019), reported yearly "
+          "rates missing in one or both phases. See docs/data.md, 'National product "
+          "markets'.", per="cluster",
           description="Growth of the national market each cluster sells into."),
     Param("shanxi_share_gain", "uncertainty", 0.0155, 0.0005, 0.0305, "1/yr",
           "Calibrated in the open (model description, initialisation): the value at which the "
