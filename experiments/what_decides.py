@@ -24,11 +24,21 @@ from sim.model.params import BY_NAME
 
 
 def provenance_class(factor: str) -> str:
-    """'calibrated', 'assumption', 'plan' or 'sourced' from the factor's declaration."""
-    p = BY_NAME.get(factor.split(".")[0])
+    """'calibrated', 'assumption', 'plan' or 'sourced' from the factor's declaration.
+
+    A per-key factor (``national_demand_growth.meat``) is classed by the provenance sentence
+    that lists its key before a colon ("meat, fruit: assumption ..."), if there is one.
+    """
+    name, _, key = factor.partition(".")
+    p = BY_NAME.get(name)
     if p is None:
         return "?"
     text = p.provenance.lower()
+    for sentence in text.split(". ") if key else ():
+        head, colon, rest = sentence.partition(":")
+        if colon and key in (k.strip() for k in head.split(",")):
+            text = rest.strip()
+            break
     if text.startswith("calibrated"):
         return "calibrated"
     if text.startswith("assumption"):

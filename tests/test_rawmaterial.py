@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from sim.config.scenario import derive, load
+from sim.model import equations as eq
 from sim.model import firms, plan, rawmaterial
 from sim.run.replicate import build_model, run_replicate
 
@@ -220,3 +221,38 @@ def test_shortage_constrains_output_only_when_outside_supply_costs_more_than_the
     cheap = rawmaterial.clear(m)
     assert np.all(cheap.output_share == 1.0) and np.all(cheap.unserved == 0.0)
     assert cheap.outside[k].sum() > tight.outside[k].sum()
+
+
+def test_raw_material_bought_in_q1_covers_the_whole_years_output():
+    """What processors buy in Q1 is what the year's four quarters of output use.
+
+    2022 starts with capacity from 2021's investment still under construction; before the
+    fix the Q1 purchase ignored it, so output per unit of raw material rose in years of
+    fast capacity growth (issue #9 review).
+    """
+    m = build_model(load("plan"), 3, households_per_agent=HPA)
+    for _ in range(plan.QUARTERS_PER_YEAR + 1):  # 2021, then 2022 Q1 (market cleared)
+        m.step()
+    assert m.firms.pipeline[:, :3].sum() > 0  # capacity arrives later in 2022
+    raw, rms = m.raw, m.const["raw_material_share"]
+    for _ in range(plan.QUARTERS_PER_YEAR - 1):
+        m.step()
+    perish = np.array([c.perishable for c in plan.CLUSTERS])
+    sp = eq.spoilage(m.coverage, m.const["spoilage_2020"],
+                           m.const["cold_coverage_2020"], m.const["spoilage_elasticity"])
+    keep = np.where(perish, (1 - sp) / (1 - m.const["spoilage_2020"]), 1.0)
+    used = m.output_q / (m.price * keep * raw.output_share)  # output at the plan's prices
+    np.testing.assert_allclose(raw.need * raw.reference / rms, used, rtol=1e-10)
+
+
+def test_need_is_the_plan_over_the_reference_index():
+    """Need is in the harvest's unit: the plan's value over ``P_ref``, so at ``x = 1`` raw
+    material costs ``raw_material_share`` of the plan whatever farm-gate growth is."""
+    m, before = _in_2021()
+    m.farm_price = m.farm_price * 1.3  # faster agricultural output growth, same plans
+    after = rawmaterial.clear(m)
+    np.testing.assert_allclose(after.need * 1.3, before.need, rtol=1e-12)
+    value = m.const["raw_material_share"] * np.bincount(
+        m.firms.cluster, rawmaterial.planned_output(m), minlength=NK) \
+        * m.price ** -m.const["demand_price_elasticity"] * m.disease_keep
+    np.testing.assert_allclose(after.need * after.reference, value, rtol=1e-12)

@@ -113,7 +113,7 @@ def init_firms(m) -> None:
         for r in rows:
             Firm(m, int(r))
     m.base_output = base
-    m.demand = base.copy()  # each cluster's market at 2020 prices: 2020 sales
+    m.demand = base.copy()  # each cluster's market, current 亿元 (nominal): 2020 sales
     m.coverage_last = np.full(NK, const["cold_coverage_2020"])
     m.market_growth = np.zeros(NK)
 
@@ -160,7 +160,7 @@ def growth_sd(m) -> np.ndarray:
 def grow_and_invest(m, year_index: int) -> None:
     """Demand grows; firms compete for it; firms decide on capacity investment.
 
-    Each cluster sells against its market (``m.demand``, at 2020 prices): firms' sales
+    Each cluster sells against its market (``m.demand``, current 亿元): firms' sales
     are their shares of it, and shares move by Gibrat-type noise whose variance falls with
     size. Entrants take share from incumbents; the cluster's total grows with its market,
     not with the number of firms.

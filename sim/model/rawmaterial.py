@@ -8,16 +8,20 @@ cities (plan Ch.6), so its processors buy across cities; moving produce inside S
 little next to bringing it in from other provinces, and a market per city would need
 transport costs per pair of cities that nobody has published (docs/ODD.md, submodels).
 
-Quantities are "2020 亿元": what the produce would have been worth at 2020 prices. Money
-is in current 亿元. The price of cluster ``k`` is ``P_ref × x_k``: ``P_ref`` is the
-reference farm-gate index of general farming (``(1 + agri_output_growth)^t``, what farming
-outside the clusters earns per mu) and ``x_k`` the cluster's own factor, 1 in 2020.
+Quantities are "2020 亿元": produce worth 1 yuan in 2020, at 2020 yields per mu (the
+harvest has no yield trend). Money is in current 亿元. The price of cluster ``k`` is
+``P_ref × x_k``: ``P_ref`` is the reference farm-gate index of general farming
+(``(1 + agri_output_growth)^t``, what farming outside the clusters earns per mu, so price ×
+yield) and ``x_k`` the cluster's own factor, 1 in 2020.
 
 * **Harvest** ``H``: land operated × productivity × 2020 revenue per mu × the city's drought
   factor × the cluster's disease factor, over supplier households and cooperatives'
   trusteeship land. Planted before the price is known, it is fixed within the year.
-* **Processors' need** ``R = raw_material_share × planned output / P_ref`` (the planned
-  quantity, after the product price shock turns some demand away). A share
+* **Processors' need** ``R = raw_material_share × planned output / P_ref``: planned output
+  at current prices over the year's four quarters (capacity completed during the year
+  counts for the quarters it runs), after the product price shock turns some demand away;
+  ``/ P_ref`` puts it in the harvest's unit, assuming product prices move with farm-gate
+  prices (as ``cost_gap`` does). A share
   ``λ = local_sourcing_share`` of it can be grown in Shanxi; the rest is bought outside
   every year. Processors' local demand is ``λR`` at any price below the top of the band
   (fixed raw material per unit of output).
@@ -143,19 +147,40 @@ def coop_harvest(m) -> np.ndarray:
                      for c in m.coops])
 
 
+def planned_output(m) -> np.ndarray:
+    """Each firm's planned output for the year, 亿元/yr at current prices.
+
+    The mean over the year's four quarters of what it can sell with the capacity it will
+    have in that quarter, as ``firms.produce`` makes it: ``min(sales, capacity_q ×
+    max_utilisation)``, ``capacity_q`` being today's capacity plus what the pipeline
+    delivers up to quarter ``q``'s production. Capacity completed later in the year is
+    therefore bought for in Q1 (only the part of the year it runs), so raw material per
+    unit of output holds in years of fast capacity growth.
+    """
+    ft = m.firms
+    cap = ft.capacity[:, None] + np.cumsum(ft.pipeline[:, :plan.QUARTERS_PER_YEAR], axis=1)
+    out = np.minimum(ft.sales[:, None], cap * m.const["max_utilisation"]).mean(axis=1)
+    return np.where(ft.alive, out, 0.0)
+
+
 def need(m) -> np.ndarray:
     """Raw material each cluster's production plan needs this year (2020 亿元).
 
-    The plan is the quantity firms can sell with the capacity in place (as in
-    ``firms.produce``: at 2020 prices, less what the year's product price shock ``P`` turns
-    away, ``P^-demand_price_elasticity``), with the disease loss of livestock clusters; at
-    the reference index raw material is ``raw_material_share`` of its value.
+    The plan is :func:`planned_output`, at current prices (firms' sales grow with the
+    nominal national market), less what the year's product price shock ``P`` turns away
+    (``P^-demand_price_elasticity``, as in ``firms.produce``) and with the disease loss
+    of livestock clusters. Raw material is ``raw_material_share`` of that value at the
+    reference index ``P_ref``; dividing by ``P_ref`` gives the quantity in the harvest's
+    unit (produce worth 1 yuan in 2020 at 2020 yields per mu). ``P_ref`` is revenue per
+    mu, price × yield, so this assumes the cluster's product prices move with farm-gate
+    prices, the same assumption as ``cost_gap`` (at ``x = 1`` raw material stays
+    ``raw_material_share`` of output value). Dividing by nothing would be wrong: the
+    harvest has no yield trend, so its unit shrinks as ``P_ref`` grows (docs/ODD.md,
+    raw-material market).
     """
     ft = m.firms
-    alive = ft.alive
-    plan_out = np.minimum(ft.sales, ft.capacity * m.const["max_utilisation"])[alive]
     quantity = m.price ** -m.const["demand_price_elasticity"] * m.disease_keep
-    out_k = np.bincount(ft.cluster[alive], plan_out, minlength=NK) * quantity
+    out_k = np.bincount(ft.cluster, planned_output(m), minlength=NK) * quantity
     return m.const["raw_material_share"] * out_k / m.farm_price
 
 
