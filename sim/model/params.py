@@ -179,7 +179,8 @@ PARAMS: tuple[Param, ...] = (
           "replicates at 1:1000 (`python experiments/calibrate_share_gain.py`, 8 steps on "
           "[0, 0.04]: median CAGR 0.0819 at 0.00641, 0.0821 at 0.00656) gave 0.0065 with the "
           "national_demand_growth ranges from the 2018-21 and 2022-24 phase means and the "
-          "spin-up played in 2020 (was 0.0155 with the assumed ranges). Range ±0.015 (" + A + "), so its lower end is a loss "
+          "spin-up played in 2020 (was 0.0155 with the assumed ranges). Range ±0.015 "
+          "(" + A + "), so its lower end is a loss "
           "of national market share of up to 0.8%/yr: plausible without new policy, since "
           "nothing holds Shanxi's share of a national market constant.",
           description="Market-share gain of Shanxi firms absent new policy."),
@@ -250,7 +251,12 @@ PARAMS: tuple[Param, ...] = (
           description="Nominal growth of gross agricultural output (农林牧渔总产值)."),
     Param("primary_va_growth", "uncertainty", 0.05, 0.03, 0.07, "1/yr", f"{A}.",
           description="Nominal growth of primary-industry value added (before drought)."),
-    Param("grain_trend", "uncertainty", 0.0, -0.01, 0.01, "1/yr", f"{A}.",
+    Param("grain_trend", "uncertainty", 0.0065, -0.0085, 0.0215, "1/yr",
+          "From pre-plan figures only: the upper end is the log-linear trend of Shanxi's grain "
+          "output 2015-2020 (data/observed/shanxi.csv rows 2015, 2016, 2017, 2019, 2020: "
+          "+2.13%/yr), the lower end the plan's floor of 1,365 万吨 of production capacity "
+          "by 2025 from the 2020 harvest of 1,424 (plan Ch.3 §1 and Ch.1 §1; -0.84%/yr); "
+          "default the midpoint. (Was an assumption of -0.01 to 0.01.)",
           description="Trend of grain output before drought."),
     Param("training_certified_share", "uncertainty", 0.8, 0.7, 0.9, "share", f"{A}.",
           description="Share of trainees who obtain a certificate."),
