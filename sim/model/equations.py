@@ -169,3 +169,13 @@ def mean_one(hit, loss, probability):
     year, so a shock-free year sits slightly above it.
     """
     return np.where(hit, 1.0 - loss, 1.0) / (1.0 - probability * loss)
+
+
+def covid_rebound(shortfall, year, base_year=2020):
+    """Level factor of a channel COVID-19 held below its trend in the base year (2020).
+
+    2020's level sat ``shortfall`` below the trend path; the gap closes in 2021 and stays
+    closed, so the paths from 2021 on are the 2020-anchored trend paths × 1/(1 − shortfall)
+    and 2020 itself is untouched: 1 in ``base_year`` and before, 1/(1 − shortfall) after.
+    """
+    return np.where(np.asarray(year) > base_year, 1.0 / (1.0 - shortfall), 1.0)

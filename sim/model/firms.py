@@ -169,7 +169,13 @@ def grow_and_invest(m, year_index: int) -> None:
     alive = ft.alive
     g = market_growth(m, year_index)
     m.market_growth = g
-    m.demand = m.demand * np.exp(g)
+    # COVID-19: 2020's markets sat covid_2020_shortfall below their trend and the gap closes
+    # in 2021 (a level step, not growth: it is not in g, so no firm extrapolates it into
+    # its capacity plans or entry)
+    s = m.uncertain["covid_2020_shortfall"]
+    step = eq.covid_rebound(s, m.year, plan.BASE_YEAR) / eq.covid_rebound(s, m.year - 1,
+                                                                           plan.BASE_YEAR)
+    m.demand = m.demand * np.exp(g) * float(step)
     sd = growth_sd(m)
     eps = per_cluster_draws(m, f"firms:growth:{m.year}",
                             lambda rng, n: rng.normal(0.0, 1.0, n)) * sd

@@ -430,7 +430,10 @@ class ClusterModel(mesa.Model):
     def _deliver_policy(self, year: int, year_index: int) -> dict:
         """Wages, transfers and the levers delivered this year; returns what costs money."""
         unc = self.uncertain
-        self.wage = self.wage0 * (1 + unc["off_farm_wage_growth"]) ** (year - plan.BASE_YEAR)
+        # off-farm wages: the 2020-anchored trend, and from 2021 the rebound from the COVID-19
+        # year (covid_2020_shortfall; 1 in 2020, which stays calibrated to its figures)
+        self.wage = self.wage0 * (1 + unc["off_farm_wage_growth"]) ** (year - plan.BASE_YEAR) \
+            * float(eq.covid_rebound(unc["covid_2020_shortfall"], year, plan.BASE_YEAR))
         self.transfer_growth = (1 + unc["transfer_income_growth"]) ** (year - plan.BASE_YEAR)
         self.subsidy = float(self.lever("producer_subsidy_yuan_per_mu", year_index))
         # Coverage not delivered stays at the 2020 level, not at zero.

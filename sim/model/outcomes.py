@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.model import equations as eq
 from sim.model import national, plan
 from sim.model.national import NATIONAL_RURAL_INCOME_2020  # noqa: F401 - its old home
 from sim.model.platforms import linked_farmers
@@ -507,8 +508,11 @@ def _province(r: dict, m, year: int) -> None:
               else float(np.sum(hh * m.drought) / hh.sum()))
     dfac = (1.0 - u["drought_yield_loss"] * dshare) \
         / (1.0 - u["drought_yield_loss"] * u["drought_probability"])
+    # processing outside the ten clusters sells into the same demand COVID-19 held down in
+    # 2020: its trend path closes the gap in 2021 as the clusters' markets do
     r["processing_output"] = r["output_total"] + OTHER_PROCESSING_2020_YI * (
-        1 + u["other_processing_growth"]) ** n
+        1 + u["other_processing_growth"]) ** n * float(
+        eq.covid_rebound(u["covid_2020_shortfall"], year, plan.BASE_YEAR))
     agri = m.const["agri_output_2020_yi"] * (1 + u["agri_output_growth"]) ** n * dfac
     r["agri_output"] = agri
     r["processing_ratio"] = r["processing_output"] / agri
@@ -533,13 +537,13 @@ def _incomes_and_land(r: dict, m, year: int) -> None:
     for s in ("wage", "operating", "property", "transfer"):
         r[f"rural_income_{s}"] = float(np.sum(w * inc[s]) / persons_all)
     # observed up to the scenario's data_until, the sampled growth after (sim.model.national)
-    g_nat = u["national_rural_income_growth"]
-    nat = national.rural_income(m.national_levels, g_nat, year)
+    g_nat, covid = u["national_rural_income_growth"], u["covid_2020_shortfall"]
+    nat = national.rural_income(m.national_levels, g_nat, year, covid)
     r["national_rural_income"] = nat
     r["rural_income_ratio"] = r["rural_income"] / nat
     g_sx = (r["rural_income"] / plan.PROVINCE.rural_income_2020_yuan) ** (1 / max(n, 1)) - 1
     r["rural_income_growth_gap"] = (
-        g_sx - national.rural_income_growth(m.national_levels, g_nat, year)) if n else 0.0
+        g_sx - national.rural_income_growth(m.national_levels, g_nat, year, covid)) if n else 0.0
     own = np.sum(w * f.land_own)
     coop_land = sum(c.land_mu for c in m.coops)
     r["land_transferred_share"] = float((np.sum(w * f.land_out)) / own)

@@ -228,6 +228,22 @@ PARAMS: tuple[Param, ...] = (
           "NBS: national rural per-capita income 17,131 元 in 2020, +8.4%/yr 2015-2020; "
           f"the 2021-25 band is {A}.",
           description="Growth of the national rural per-capita income (the comparator)."),
+    Param("covid_2020_shortfall", "uncertainty", 0.025, 0.01, 0.04, "share of trend level",
+          "From the growth rates of 2019-2021 only (not fitted to any 2021 level): share by "
+          "which a series' 2020 level sat below its trend path, s = 1 - (1 + g2020) / "
+          "(1 + trend), trend = mean of the 2019 and 2021 growth where 2019 is published, "
+          "else the 2020-21 two-year mean. National rural income (NBS, data/observed/"
+          "shanxi.csv): 2019 +9.6, 2020 +6.9, 2021 +10.5% -> 0.029. Shanxi rural income: "
+          "Q1-Q3 2021 +11.8%, 5.2 points above Q1-Q3 2020 (+6.6%), two-year mean +9.2% "
+          "(山西日报 via Xinhua Shanxi 2021-11-19, http://sx.news.cn/2021-11/19/"
+          "c_1128078238.htm) -> 0.024; full years 2020 +7.6, 2021 +10.3% (two-year mean) "
+          "-> 0.012 (2019 not found). National dairy revenue (NBS via 中国乳制品工业协会, "
+          "data/observed/national_markets.csv): 2019 +10.2, 2020 +6.2, 2021 +10.3% -> 0.036. "
+          "National cosmetics retail: 2019 +12, 2020 +9.5, 2021 +14.0% -> 0.031. Range = "
+          "lowest to highest of these, rounded outward to 0.005; default the midpoint. "
+          "See docs/data.md, 'COVID-19 in 2020'.",
+          description="COVID-19: share by which 2020's off-farm wages, processing demand and "
+                      "(projected) national rural income sat below trend; closed in 2021."),
     Param("capital_output_ratio", "uncertainty", 0.9, 0.6, 1.4, "yuan capex per yuan/yr",
           f"{A}: food processing fixed assets roughly match one year's sales.",
           description="Capex needed per yuan of added annual output capacity."),

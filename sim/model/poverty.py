@@ -188,7 +188,7 @@ class Poverty:
             self.level0 = level
         g = (level / self.level0) ** (1 / max(n, 1)) - 1
         g_nat = national.rural_income_growth(m.national_levels, u["national_rural_income_growth"],
-                                             year)   # realised national growth since 2020
+                                             year, u["covid_2020_shortfall"])  # realised since 2020
         r["poor_area_income_growth_gap"] = (g - g_nat) if n else 0.0
         line = m.const["poverty_line_yuan_2020"] * (1 + m.const["poverty_line_indexation"]) ** n
         below = total / np.asarray(f.persons)[self.rows] < line
