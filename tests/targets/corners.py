@@ -31,7 +31,8 @@ HIGH = {"national_demand_growth", "shanxi_share_gain", "brand_effect", "cold_cha
         "adoption_sensitivity", "off_farm_wage_growth", "transfer_income_growth",
         "entry_rate", "contract_premium", "linked_2020_fraction", "platform_2020_fraction",
         "other_processing_growth", "primary_va_growth", "grain_trend",
-        "training_certified_share", "land_service_cost_cut", "input_cost_inflation"}
+        "training_certified_share", "land_service_cost_cut", "input_cost_inflation",
+        "covid_2020_shortfall"}   # a larger 2020 shortfall means a larger 2021 rebound
 LOW = {"drought_probability", "drought_yield_loss", "disease_probability",
        "disease_output_loss", "hurdle_rate", "capital_output_ratio",
        "construction_lag_quarters", "national_rural_income_growth", "cold_chain_2020_wan_t",
