@@ -1,9 +1,10 @@
 """The COVID-19 year (issue #9, item 5): 2020 modelled as the year it was.
 
 ``covid_2020_shortfall`` is the share by which 2020's levels sat below their trend in the
-channels COVID-19 hit (off-farm wages, processing demand, the projected national rural
-income); the gap closes in 2021. Moving that one input must raise 2021's growth in each
-channel and leave 2020, calibrated to the published 2020 figures, exactly as it is.
+channels COVID-19 hit (processing demand, operating income not from cultivated land, the
+projected national rural income); the gap closes in 2021. Moving that one input must raise
+2021's growth in each channel and leave 2020, calibrated to the published 2020 figures,
+exactly as it is.
 """
 
 import pytest
@@ -36,11 +37,17 @@ def test_the_range_is_a_shortfall():
     assert 0.0 < P.low <= P.default <= P.high < 0.1
 
 
-@pytest.mark.parametrize("metric", ["national_rural_income", "rural_income_wage",
-                                    "output_total", "processing_output", "rural_income"])
-def test_a_larger_shortfall_raises_2021_growth(low_high, metric):
+# From low (0.01) to high (0.04) the rebound 1/(1 - s) rises by 3.2%. The channel carries it
+# whole (national income, markets) or in part: operating income not from land is ~40% of
+# operating income, so ~1.3 points there; in the total, ~10% of income, so ~0.3 points.
+# Each bound is about half of that expectation (other 2021 draws are shared: same seed).
+@pytest.mark.parametrize("metric, gap", [("national_rural_income", 0.015),
+                                         ("rural_income_operating", 0.005),
+                                         ("output_total", 0.005), ("processing_output", 0.005),
+                                         ("rural_income", 0.0015)])
+def test_a_larger_shortfall_raises_2021_growth(low_high, metric, gap):
     lo, hi = low_high
-    assert _g(hi, metric) > _g(lo, metric) + 0.005, (metric, _g(lo, metric), _g(hi, metric))
+    assert _g(hi, metric) > _g(lo, metric) + gap, (metric, _g(lo, metric), _g(hi, metric))
 
 
 def test_national_rural_income_rebounds_by_the_shortfall(low_high):

@@ -263,7 +263,11 @@ class ClusterModel(mesa.Model):
             max_mu_per_labourer=self.const["max_mu_per_labourer"],
             sensitivity=self.uncertain["adoption_sensitivity"],
             transfer_yuan_per_person=self.transfer_pp * self.transfer_growth,
-            other_operating_yuan_per_person=self.other_op_pp * self.farm_price,
+            # the operating income not from cultivated land (livestock, forestry, rural
+            # business) recovers from the COVID-19 year in 2021 (docs/ODD.md §3.1 item 9)
+            other_operating_yuan_per_person=self.other_op_pp * self.farm_price * float(
+                eq.covid_rebound(self.uncertain["covid_2020_shortfall"], self.year,
+                                 plan.BASE_YEAR)),
             other_property_yuan_per_person=self.other_prop_pp * self.wage / self.wage0)
 
     def _link_env(self) -> Env:
@@ -430,10 +434,7 @@ class ClusterModel(mesa.Model):
     def _deliver_policy(self, year: int, year_index: int) -> dict:
         """Wages, transfers and the levers delivered this year; returns what costs money."""
         unc = self.uncertain
-        # off-farm wages: the 2020-anchored trend, and from 2021 the rebound from the COVID-19
-        # year (covid_2020_shortfall; 1 in 2020, which stays calibrated to its figures)
-        self.wage = self.wage0 * (1 + unc["off_farm_wage_growth"]) ** (year - plan.BASE_YEAR) \
-            * float(eq.covid_rebound(unc["covid_2020_shortfall"], year, plan.BASE_YEAR))
+        self.wage = self.wage0 * (1 + unc["off_farm_wage_growth"]) ** (year - plan.BASE_YEAR)
         self.transfer_growth = (1 + unc["transfer_income_growth"]) ** (year - plan.BASE_YEAR)
         self.subsidy = float(self.lever("producer_subsidy_yuan_per_mu", year_index))
         # Coverage not delivered stays at the 2020 level, not at zero.

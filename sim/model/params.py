@@ -242,8 +242,9 @@ PARAMS: tuple[Param, ...] = (
           "National cosmetics retail: 2019 +12, 2020 +9.5, 2021 +14.0% -> 0.031. Range = "
           "lowest to highest of these, rounded outward to 0.005; default the midpoint. "
           "See docs/data.md, 'COVID-19 in 2020'.",
-          description="COVID-19: share by which 2020's off-farm wages, processing demand and "
-                      "(projected) national rural income sat below trend; closed in 2021."),
+          description="COVID-19: share by which 2020's processing demand, rural business "
+                      "income and (projected) national rural income sat below trend; closed "
+                      "in 2021."),
     Param("capital_output_ratio", "uncertainty", 0.9, 0.6, 1.4, "yuan capex per yuan/yr",
           f"{A}: food processing fixed assets roughly match one year's sales.",
           description="Capex needed per yuan of added annual output capacity."),
