@@ -23,6 +23,21 @@ def choice_probability(gain_yuan, sensitivity_per_1000):
     return logistic(np.asarray(gain_yuan, dtype=float) * sensitivity_per_1000 / 1000.0)
 
 
+def training_gain(wage_yuan, skill, skill_premium, off_farm_labourers, labourers,
+                  time_cost_share):
+    """Net gain (yuan) to a household of sending its untrained labour to a training course.
+
+    Training is free of fees; the trainees lose ``time_cost_share`` of a labourer-year's
+    untrained off-farm wage while they attend (time off work, farm or off-farm). Once
+    trained, the household's off-farm labour earns ``skill_premium`` more on the part of it
+    that was untrained. One year's gain is set against the one-off cost, as the other
+    annual choices weigh one year's income gain (a myopic household).
+    """
+    untrained = 1.0 - np.asarray(skill, dtype=float)
+    return wage_yuan * untrained * (skill_premium * off_farm_labourers
+                                    - time_cost_share * labourers)
+
+
 def farm_net_return_per_mu(productivity, revenue_yuan_per_mu, cost_yuan_per_mu, price_index,
                            yield_factor, coop_member, coop_cost_cut, contract,
                            contract_premium, subsidy_yuan_per_mu):

@@ -71,6 +71,7 @@ class ClusterModel(mesa.Model):
         self.fiscal = dict.fromkeys(FISCAL_ITEMS, 0.0)  # 亿元, cumulative 2021-2025
         self.cold_new_wan_t = 0.0
         self.trained_wan = 0.0
+        self.training_log: dict[int, dict[str, float]] = {}  # places, applicants, filled
         self.farmland_wan_mu = plan.PROVINCE.farmland_hs_2020_wan_mu
         self._init_households()
         firms.init_firms(self)
@@ -450,8 +451,7 @@ class ClusterModel(mesa.Model):
         # Coverage changes only when storage is commissioned (Q1) or platform volumes move
         # (Q4, after the year's last production), so it is computed once a year.
         self.coverage = platforms.cluster_coverage(self)
-        places = float(self.lever("training_places_wan", year_index)) * 1e4
-        self._train(places)
+        places = self._train(year, float(self.lever("training_places_wan", year_index)) * 1e4)
         self.trained_wan += places / 1e4
         self.farmland_wan_mu += float(self.lever("farmland_construction_wan_mu", year_index))
         return {"coverage": cov, "new_cold": float(new_cold.sum()), "places": places}
@@ -471,17 +471,46 @@ class ClusterModel(mesa.Model):
         self.fiscal["farmland"] += float(self.lever("farmland_construction_wan_mu", year_index)) \
             * 1e4 * const["farmland_cost_yuan_per_mu"] / 1e8
 
-    def _train(self, places: float) -> None:
-        """Training raises each trained share by one common fraction of untrained labour.
+    def _training_applicants(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Who applies for training this year: (applies, untrained labourers, tie-break).
 
-        In proportion to untrained labour, not least-skilled first.
+        Each household applies for its untrained labour with a binary logit on the net
+        gain (``eq.training_gain``: the skill premium on its off-farm labour, less the
+        wage forgone while training), one draw per household from the stream
+        ``training:{year}`` (a second draw per household from it breaks ties in the
+        rationing). Off-farm labour is last year's (the land market and links of
+        this year come after training in the schedule).
         """
         f = self.farmers
-        untrained = np.sum(f.weight * f.labourers * (1 - f.skill))
-        if untrained <= 0:
-            return
-        frac = min(1.0, places / untrained)
-        f.set_skill(f.skill + (1 - f.skill) * frac)
+        farm = np.minimum(f.land_operated / self.const["max_mu_per_labourer"], f.labourers)
+        off = np.maximum(f.labourers - farm - f.job, 0.0)
+        gain = eq.training_gain(self.wage, f.skill, self.const["skill_premium"], off,
+                                f.labourers, self.const["training_time_cost_share"])
+        rng = stream(self.seed, f"training:{year}")
+        u, tie = rng.random(f.n), rng.random(f.n)
+        applies = u < eq.choice_probability(gain, self.uncertain["adoption_sensitivity"])
+        return applies, f.weight * f.labourers * (1.0 - f.skill), tie
+
+    def _train(self, year: int, places: float) -> float:
+        """Fill the year's training places with applicants; returns the places filled.
+
+        Households decide whether to apply (``_training_applicants``); places are rationed
+        among applicants least-skilled first, ties broken at random, so each place reaches
+        a labourer not yet trained (the plan counts persons trained). Places no one applies
+        for stay unfilled. The households that train are the ones whose skill rises: the
+        filled share of each one's untrained labour becomes trained, so the labourers newly
+        trained (weighted) sum to the places filled.
+        """
+        f = self.farmers
+        applies, size, tie = self._training_applicants(year)
+        share = eq.ration(np.zeros(f.n, np.int16), 1, size, applies.astype(float),
+                          np.array([places]), f.skill + 1e-9 * tie)
+        filled = float(np.sum(size * share))
+        self.training_log[year] = {"places": places, "filled": filled,
+                                   "applicants": float(np.sum(size * applies))}
+        if filled > 0:
+            f.set_skill(f.skill + (1.0 - f.skill) * share)
+        return filled
 
     def end_year(self) -> None:
         """Last quarter: platforms trade, cooperatives settle, incomes, entry/exit, record."""

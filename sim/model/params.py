@@ -138,7 +138,8 @@ PARAMS: tuple[Param, ...] = (
     Param("training_places_wan", "lever", 5.0, 0.0, 20.0, "万 places/yr",
           "Plan Ch.3 §5: 25 万 high-quality farmers trained over 2021-2025 (5 万/yr); "
           "status quo 2 (assumption).", by_year=True,
-          description="Farmer training places; trained labourers earn the skill premium."),
+          description="Farmer training places offered; filled by households who apply, whose "
+          "trained labourers earn the skill premium."),
     Param("farmland_construction_wan_mu", "lever", 155.0, 0.0, 400.0, "万亩/yr",
           "Plan Ch.2 §3: 1628 → 2400 万亩 high-standard farmland, i.e. ~155 万亩/yr; "
           "status quo 80 (assumption).", by_year=True,
@@ -467,6 +468,13 @@ PARAMS: tuple[Param, ...] = (
           description="Fiscal cost of one 万吨 of new cold storage."),
     Param("training_cost_yuan_per_place", "constant", 3000.0, 1500.0, 6000.0, "yuan",
           f"{A}.", description="Fiscal cost of one farmer-training place."),
+    Param("training_time_cost_share", "constant", 0.04, 0.02, 0.08,
+          "share of a labourer-year's wage",
+          "Training is free of fees to the farmer (county notices: the training body trains "
+          "participating farmers free of charge, the subsidy paying tuition, board and travel; "
+          "docs/data.md 'Farmer training'), so a trainee's cost is time off work; its length, "
+          f"~5-20 working days of ~250 (default 10), is {A}.",
+          description="Wage a trainee forgoes while attending a training course."),
     Param("farmland_cost_yuan_per_mu", "constant", 1500.0, 1200.0, 3000.0, "yuan/mu",
           f"{A}: national guidance put public investment near 1,500 元 per mu.",
           description="Fiscal cost of one mu of high-standard farmland."),
