@@ -127,12 +127,12 @@ PARAMS: tuple[Param, ...] = (
     Param("cold_chain_new_capacity_wan_t", "lever",
           {"fruit_export": 6.0, "grain_export": 2.0, "meat_export": 3.0, "tcm_trade": 1.0,
            "dried_fruit_trade": 3.0}, 0.0, 50.0, "万吨/yr",
-          "Plan Ch.5 §3: ≥75 万吨 new cold-chain storage by 2025 (15/yr); the split by "
-          f"platform is {A} (by perishable volume served).",
+          "Plan Ch.5 §3: ≥75 万吨 new cold-chain storage by 2025 (15/yr), read as the "
+          "storage the province offers to co-fund; the platform operators build the part "
+          "that pays (Platform.build_cold_storage). The split by platform is "
+          f"{A} (by perishable volume served).",
           per="platform", by_year=True,
-          description="Subsidised cold-storage programme at each platform per year: the "
-                      "storage the province offers to co-fund; operators build the part "
-                      "that pays (sim.model.platforms.Platform.build_cold_storage)."),
+          description="Subsidised cold-storage programme offered at each platform per year."),
     Param("brand_fund_yi_yuan", "lever", 0.5, 0.0, 10.0, "亿元/yr",
           f"Plan Ch.8 §3 (per-cluster marketing funds for flagship brands); amount {A}; "
           "status quo 0.1.", per="cluster", by_year=True,
