@@ -65,7 +65,7 @@ def sweep2(tmp_path_factory):
 
 def test_factor_labels_come_from_the_declaration():
     assert factor_label("levers.cold_chain_new_capacity_wan_t") == \
-        "New cold-chain storage commissioned at each platform per year (万吨/yr)"
+        "Subsidised cold-storage programme offered at each platform per year (万吨/yr)"
     assert factor_label("levers.brand_fund_yi_yuan.dairy") == \
         "Marketing fund per cluster; raises market-share gain, dairy (亿元/yr)"
     assert factor_label("uncertainties.hurdle_rate").endswith("(1/yr)")
@@ -79,7 +79,7 @@ def test_one_factor_sweep_axis_has_description_and_unit(sweep1):
     fig = plot_sweep(sweep1)
     ax = fig.axes[0]
     assert "(万吨/yr)" in ax.get_xlabel()
-    assert "New cold-chain storage" in ax.get_xlabel()
+    assert "Subsidised cold-storage programme" in ax.get_xlabel()
     assert "levers." not in ax.get_xlabel()
     plt.close(fig)
 

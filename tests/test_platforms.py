@@ -37,10 +37,9 @@ def test_cold_storage_raises_a_perishable_platforms_value_only():
 
 
 def test_cold_storage_in_the_model_moves_perishable_platforms_not_the_others():
-    # Each platform's own storage, paired by seed: none of the plan's new storage at the
-    # platform against the plan's schedule for it (beyond the meat platform's need for full
-    # coverage more would sit idle there). Grain and herbs keep without cold storage, so
-    # storage at their platforms changes nothing but the stock itself.
+    # Each platform's own programme, paired by seed: none of the plan's subsidised storage
+    # at the platform against the plan's schedule for it. Grain and herbs keep without
+    # cold storage, so their operators build none, with the programme or without it.
     plan_scn = load("plan")
     lever = "levers.cold_chain_new_capacity_wan_t"
     for s in range(3):
@@ -48,13 +47,97 @@ def test_cold_storage_in_the_model_moves_perishable_platforms_not_the_others():
         for key in plan.PLATFORM_KEYS:
             none = derive(plan_scn, {f"{lever}.{key}": 0.0})
             t = run_replicate(none, s, households_per_agent=HPA)["trajectory"][2025]
-            assert ref["cold_chain_total"] > t["cold_chain_total"]
             perishable = CONST["platform_perishable_share"][plan.PLATFORM_KEYS.index(key)] > 0
+            if perishable:  # the programme is built where perishable intake lacks storage
+                assert ref["cold_chain_total"] > t["cold_chain_total"], (s, key)
+            else:  # and nowhere else: the offer goes unused
+                assert ref["cold_chain_total"] == t["cold_chain_total"], (s, key)
             if key in ("fruit_export", "meat_export"):
                 assert ref[f"value_{key}"] > t[f"value_{key}"], (s, key)
             elif not perishable:
                 assert ref[f"volume_{key}"] == t[f"volume_{key}"], (s, key)
                 assert ref.get(f"value_{key}") == t.get(f"value_{key}"), (s, key)
+
+
+# ------------------------------------------------- cold storage as an investment (#9, 7)
+HURDLE = 0.12
+
+
+def _built(perishable_share=0.8, programme=10.0, rate=0.3, hurdle=HURDLE, const=CONST,
+           cold=5.0):
+    # 100 万吨 intake, 80% perishable: needs 40 万吨 of storage, has `cold`
+    return _platform(perishable_share, cold=cold).build_cold_storage(programme, rate, NEED,
+                                                                     const, hurdle)
+
+
+def test_more_subsidy_or_a_bigger_programme_never_lowers_storage_built():
+    rates = np.linspace(0.0, 0.6, 13)
+    by_rate = [sum(_built(rate=r)) for r in rates]
+    assert np.all(np.diff(by_rate) >= 0) and by_rate[-1] > by_rate[0]
+    programmes = np.linspace(0.0, 60.0, 13)  # past the 35 万吨 the platform lacks
+    for rate in (0.0, 0.3, 0.6):
+        by_programme = [sum(_built(programme=q, rate=rate)) for q in programmes]
+        assert np.all(np.diff(by_programme) >= -1e-12), rate
+    # a subsidised tonne is built at least as readily as an unsubsidised one
+    sub, unsub = _built(programme=10.0)
+    assert sub / 10.0 >= unsub / (CONST["cold_storage_build_pace"] * (35.0 - 10.0))
+    # and never more than the programme offers or the perishable intake lacks
+    assert _built(programme=10.0, hurdle=0.0)[0] <= 10.0
+    assert sum(_built(programme=100.0, hurdle=0.0)) <= 35.0 + 1e-9
+    # a dearer store, a higher hurdle or a thinner margin builds less
+    dear = dict(CONST, cold_chain_cost_yi_per_wan_t=0.3)
+    thin = dict(CONST, cold_storage_margin=0.3)
+    assert sum(_built(const=dear)) < sum(_built()) and sum(_built(const=thin)) < sum(_built())
+    assert sum(_built(hurdle=0.16)) < sum(_built(hurdle=0.08))
+
+
+def test_storage_is_built_only_where_perishable_intake_lacks_it():
+    # no perishable flow: nothing, subsidised or not, whatever the offer and the hurdle
+    for programme in (0.0, 10.0, 50.0):
+        for hurdle in (0.0, 0.08, 0.16):
+            assert _built(0.0, programme=programme, rate=0.6, hurdle=hurdle) == (0.0, 0.0)
+    # storage already covering the perishable intake: nothing more
+    assert _built(programme=10.0, cold=40.0) == (0.0, 0.0)
+    # perishable intake lacking storage and no programme: demand alone builds some when
+    # the return (margin × fee / cost = 10%) beats the hurdle, almost none when it does not
+    sub, unsub = _built(programme=0.0, hurdle=0.06)
+    assert sub == 0.0 and unsub > 0.5 * CONST["cold_storage_build_pace"] * 35.0
+    assert sum(_built(programme=0.0, hurdle=0.2)) < 0.01 * sum(_built(programme=0.0,
+                                                                      hurdle=0.06))
+
+
+def test_storage_built_is_what_the_platforms_get_and_the_subsidy_is_paid_on_it(
+        plan_scn, monkeypatch):
+    decided = []
+    original = platforms.Platform.build_cold_storage
+
+    def record(self, programme, rate, *args):
+        out = original(self, programme, rate, *args)
+        decided.append((self.index, programme, rate, *out))
+        return out
+
+    monkeypatch.setattr(platforms.Platform, "build_cold_storage", record)
+    m = build_model(plan_scn, 2, households_per_agent=HPA)
+    cold0 = [p.cold_wan_t for p in m.platforms]
+    m.run()
+    d = np.array(decided)  # (index, programme, rate, subsidised, unsubsidised) per year
+    assert len(d) == len(plan.YEARS) * len(plan.PLATFORMS)
+    built = d[:, 3] + d[:, 4]
+    # conservation: the operators' storage is what the platforms got, and the metric
+    for p, c0 in zip(m.platforms, cold0, strict=True):
+        assert p.cold_wan_t - c0 == pytest.approx(built[d[:, 0] == p.index].sum(), rel=1e-12)
+    rows = m.record.rows
+    assert rows[plan.BASE_YEAR]["cold_chain_new"] == 0.0  # 2020 at rest
+    assert rows[plan.TARGET_YEAR]["cold_chain_new"] == pytest.approx(built.sum(), rel=1e-12)
+    # the subsidy arrives as delivered and the fiscal item counts it on what was built only
+    delivery = m.uncertain["policy_delivery"]
+    assert np.allclose(d[:, 2], CONST["cold_chain_subsidy_share"] * delivery)
+    cost = CONST["cold_chain_cost_yi_per_wan_t"]
+    assert m.fiscal["cold_chain"] == pytest.approx(float(np.sum(d[:, 3] * cost * d[:, 2])),
+                                                   rel=1e-12)
+    offered = float(np.sum(d[:, 1] * cost * d[:, 2]))
+    assert 0.0 < m.fiscal["cold_chain"] < offered  # grain and herbs take none of theirs
+    m.release()
 
 
 def test_bigger_served_output_raises_volume_up_to_capacity():

@@ -99,7 +99,7 @@ def test_contract_premium_raises_income_gains_in_paired_runs(plan_scn):
 def test_lever_delivered_metrics_are_the_delivered_lever_and_nothing_else(plan_scn):
     from sim.run.replicate import model_inputs
     levered = [m for m in METRIC_BY_NAME.values() if m.lever]
-    assert {m.name for m in levered} == {"cold_chain_new", "trained_wan", "farmland_hs"}
+    assert {m.name for m in levered} == {"trained_wan", "farmland_hs"}
     for seed in (0, 1, 2):
         inputs = model_inputs(plan_scn, seed, HPA)
         d = inputs["uncertainties"]["policy_delivery"]
@@ -116,7 +116,16 @@ def test_lever_delivered_metrics_are_the_delivered_lever_and_nothing_else(plan_s
         for log in m.training_log.values():
             assert log["filled"] == pytest.approx(min(log["places"], log["applicants"]))
             assert log["applicants"] > 10 * log["places"]
+        # New cold storage is no longer the programme as delivered (issue #9, item 7): it
+        # is what the operators built, all of it on the platforms, and it differs from
+        # the programme × delivery the flag used to assume.
+        new = rows[plan.TARGET_YEAR]["cold_chain_new"]
+        built = sum(p.cold_wan_t for p in m.platforms) - m.cold_2020_wan_t
+        assert new == pytest.approx(built, rel=1e-9)
+        programme = float(np.sum(inputs["levers"]["cold_chain_new_capacity_wan_t"]))
+        assert new != pytest.approx(programme * d, rel=1e-3)
         m.release()
+    assert design_flag(TARGET_BY_NAME["cold_chain_new"]) is None
     # hence each is met iff delivery reaches (threshold - 2020 value) / planned total
     for t in TARGETS:
         if design_flag(t) == FLAG_LEVER:
@@ -224,7 +233,8 @@ def test_summary_flags_follow_the_2020_state():
     # without trajectories the 2020 flags are unknown, the others still shown
     s2 = summarise(reps).set_index("target")
     assert pd.isna(s2.loc[t_all.name, "flag"]) and np.isnan(s2.loc[t_all.name, "p_met_2020"])
-    assert s2.loc["cold_chain_new", "flag"] == FLAG_LEVER
+    assert s2.loc["training", "flag"] == FLAG_LEVER
+    assert pd.isna(s2.loc["cold_chain_new", "flag"])  # built by the operators, not the lever
 
 
 def test_a_batch_summary_carries_the_flags(tmp_path):
@@ -258,7 +268,7 @@ def test_terminal_table_shows_flags_and_reads_summaries_stored_before_them():
     lines = {x.split()[0]: x for x in text.splitlines() if x and not x.startswith(" ")}
     assert lines["target"].endswith("flag")
     assert lines["primary_va"].endswith(FLAG_UNREACHABLE)
-    assert lines["cold_chain_new"].endswith(FLAG_LEVER)
+    assert lines["training"].endswith(FLAG_LEVER)
     assert lines["output_total"].endswith("1.95")  # no flag: the row ends at its range
     assert "flag: P(met) decided by construction" in text
     old = format_summary(s.drop(columns=["flag", "p_met_2020"]), all_targets=True)

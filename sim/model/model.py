@@ -444,19 +444,28 @@ class ClusterModel(mesa.Model):
                   + (1 - d) * self.const["land_service_coverage_2020"])
         self.transaction_cost = float(eq.transaction_cost(
             self.const["land_transaction_cost_yuan_per_mu"], cov, unc["land_service_cost_cut"]))
-        new_cold = self.lever("cold_chain_new_capacity_wan_t", year_index)
-        for p, add in zip(self.platforms, new_cold, strict=True):
-            p.add_cold_storage(float(add), self.cold_need_t_per_t)
-        self.cold_new_wan_t += float(new_cold.sum())
+        # Cold storage is the platform operators' investment (Platform.build_cold_storage):
+        # the lever is the subsidised programme on offer; delivery scales the subsidy that
+        # arrives (its share of the construction cost), not the tonnes.
+        programme = self.levers["cold_chain_new_capacity_wan_t"][..., year_index]
+        rate = self.const["cold_chain_subsidy_share"] * d
+        subsidised = 0.0
+        for p, offered in zip(self.platforms, programme, strict=True):
+            sub, unsub = p.build_cold_storage(float(offered), rate, self.cold_need_t_per_t,
+                                              self.const, unc["hurdle_rate"])
+            p.add_cold_storage(sub + unsub, self.cold_need_t_per_t)
+            self.cold_new_wan_t += sub + unsub
+            subsidised += sub
+        cold_subsidy = subsidised * self.const["cold_chain_cost_yi_per_wan_t"] * rate
         # Coverage changes only when storage is commissioned (Q1) or platform volumes move
         # (Q4, after the year's last production), so it is computed once a year.
         self.coverage = platforms.cluster_coverage(self)
         places = self._train(year, float(self.lever("training_places_wan", year_index)) * 1e4)
         self.trained_wan += places / 1e4
         self.farmland_wan_mu += float(self.lever("farmland_construction_wan_mu", year_index))
-        return {"coverage": cov, "new_cold": float(new_cold.sum()), "places": places}
+        return {"coverage": cov, "cold_subsidy": cold_subsidy, "places": places}
 
-    def _account_fiscal(self, year_index: int, coverage: float, new_cold: float,
+    def _account_fiscal(self, year_index: int, coverage: float, cold_subsidy: float,
                         places: float) -> None:
         """The year's fiscal cost of the levers (亿元), by item."""
         f = self.farmers
@@ -465,7 +474,8 @@ class ClusterModel(mesa.Model):
             np.sum(f.weight * f.land_operated * f.contract)) / 1e8
         self.fiscal["coop_grant"] += float(self.lever("coop_grant_yi_yuan", year_index))
         self.fiscal["land_service"] += coverage * const["land_service_cost_yi_per_year"]
-        self.fiscal["cold_chain"] += new_cold * const["cold_chain_cost_yi_per_wan_t"]
+        # the subsidy paid on the programme storage built, not the storage on offer
+        self.fiscal["cold_chain"] += cold_subsidy
         self.fiscal["brand_fund"] += float(self.lever("brand_fund_yi_yuan", year_index).sum())
         self.fiscal["training"] += places * const["training_cost_yuan_per_place"] / 1e8
         self.fiscal["farmland"] += float(self.lever("farmland_construction_wan_mu", year_index)) \
@@ -526,11 +536,12 @@ class ClusterModel(mesa.Model):
     def step(self) -> None:
         """Advance one quarter, following the schedule below.
 
-        Q1: shocks drawn (drought by city, prices, disease), levers delivered (cold storage
-        commissioned, training, land-service coverage), land market cleared, firms' sales
-        grow and they invest (on last year's raw-material costs), households choose coop /
-        contract / job and firms ration contracts and jobs, the raw-material market clears
-        for the year's harvest and production plans (``sim.model.rawmaterial``).
+        Q1: shocks drawn (drought by city, prices, disease), levers delivered (platform
+        operators build the cold storage that pays, training, land-service coverage), land
+        market cleared, firms' sales grow and they invest (on last year's raw-material
+        costs), households choose coop / contract / job and firms ration contracts and jobs,
+        the raw-material market clears for the year's harvest and production plans
+        (``sim.model.rawmaterial``).
         Every quarter: capacity under construction arrives; firms produce.
         Q4: platforms trade; cooperatives settle and pay dividends (then fail or form);
         household incomes by source; the year's outcomes are recorded; firms enter and exit.

@@ -86,7 +86,9 @@ def _metrics() -> tuple[Metric, ...]:
         Metric("volume_platforms", "万吨", "Five platforms: volume", "五大平台交易量"),
         Metric("cold_chain_total", "万吨", "Cold storage on the platforms", "平台冷链库容"),
         Metric("cold_chain_new", "万吨", "New cold storage since 2021", "新增冷链库容",
-               since_base=True, lever="cold_chain_new_capacity_wan_t"),
+               "storage the platform operators built where it pays: the subsidised "
+               "programme's share and unsubsidised storage (Platform.build_cold_storage)",
+               since_base=True),
         Metric("processing_output", "亿元", "Agri-processing output", "农产品加工业产值"),
         Metric("agri_output", "亿元", "Gross agricultural output", "农林牧渔业总产值"),
         Metric("processing_ratio", "ratio", "Processing : agricultural output",

@@ -127,10 +127,12 @@ PARAMS: tuple[Param, ...] = (
     Param("cold_chain_new_capacity_wan_t", "lever",
           {"fruit_export": 6.0, "grain_export": 2.0, "meat_export": 3.0, "tcm_trade": 1.0,
            "dried_fruit_trade": 3.0}, 0.0, 50.0, "万吨/yr",
-          "Plan Ch.5 §3: ≥75 万吨 new cold-chain storage by 2025 (15/yr); the split by "
-          f"platform is {A} (by perishable volume served).",
+          "Plan Ch.5 §3: ≥75 万吨 new cold-chain storage by 2025 (15/yr), read as the "
+          "storage the province offers to co-fund; the platform operators build the part "
+          "that pays (Platform.build_cold_storage). The split by platform is "
+          f"{A} (by perishable volume served).",
           per="platform", by_year=True,
-          description="New cold-chain storage commissioned at each platform per year."),
+          description="Subsidised cold-storage programme offered at each platform per year."),
     Param("brand_fund_yi_yuan", "lever", 0.5, 0.0, 10.0, "亿元/yr",
           f"Plan Ch.8 §3 (per-cluster marketing funds for flagship brands); amount {A}; "
           "status quo 0.1.", per="cluster", by_year=True,
@@ -464,8 +466,20 @@ PARAMS: tuple[Param, ...] = (
           f"{A}: cost of running the land-transfer service in every village.",
           description="Fiscal cost of full land-service coverage for a year."),
     Param("cold_chain_cost_yi_per_wan_t", "constant", 0.15, 0.08, 0.3, "亿元 per 万吨",
-          f"{A}: ~1,500 元 per tonne of cold-storage capacity, publicly funded share.",
-          description="Fiscal cost of one 万吨 of new cold storage."),
+          "Construction cost, all of it (1,500 元 per tonne of storage): a 500 t fruit cold "
+          "store quoted at 65-85 万元 (1,300-1,700 元/t); Liaoning's 2022 programme caps its "
+          "30% subsidy at 130 元/m³ for a mechanical store (≤ ~430 元/m³), and Shanxi's 2020 "
+          "programme built 195 万m³ for 50 万吨 (~3.9 m³/t): ≤ ~1,700 元/t; low-temperature "
+          "(meat) stores cost more per m² (docs/data.md 'Cold storage: cost and subsidy').",
+          description="Construction cost of one 万吨 of new cold storage (the operator's "
+                      "capex before any subsidy)."),
+    Param("cold_chain_subsidy_share", "constant", 0.3, 0.2, 0.5, "share of construction cost",
+          "The national 农产品产地冷藏保鲜设施 programme (Shanxi among its provinces from "
+          "2020) pays 先建后补 at most 30% of a facility's cost (40-50% in poor counties and "
+          "Hubei) (docs/data.md 'Cold storage: cost and subsidy'); the plan's 75 万吨 (Ch.5 "
+          "§3) is read as storage built under it.",
+          description="Share of the construction cost of programme storage paid by "
+                      "government (before policy_delivery)."),
     Param("training_cost_yuan_per_place", "constant", 3000.0, 1500.0, 6000.0, "yuan",
           f"{A}.", description="Fiscal cost of one farmer-training place."),
     Param("training_time_cost_share", "constant", 0.04, 0.02, 0.08,
@@ -550,6 +564,17 @@ PARAMS: tuple[Param, ...] = (
     Param("cold_storage_fee_yuan_per_t", "constant", 300.0, 150.0, 600.0, "yuan/t/yr",
           f"{A}: cold-store rents of roughly 0.5-1.5 元 per tonne and day.",
           description="Yearly fee per tonne of cold storage in use (idle storage earns none)."),
+    Param("cold_storage_margin", "constant", 0.5, 0.3, 0.7, "share of storage fee",
+          f"{A}: what is left of a cold store's rent after electricity, labour and upkeep "
+          "(refrigeration power is the largest running cost); no Shanxi figure found.",
+          description="Operating profit per yuan of storage fee, the margin the operators' "
+                      "investment return uses."),
+    Param("cold_storage_build_pace", "constant", 0.1, 0.05, 0.25, "share of unmet need/yr",
+          f"{A}: without a programme's planning and money, operators commission at most "
+          "this share of the storage their perishable intake lacks in a year (land, "
+          "permits, financing; a store takes a season or more to build).",
+          description="Largest share of the unmet storage need built without subsidy in "
+                      "a year (times the share that pays)."),
     Param("platform_invest_utilisation", "constant", 0.85, 0.75, 0.95, "share of capacity",
           f"{A}: operators add handling capacity once intake nears what they can handle.",
           description="Utilisation (flow / capacity) from which a platform reinvests fees."),

@@ -6,6 +6,8 @@ surplus (farm supply that processors in Shanxi do not buy) that passes through w
 trade. Its trade capacity limits what it can take in; cold storage covers the perishable
 part of that intake, and coverage sets spoilage; fees on value traded and on cold storage
 used are its income, part of which it reinvests in capacity when utilisation is high.
+New cold storage is the operators' investment: they build the part of the subsidised
+programme, and of the unmet need without subsidy, whose return beats their hurdle.
 See ``docs/ODD.md`` (submodel "Platforms and cold chain").
 """
 
@@ -97,8 +99,66 @@ class Platform(mesa.Agent):
         demand = self.storage_demand_wan_t(intake_wan_t, need_t_per_t)
         return float(min(1.0, self.cold_wan_t / demand)) if demand > 0 else 1.0
 
+    def cold_storage_revenue(self, need_t_per_t: float, c: dict) -> float:
+        """Yearly revenue of one more tonne of storage (yuan/t at 2020 prices; 0 if idle).
+
+        Storage earns only where perishable intake lacks it (idle storage earns nothing,
+        as in ``trade``). Its users pay the storage fee only up to what it saves them: the
+        value of the spoilage avoided on the perishable intake one more 万吨 would cover
+        (``eq.spoilage`` at this year's and the raised coverage, on last year's intake).
+        """
+        need = need_t_per_t
+        demand = self.storage_demand_wan_t(self.intake_wan_t, need)
+        if demand <= self.cold_wan_t:
+            return 0.0
+        args = (c["spoilage_2020"], c["cold_coverage_2020"], c["spoilage_elasticity"])
+        now = float(eq.spoilage(self.coverage(self.intake_wan_t, need), *args))
+        after = float(eq.spoilage(min(1.0, (self.cold_wan_t + 1.0) / demand), *args))
+        # 万吨 of perishable intake × yuan/t, per 万吨 of storage: yuan per t of storage
+        saved = ((now - after) / (1.0 - c["spoilage_2020"]) * self.perishable_share
+                 * self.intake_wan_t * self.unit_value_yuan_per_t)
+        return float(min(c["cold_storage_fee_yuan_per_t"], saved))
+
+    def build_cold_storage(self, programme_wan_t: float, subsidy_rate: float,
+                           need_t_per_t: float, c: dict, hurdle_rate: float
+                           ) -> tuple[float, float]:
+        """The operators' decision: storage built this year, (subsidised, unsubsidised) 万吨.
+
+        The operators (and the processors and cooperatives whose produce they store) weigh
+        the return on their own money of one more tonne, ``eq.investment_return`` with the
+        storage fee's operating margin, the construction cost per yuan of yearly revenue
+        and the capital subsidy, against the firms' hurdle (``eq.required_return``, no
+        interest subsidy: the plan's is modelled for processors' loans only), and build the
+        share ``eq.invest_share`` of what they can: of the subsidised programme up to the
+        storage their perishable intake lacks, and of the rest of that need, without
+        subsidy, ``cold_storage_build_pace`` a year. Nothing is built where no perishable
+        intake lacks storage.
+
+        Args:
+            programme_wan_t: Storage the subsidised programme offers this platform this year.
+            subsidy_rate: Share of the construction cost the programme pays (as delivered).
+            need_t_per_t: Storage per tonne of perishable intake for full coverage.
+            c: The model's constants.
+            hurdle_rate: Return the operators need on new capacity.
+        """
+        gap = self.storage_demand_wan_t(self.intake_wan_t, need_t_per_t) - self.cold_wan_t
+        revenue = self.cold_storage_revenue(need_t_per_t, c)
+        if gap <= 0 or revenue <= 0:
+            return 0.0, 0.0
+        capex_per_revenue = c["cold_chain_cost_yi_per_wan_t"] * 1e4 / revenue  # yuan/t ÷ yuan/t/yr
+        required = eq.required_return(hurdle_rate, 0.0)
+
+        def pays(rate: float) -> float:
+            ret = eq.investment_return(c["cold_storage_margin"], capex_per_revenue, rate)
+            return float(eq.invest_share(ret, required, c["investment_response"]))
+
+        offered = min(max(programme_wan_t, 0.0), gap)
+        subsidised = offered * pays(subsidy_rate)
+        unsubsidised = c["cold_storage_build_pace"] * (gap - offered) * pays(0.0)
+        return subsidised, unsubsidised
+
     def add_cold_storage(self, wan_t: float, need_t_per_t: float) -> None:
-        """Commission the plan's new storage facilities (仓储保鲜冷链设施, Ch.5 §3).
+        """Commission new storage facilities (仓储保鲜冷链设施, Ch.5 §3) the operators built.
 
         The storage covers perishable intake, and each tonne of it handles
         ``1 / need_t_per_t`` tonnes of perishable produce a year, which adds to trade

@@ -102,8 +102,8 @@ def _label(target: str, lang: str) -> str:
 def factor_label(path: str, lang: str = "en") -> str:
     """Axis label of a swept factor, from its declaration: what it is, the key, the unit.
 
-    ``levers.cold_chain_new_capacity_wan_t`` -> "New cold-chain storage commissioned at each
-    platform per year (万吨/yr)"; in Chinese the parameter's name with the unit in Chinese.
+    ``levers.cold_chain_new_capacity_wan_t`` -> "Subsidised cold-storage programme offered at
+    each platform per year (万吨/yr)"; in Chinese the parameter's name with the unit in Chinese.
     """
     parts = path.split(".")
     p = BY_NAME.get(parts[1]) if len(parts) > 1 else None
