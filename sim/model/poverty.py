@@ -14,7 +14,9 @@ cooperative dividends, the off-farm wage, the provincial transfer). Three things
   that holds the 2020 share employed at rest (draws from the stream ``poverty:<year>``).
   Processing jobs come from the firms' hiring in the model (``farmers.job``).
 * the 2020 level and structure: the 2020 share in off-farm work gives the sourced wage
-  income; operating and property income are the model's, scaled by a factor fixed in 2020;
+  income; operating income is the model's, scaled by a factor fixed in 2020, and property
+  income the model's plus a per-person amount fixed in 2020 (indexed like the model's own
+  per-person property income);
   a per-person transfer closes the rest. Together they give the sourced 2020 ratio to the
   provincial income and the 2018 poverty-area structure; afterwards the model's wages,
   prices, land, jobs and transfers move them.
@@ -118,8 +120,12 @@ class Poverty:
         h0 = m.uncertain["poor_offfarm_hire_rate"]
         self.separation = min(1.0, h0 * (1.0 - self.e0) / max(self.e0, 1e-9))
         self.offset = {"wage": target["wage"] - mean(wage_now)}
-        # farm and property income keep the model's heterogeneity, scaled to the 2020 level
-        self.scale = {s: target[s] / max(mean(inc[s]), 1e-9) for s in ("operating", "property")}
+        # farm income keeps the model's heterogeneity, scaled to the 2020 level; property
+        # income (rent received plus the per-person rest, which can be negative) can have a
+        # mean near zero among the flagged rows, so it is shifted, not scaled: a ratio to a
+        # near-zero mean blew up at coarse scales
+        self.scale = {"operating": target["operating"] / max(mean(inc["operating"]), 1e-9)}
+        self.offset["property"] = target["property"] - mean(inc["property"])
         pv0 = const["pv_income_2020_yi"] * 1e8 * const["pv_household_share"] / self.persons
         other = target["transfer"] - mean(inc["transfer"]) - pv0
         self.support_other0 = max(other, 0.0)  # poverty-specific support besides PV
@@ -141,7 +147,7 @@ class Poverty:
                    + min(self.support, 1.0) * self.pv_pp)
         return {"wage": wage_now + self.offset["wage"] * idx_wage * persons,
                 "operating": inc["operating"] * self.scale["operating"],
-                "property": inc["property"] * self.scale["property"],
+                "property": inc["property"] + self.offset["property"] * idx_wage * persons,
                 "transfer": inc["transfer"] + (self.offset["transfer"] * m.transfer_growth
                                                + support) * persons}
 
