@@ -136,12 +136,6 @@ class ClusterModel(mesa.Model):
         self.farmers = (ReferenceFarmers(self, **cols) if self.reference
                         else FarmerPopulation(**cols))
         self.n_households = n
-        # Each household's (city, cluster) slot, cluster -1 (no cluster) in column 0: every
-        # per-household view in ``env`` is one lookup in a small (city, cluster) table.
-        self.slot = city.astype(np.intp) * (NK + 1) + (cl.astype(np.intp) + 1)
-        self._slot_order = np.argsort(self.slot, kind="stable")
-        self._slot_bounds = np.searchsorted(self.slot[self._slot_order],
-                                            np.arange(NC * (NK + 1) + 1))
         self.dividend = np.zeros(n)
         self.contract_taste = stream(self.seed, "links:contract-taste").random(
             n, dtype=np.float32)
@@ -207,10 +201,27 @@ class ClusterModel(mesa.Model):
         self.other_prop_pp += const["income_share_property"] * target - mean["property"]
         self.transfer_pp += share_transfer * target - mean["transfer"]
 
+    def _slots(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each household's (city, cluster) slot, its rows grouped by slot, group bounds.
+
+        Cluster -1 (no cluster) is column 0 of a city's slots. Households never move, so
+        this is computed once per farmer population (again only if the population object
+        is replaced, as the benchmarks do).
+        """
+        f = self.farmers
+        if getattr(self, "_slots_of", None) is not f:
+            slot = (np.asarray(f.city).astype(np.intp) * (NK + 1)
+                    + (np.asarray(f.cluster).astype(np.intp) + 1))
+            order = np.argsort(slot, kind="stable")
+            bounds = np.searchsorted(slot[order], np.arange(NC * (NK + 1) + 1))
+            self._slot_cache, self._slots_of = (slot, order, bounds), f
+        return self._slot_cache
+
     def rows_of(self, city: int, cluster: int) -> np.ndarray:
         """The households of a city and cluster (row indices, ascending)."""
+        _, order, bounds = self._slots()
         s = city * (NK + 1) + cluster + 1
-        return self._slot_order[self._slot_bounds[s]:self._slot_bounds[s + 1]]
+        return order[bounds[s]:bounds[s + 1]]
 
     # ------------------------------------------------------------------ environment
     def _firm_wage(self) -> float:
@@ -221,17 +232,19 @@ class ClusterModel(mesa.Model):
 
         Everything a household sees depends on its city and cluster only, so each view is
         built as a small (city, cluster) table (column 0: households outside the clusters)
-        and read once per household through ``self.slot``.
+        and read once per household through its slot (``_slots``).
         """
         # Cluster suppliers sell at their raw-material market's farm-gate price (the last
         # one cleared); other farming at the reference index.
+        slot = self._slots()[0]
+
         def per_household(by_cluster, outside, by_city=None):
             t = np.empty((NC, NK + 1), np.result_type(by_cluster, outside))
             t[:, 0] = outside
             t[:, 1:] = by_cluster
             if by_city is not None:
                 t = by_city[:, None] * t
-            return np.take(t.ravel(), self.slot)
+            return np.take(t.ravel(), slot)
 
         coop_open = np.zeros((NC, NK), bool)
         div = np.zeros((NC, NK))
