@@ -172,7 +172,7 @@ PARAMS: tuple[Param, ...] = (
           "(all W). "
           f"meat, fruit, beverage, staple, functional, supplement: {A} (wide bands around "
           "nominal growth of the national product markets in 2015-2019), reported yearly "
-          "rates missing in one or both phases. See docs/data.md, 'National product "
+          "rates missing in one or both phases. Sources: data notes, 'National product "
           "markets'.", per="cluster",
           description="Growth of the national market each cluster sells into."),
     Param("shanxi_share_gain", "uncertainty", 0.0102, -0.0048, 0.0252, "1/yr",
@@ -234,7 +234,7 @@ PARAMS: tuple[Param, ...] = (
           "NBS: national rural per-capita income 17,131 元 in 2020, +8.4%/yr 2015-2020; "
           f"the 2021-25 band is {A}.",
           description="Growth of the national rural per-capita income (the comparator)."),
-    Param("covid_2020_shortfall", "uncertainty", 0.025, 0.01, 0.04, "share of trend level",
+    Param("covid_2020_shortfall", "uncertainty", 0.025, 0.01, 0.04, "share",
           "From the growth rates of 2019-2021 only (not fitted to any 2021 level): share by "
           "which a series' 2020 level sat below its trend path, s = 1 - (1 + g2020) / "
           "(1 + trend), trend = mean of the 2019 and 2021 growth where 2019 is published, "
@@ -247,7 +247,7 @@ PARAMS: tuple[Param, ...] = (
           "data/observed/national_markets.csv): 2019 +10.2, 2020 +6.2, 2021 +10.3% -> 0.036. "
           "National cosmetics retail: 2019 +12, 2020 +9.5, 2021 +14.0% -> 0.031. Range = "
           "lowest to highest of these, rounded outward to 0.005; default the midpoint. "
-          "See docs/data.md, 'COVID-19 in 2020'.",
+          "Sources: data notes, 'COVID-19 in 2020'.",
           description="COVID-19: share by which 2020's processing demand, rural business "
                       "income and (projected) national rural income sat below trend; closed "
                       "in 2021."),
@@ -471,13 +471,13 @@ PARAMS: tuple[Param, ...] = (
           "store quoted at 65-85 万元 (1,300-1,700 元/t); Liaoning's 2022 programme caps its "
           "30% subsidy at 130 元/m³ for a mechanical store (≤ ~430 元/m³), and Shanxi's 2020 "
           "programme built 195 万m³ for 50 万吨 (~3.9 m³/t): ≤ ~1,700 元/t; low-temperature "
-          "(meat) stores cost more per m² (docs/data.md 'Cold storage: cost and subsidy').",
+          "(meat) stores cost more per m² (data notes, 'Cold storage: cost and subsidy').",
           description="Construction cost of one 万吨 of new cold storage (the operator's "
                       "capex before any subsidy)."),
     Param("cold_chain_subsidy_share", "constant", 0.3, 0.2, 0.5, "share of construction cost",
           "The national 农产品产地冷藏保鲜设施 programme (Shanxi among its provinces from "
           "2020) pays 先建后补 at most 30% of a facility's cost (40-50% in poor counties and "
-          "Hubei) (docs/data.md 'Cold storage: cost and subsidy'); the plan's 75 万吨 (Ch.5 "
+          "Hubei) (data notes, 'Cold storage: cost and subsidy'); the plan's 75 万吨 (Ch.5 "
           "§3) is read as storage built under it.",
           description="Share of the construction cost of programme storage paid by "
                       "government (before policy_delivery)."),
@@ -487,7 +487,7 @@ PARAMS: tuple[Param, ...] = (
           "share of a labourer-year's wage",
           "Training is free of fees to the farmer (county notices: the training body trains "
           "participating farmers free of charge, the subsidy paying tuition, board and travel; "
-          "docs/data.md 'Farmer training'), so a trainee's cost is time off work; its length, "
+          "data notes, 'Farmer training'), so a trainee's cost is time off work; its length, "
           f"~5-20 working days of ~250 (default 10), is {A}.",
           description="Wage a trainee forgoes while attending a training course."),
     Param("farmland_cost_yuan_per_mu", "constant", 1500.0, 1200.0, 3000.0, "yuan/mu",
