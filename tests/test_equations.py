@@ -95,3 +95,11 @@ def test_mean_one_shock_has_mean_one():
     # standard error of the mean ~ 0.3*0.4/sqrt(2e5)/0.94 ~ 3e-4: 5e-3 is > 10 SE
     assert f.mean() == pytest.approx(1.0, abs=5e-3)
     assert f[hit].max() < 1.0 < f[~hit].min()
+
+
+def test_off_farm_labour_is_what_farm_and_job_leave():
+    # 10 mu at 5 mu per labourer takes 2 of 3 labourers; a 0.5 job leaves 0.5
+    assert eq.off_farm_labour(10.0, 5.0, 3.0, 0.5) == pytest.approx(0.5)
+    # the farm takes at most every labourer, and the rest is never negative
+    assert eq.off_farm_labour(100.0, 5.0, 3.0, 0.0) == 0.0
+    assert eq.off_farm_labour(0.0, 5.0, 2.0, 3.0) == 0.0

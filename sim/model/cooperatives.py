@@ -78,9 +78,9 @@ def settle_all(m, year: int, grant_yi: float) -> None:
     total_members = float(np.sum(f.weight[members_rows]))
     if coops:
         nco = len(coops)
-        slot = np.full(m._coop_ids, -1)
-        slot[[c.coop_id for c in coops]] = np.arange(nco)
-        j = slot[f.coop[members_rows]]
+        position = np.full(m._coop_ids, -1)  # coop id -> its index in ``coops``
+        position[[c.coop_id for c in coops]] = np.arange(nco)
+        j = position[f.coop[members_rows]]
         w = f.weight[members_rows]
         basis = sales[members_rows] * w
         members = np.bincount(j, w, minlength=nco)
@@ -101,7 +101,6 @@ def settle_all(m, year: int, grant_yi: float) -> None:
             c.surplus_yuan = float(surplus[i])
             c.dividend_per_member_yuan = float(paid[i] / members[i]) if members[i] else 0.0
             c.loss_years = c.loss_years + 1 if surplus[i] < 0 else 0
-        for i, c in enumerate(coops):
             if c.loss_years >= 2 or (year > plan.BASE_YEAR and members[i] == 0):
                 dissolve(m, c)
     if year > plan.BASE_YEAR:

@@ -23,6 +23,15 @@ def choice_probability(gain_yuan, sensitivity_per_1000):
     return logistic(np.asarray(gain_yuan, dtype=float) * sensitivity_per_1000 / 1000.0)
 
 
+def off_farm_labour(land_operated_mu, max_mu_per_labourer, labourers, job_labourers):
+    """Labourers left for off-farm work: those the farm and a processing job do not take.
+
+    The farm takes ``land / max_mu_per_labourer`` labourers (at most all of them).
+    """
+    farm = np.minimum(land_operated_mu / max_mu_per_labourer, labourers)
+    return np.maximum(labourers - farm - job_labourers, 0.0)
+
+
 def training_gain(wage_yuan, skill, skill_premium, off_farm_labourers, labourers,
                   time_cost_share):
     """Net gain (yuan) to a household of sending its untrained labour to a training course.

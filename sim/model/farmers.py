@@ -150,8 +150,7 @@ class FarmerPopulation:
         op = self.land_operated
         net = self._net_per_mu(env)
         wage = self._wage(env)
-        farm_labour = np.minimum(op / env.max_mu_per_labourer, self.labourers)
-        off_labour = np.maximum(self.labourers - farm_labour - self.job, 0.0)
+        off_labour = eq.off_farm_labour(op, env.max_mu_per_labourer, self.labourers, self.job)
         base = (self.productivity * env.revenue_yuan_per_mu * env.price_index
                 * env.yield_factor)
         contract_part = (env.contract_premium * base + env.subsidy_yuan_per_mu) * op \
@@ -230,8 +229,8 @@ class FarmerAgent(mesa.Agent):
         op = self.land_own - self.land_out + self.land_in
         net = self.net_per_mu(e)
         wage = self.wage(e)
-        farm_labour = min(op / e["max_mu_per_labourer"], self.labourers)
-        off_labour = max(self.labourers - farm_labour - self.job, 0.0)
+        off_labour = float(eq.off_farm_labour(op, e["max_mu_per_labourer"], self.labourers,
+                                              self.job))
         base = self.productivity * e["revenue_yuan_per_mu"] * e["price_index"] \
             * e["yield_factor"]
         sub = e["subsidy_yuan_per_mu"] * op * self.contract

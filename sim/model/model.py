@@ -146,8 +146,8 @@ class ClusterModel(mesa.Model):
             / const["land_mu_per_household"]
         self.revenue0 = net0 / (1.0 - const["farm_cost_share"])
         self.cost0 = const["farm_cost_share"] * self.revenue0
-        farm_labour = np.minimum(land / const["max_mu_per_labourer"], cols["labourers"])
-        off = np.sum(weight * (cols["labourers"] - farm_labour))
+        off = np.sum(weight * eq.off_farm_labour(land, const["max_mu_per_labourer"],
+                                                 cols["labourers"], 0.0))
         self.wage0 = const["income_share_wage"] * inc * weight.sum() / off
 
     def _calibrate_2020(self) -> None:
@@ -505,8 +505,8 @@ class ClusterModel(mesa.Model):
         this year come after training in the schedule).
         """
         f = self.farmers
-        farm = np.minimum(f.land_operated / self.const["max_mu_per_labourer"], f.labourers)
-        off = np.maximum(f.labourers - farm - f.job, 0.0)
+        off = eq.off_farm_labour(f.land_operated, self.const["max_mu_per_labourer"],
+                                 f.labourers, f.job)
         gain = eq.training_gain(self.wage, f.skill, self.const["skill_premium"], off,
                                 f.labourers, self.const["training_time_cost_share"])
         rng = stream(self.seed, f"training:{year}")

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.model import equations as eq
 from sim.model import national, plan
 from sim.model.rng import stream
 
@@ -92,8 +93,8 @@ class Poverty:
         """
         f, r, const = m.farmers, self.rows, m.const
         labourers, job = np.asarray(f.labourers)[r], np.asarray(f.job, float)[r]
-        farm = np.minimum(f.land_operated[r] / const["max_mu_per_labourer"], labourers)
-        off = np.maximum(labourers - farm - job, 0.0)
+        off = eq.off_farm_labour(f.land_operated[r], const["max_mu_per_labourer"], labourers,
+                                 job)
         wage = m.wage * (1.0 + const["skill_premium"] * np.asarray(f.skill)[r])
         return off, off * wage, job * m._firm_wage()
 
