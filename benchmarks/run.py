@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/run.py                 # everything (about 10 minutes on 2 cores)
     python benchmarks/run.py --quick         # small sizes, for a smoke test
+    python benchmarks/run.py --baseline DIR  # also: default replicate against a baseline tree
 
 Writes ``<out>/benchmarks.csv`` (one row per measurement), ``<out>/scaling.png`` (log-log
 cost against households and replicates) and prints the table. Ratios compare runs made in
@@ -98,6 +99,44 @@ def bench_replicate(hpa: int, label: str) -> dict:
     return {"benchmark": f"replicate_{label}", "size": households, "hpa": hpa, **r}
 
 
+SERIES_CHILD = """
+import json, sys, time
+from sim import run_replicate
+from sim.config.scenario import load
+hpa, n = int(sys.argv[1]), int(sys.argv[2])
+scn = load("plan")
+run_replicate(scn, 0, households_per_agent=hpa)  # warm-up: imports, caches, allocator
+t0 = time.perf_counter()
+for seed in range(1, n + 1):
+    run_replicate(scn, seed, households_per_agent=hpa)
+print(json.dumps({"seconds": (time.perf_counter() - t0) / n}))
+"""
+
+
+def bench_against_baseline(baseline: Path, hpa: int, replicates: int, rounds: int) -> dict:
+    """Cost of a replicate here against a baseline source tree, in the same run.
+
+    ``baseline`` is a checkout of the commit the goal is stated against (for example
+    ``git worktree add /tmp/base fcb26cd``). Each round runs ``replicates`` replicates
+    after a warm-up in a fresh process per tree, the two trees alternating, so load on
+    the machine falls on both; the ratio is of the median per-replicate times.
+    """
+    times: dict[str, list[float]] = {"baseline": [], "current": []}
+    here = Path(__file__).resolve().parents[1]
+    for _ in range(rounds):
+        for name, tree in (("baseline", baseline), ("current", here)):
+            env = dict(os.environ, PYTHONPATH=str(tree))
+            out = subprocess.run([sys.executable, "-c", SERIES_CHILD, str(hpa),
+                                  str(replicates)], capture_output=True, text=True,
+                                 check=True, cwd=tree, env=env)
+            times[name].append(json.loads(out.stdout.strip().splitlines()[-1])["seconds"])
+    base, cur = float(np.median(times["baseline"])), float(np.median(times["current"]))
+    return {"benchmark": "replicate_vs_baseline", "size": int(round(TOTAL_HOUSEHOLDS / hpa)),
+            "hpa": hpa, "seconds": cur, "baseline_s": base, "ratio": cur / base,
+            "rounds": rounds, "replicates": replicates,
+            "baseline_tree": str(baseline)}
+
+
 def bench_throughput(replicates: int, workers: int) -> list[dict]:
     """Replicates per second on each backend; parallel efficiency against serial."""
     from sim.model.rng import replicate_seeds
@@ -183,7 +222,14 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", default="results/bench")
+    ap.add_argument("--baseline", type=Path, metavar="DIR",
+                    help="a checkout of the baseline commit (docs/performance.md names it): "
+                    "time the default replicate there and here, alternating, and report "
+                    "the ratio")
     a = ap.parse_args()
+    if a.baseline is not None and not (a.baseline / "sim" / "__init__.py").is_file():
+        ap.error(f"--baseline {a.baseline}: no sim/__init__.py there; give a checkout of "
+                 "the project (git worktree add DIR COMMIT)")
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     if a.quick:
@@ -198,6 +244,10 @@ def main() -> None:
     if not a.quick:
         rows.append(bench_replicate(1, "1to1"))
     rows += [bench_replicate(h, "scale") for h in hpas]
+    if a.baseline is not None:
+        rows += [bench_against_baseline(a.baseline.resolve(), h, 3 if a.quick else 30,
+                                        1 if a.quick else 2)
+                 for h in ((20000,) if a.quick else (250, 1000))]
     rows += bench_throughput(reps, a.workers)
     rows += bench_batch_memory(batch_sizes, out)
     rows += [bench_farmers(n) for n in farmer_sizes]
