@@ -327,6 +327,35 @@ class ClusterModel(mesa.Model):
             c.land_mu = float(mu)
         self.rent = rent
 
+    def _foresee_cover(self, env: Env, taste: np.ndarray, supply: np.ndarray,
+                       out_k: np.ndarray, local: np.ndarray) -> None:
+        """Set ``env``'s contract premium at the cover this year's contracts will get.
+
+        What processors buy locally this year does not depend on who holds a contract and
+        is known when contracts are signed (Q1, with the production plans), so households
+        weigh a contract at the share of their harvest it will take this year
+        (``rawmaterial.expected_cover``), not at last year's share: with last year's, a
+        year of low cover drew few applicants, so the next had high cover and many, and
+        contract take-up swung in a two-year cycle (a cobweb) where contracts outgrow
+        local purchases.
+        """
+        f = self.farmers
+        cl = f.cluster
+        k = np.maximum(cl, 0)
+        pop = f if isinstance(f, FarmerPopulation) else FarmerPopulation(**f.state())
+        premium = np.where(cl >= 0, self.uncertain["contract_premium"], 0.0)
+        env.contract_premium = premium
+        g_full = pop.link_gains(env)[1]
+        env.contract_premium = 0.0 * premium
+        g_zero = pop.link_gains(env)[1]
+        ratio = self.contract_ratio if self.contract_ratio is not None else np.full(NK, np.inf)
+        harvest = f.weight * rawmaterial.household_harvest(self) / 1e8
+        self.cover_expected = rawmaterial.expected_cover(
+            g_zero, g_full, np.broadcast_to(env.contract_cost_yuan, (f.n,)), taste, k,
+            (cl >= 0) & env.contract_open, harvest, f.weight * supply, ratio * out_k * 1e8,
+            local, self.uncertain["adoption_sensitivity"])
+        env.contract_premium = premium * self.cover_expected[k]
+
     def _links(self, year: int, calibrate: bool = False) -> None:
         """Coop membership, firm contracts and processing jobs for the year."""
         f = self.farmers
@@ -338,6 +367,13 @@ class ClusterModel(mesa.Model):
         # draw each, kept across years, so the same households keep their contracts while
         # the gain holds (take-up moves with gains, not with a yearly redraw).
         u_con = self.contract_taste
+        supply = (f.productivity * self.revenue0 * f.land_operated)
+        # the offer follows this year's production plan, as the raw material bought does
+        # (``rawmaterial.need``); the output of the quarter before lags it a year, and in
+        # the spin-up equals it, so an offer calibrated in 2020 then stood still in 2021
+        out_k = np.bincount(self.firms.cluster, rawmaterial.planned_output(self), minlength=NK)
+        local = rawmaterial.local_purchases(self, calibrate)["local"]
+        self._foresee_cover(env, u_con, supply, out_k, local)
         join, apply_c, apply_j = f.link_choices(env, u_coop, u_con, u_job)
         # Cooperative membership: the coop of the household's city and cluster.
         table = np.full((NC, NK), -1)
@@ -355,8 +391,6 @@ class ClusterModel(mesa.Model):
         job = eq.ration(f.city, NC, f.weight, apply_j.astype(float), slots,
                       -(f.skill + prio))
         # Contracts: firms contract a volume of local raw material; coop members first.
-        supply = (f.productivity * self.revenue0 * f.land_operated)
-        out_k = firms.cluster_output(self)
         if calibrate:
             # 2020: the contracted volume is set so that linked farmers are the assumed
             # share of each cluster's 2025 target (docs/ODD.md, initialisation). The first
@@ -376,6 +410,7 @@ class ClusterModel(mesa.Model):
                 (cl >= 0) & env.contract_open, need_persons,
                 self.uncertain["adoption_sensitivity"])
             env = self._link_env()
+            self._foresee_cover(env, u_con, supply, out_k, local)
             apply_c = f.link_choices(env, u_coop, u_con, u_job)[1]
             if getattr(self, "contract_ratio", None) is None:
                 first = eq.ration(np.maximum(cl, 0), NK, f.weight * f.labourers,

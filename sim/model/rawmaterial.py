@@ -227,36 +227,38 @@ def clearing_price(excess, low, high, tolerance: float = BISECTION_TOLERANCE) ->
 
 
 # ---------------------------------------------------------------------- the year
-def clear(m, calibrate: bool = False) -> Market:
-    """Clear every cluster's raw-material market for the year; store it as ``m.raw``.
+def _calibration(m, harvest: np.ndarray, r: np.ndarray) -> Calibration:
+    """The 2020 structure from this year's harvest and need (the spin-up's rule)."""
+    t = m.const["outside_sourcing_premium"]
+    q_max = m.const["processor_share_max_2020"]
+    lam = np.full(NK, float(m.const["local_sourcing_share"]))
+    short = lam * r > q_max * harvest  # 2020 already at import parity
+    other0 = np.where(short, (1 - q_max) * harvest, harvest - lam * r)
+    centre = np.where(short, 1.0 / (1.0 + t), 1.0)
+    return Calibration(lam, other0, centre, np.ones(NK))
 
-    With ``calibrate`` (the 2020 spin-up) the price factor is 1 by definition and the
-    structure (local share, other buyers, 2020 cost index) is set from this year's state.
+
+def local_purchases(m, calibrate: bool = False) -> dict:
+    """The year's price and what processors buy locally, per cluster (2020 亿元).
+
+    None of it depends on who holds a contract (contracts only split the local purchases
+    between contract and spot), so it is known when contracts are signed in Q1
+    (``ClusterModel._links``) and the same when the market clears after them (``clear``).
+    With ``calibrate`` (the 2020 spin-up) the calibration is this year's (returned as
+    ``"calibration"``, not stored) and the price factor is 1.
     """
     f = m.farmers
-    const, unc = m.const, m.uncertain
-    t = const["outside_sourcing_premium"]
-    premium = unc["contract_premium"]
     cl = np.maximum(f.cluster, 0)
     h = household_harvest(m)  # per real household
     h_coop = coop_harvest(m)
     coop_k = np.array([c.cluster for c in m.coops], int)
     hc = np.bincount(coop_k, h_coop, minlength=NK) / 1e8 if len(coop_k) else np.zeros(NK)
-    contract = f.contract & (f.cluster >= 0)
     harvest = (np.bincount(cl, f.weight * h, minlength=NK) / 1e8) + hc
-    contracted = np.bincount(cl, f.weight * h * contract, minlength=NK) / 1e8
     r = need(m)
-    if calibrate:
-        q_max = const["processor_share_max_2020"]
-        lam = np.full(NK, float(const["local_sourcing_share"]))
-        short = lam * r > q_max * harvest  # 2020 already at import parity
-        other0 = np.where(short, (1 - q_max) * harvest, harvest - lam * r)
-        centre = np.where(short, 1.0 / (1.0 + t), 1.0)
-        m.raw_calibration = Calibration(lam, other0, centre, np.ones(NK))
-    cal = m.raw_calibration
-    lam, other0 = cal.local_share, cal.other_2020
-    demand = lam * r
-    eps = unc["other_buyers_elasticity"]
+    cal = _calibration(m, harvest, r) if calibrate else m.raw_calibration
+    other0 = cal.other_2020
+    demand = cal.local_share * r
+    eps = m.uncertain["other_buyers_elasticity"]
     floor, top, imports = band(m, cal)
     active = other0 > 0
     if calibrate:
@@ -270,6 +272,29 @@ def clear(m, calibrate: bool = False) -> Market:
     at_top = active & (x >= top)
     local = np.where(at_top, np.clip(harvest - other0 * x ** -eps, 0.0, demand),
                      np.minimum(demand, harvest))
+    return {"h": h, "hc": hc, "harvest": harvest, "need": r, "calibration": cal,
+            "demand": demand, "imports": imports, "x": x, "local": local}
+
+
+def clear(m, calibrate: bool = False) -> Market:
+    """Clear every cluster's raw-material market for the year; store it as ``m.raw``.
+
+    With ``calibrate`` (the 2020 spin-up) the price factor is 1 by definition and the
+    structure (local share, other buyers, 2020 cost index) is set from this year's state.
+    """
+    f = m.farmers
+    const, unc = m.const, m.uncertain
+    t = const["outside_sourcing_premium"]
+    premium = unc["contract_premium"]
+    cl = np.maximum(f.cluster, 0)
+    lp = local_purchases(m, calibrate)
+    if calibrate:
+        m.raw_calibration = lp["calibration"]
+    cal = m.raw_calibration
+    h, hc, harvest, r = lp["h"], lp["hc"], lp["harvest"], lp["need"]
+    demand, imports, x, local = lp["demand"], lp["imports"], lp["x"], lp["local"]
+    contract = f.contract & (f.cluster >= 0)
+    contracted = np.bincount(cl, f.weight * h * contract, minlength=NK) / 1e8
     shortfall = np.maximum(demand - local, 0.0)
     unserved = np.where(imports, 0.0, shortfall)
     output_share = np.where(demand > 0, 1.0 - unserved / np.maximum(demand, 1e-300), 1.0)
@@ -339,3 +364,53 @@ def contract_cost(gain_yuan: np.ndarray, cluster: np.ndarray, weight: np.ndarray
         step = cost + miss / np.maximum(slope, 1e-300)
         cost = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
     return cost
+
+
+def expected_cover(gain_at_zero: np.ndarray, gain_at_full: np.ndarray, cost: np.ndarray,
+                   taste: np.ndarray, cluster: np.ndarray, eligible: np.ndarray,
+                   harvest: np.ndarray, size: np.ndarray, capacity: np.ndarray,
+                   local: np.ndarray, sensitivity: float, iterations: int = 40) -> np.ndarray:
+    """The share of a contract's harvest processors take this year, as signers foresee it.
+
+    Processors buy ``local`` from Shanxi's farms this year whoever holds a contract
+    (``local_purchases``), and take it from contract holders first, so each contract covers
+    ``c = min(1, local / contracted)``; the harvest contracted grows with ``c``, since a
+    household applies when ``taste < P(gain(c) - cost)`` and its gain is linear in ``c``.
+    ``c`` is the fixed point (one per cluster; ``min(1, local / contracted(c)) - c``
+    falls in ``c``), by bisection. Firms' offer ``capacity`` is filled pro rata here.
+
+    Args:
+        gain_at_zero: Each household's contract gain at ``c = 0`` (the subsidy part).
+        gain_at_full: Its gain at ``c = 1``.
+        cost: Non-monetary cost of a contract per household.
+        taste: The household's persistent contract-taste draw.
+        cluster: Its cluster (rows with ``eligible`` False are ignored).
+        eligible: Rows that can apply.
+        harvest: Harvest per row (weighted; the unit of ``local``).
+        size: Volume per row in the unit of ``capacity`` (weighted).
+        capacity: Volume firms offer per cluster.
+        local: What processors buy locally per cluster.
+        sensitivity: Logit slope per 1000 yuan.
+        iterations: Bisection steps.
+    """
+    idx = np.flatnonzero(eligible)
+    k, u = cluster[idx], taste[idx]
+    g0, dg, c0 = gain_at_zero[idx], gain_at_full[idx] - gain_at_zero[idx], cost[idx]
+    h, s = harvest[idx], size[idx]
+
+    def shortfall(c):  # cover the contracts at c would get, less c
+        apply = u < eq.choice_probability(g0 + c[k] * dg - c0, sensitivity)
+        vol = np.bincount(k, s * apply, minlength=NK)
+        fill = np.minimum(capacity, vol) / np.maximum(vol, 1e-300)
+        contracted = np.bincount(k, h * apply, minlength=NK) * fill
+        got = np.where(contracted > 0, np.minimum(1.0, local / np.maximum(contracted, 1e-300)),
+                       1.0)
+        return got - c
+
+    lo, hi = np.zeros(NK), np.ones(NK)
+    full = shortfall(hi) >= 0
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        up = shortfall(mid) > 0
+        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+    return np.where(full, 1.0, 0.5 * (lo + hi))
