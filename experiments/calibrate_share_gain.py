@@ -55,7 +55,7 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=20210820)
     p.add_argument("--steps", type=int, default=8)
     a = p.parse_args()
-    lo, hi = 0.0, 0.04
+    lo, hi = -0.04, 0.04
     print(f"target: the 2015-2020 pace ({TARGET_CAGR:.3f}/yr, plan Ch.1 §1), both paces "
           "net of the 2020 COVID-19 shortfall")
     for _ in range(a.steps):

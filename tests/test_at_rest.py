@@ -84,25 +84,40 @@ def test_2021_keeps_the_2020_contract_holders(calm_six):
     # (seeds 1-2), as the 2020 spin-up ran in 2021 (model year of quarter 0) and so already
     # paid 2021's input costs, leaving 2021 with a farm-price rise and no cost rise.
     "rent_yuan_per_mu",
-    pytest.param("rural_income_property", marks=pytest.mark.xfail(
-        strict=True, reason="2021 +6.3/+4.6% against 2022-25 means of +7.7/+7.6% (seeds "
-        "1-2; seed 2 is 3.0 points off); the later means hold a +20% step in 2023: the "
-        "cooperatives that form at the end of 2021 (none form in the 2020 spin-up) take "
-        "members in 2022 and bid for land in 2023")),
+    # Formerly a strict xfail: 2021 +6.3/+4.6% against later means of +7.7/+7.6%, the later
+    # years holding a +20% step in 2023 from the cooperatives that formed at the end of
+    # 2021 (none formed in the spin-up, and a yearly redrawn formation cost let more form
+    # every year). Now the slot's formation cost is kept, the cooperatives 2020's gains
+    # form do so in the spin-up, and the closure of property income moves with the
+    # modelled rents and dividends, not with wages (test below and in test_model.py).
+    "rural_income_property",
 ])
 def test_2021_rent_and_property_income_continue_their_trend(calm_runs, metric):
     for t in calm_runs:
         assert _own_trend_gap(t, metric) <= 0.02, metric
 
 
-@pytest.mark.xfail(strict=True, reason="2021 +7.0/+15.2% against 2022-25 means of +4.7/"
-                   "+1.6% (seeds 1-2). Seed 2 at the end of the spin-up: 48 brewing rows apply, 7 "
-                   "of them rented all their land out in the 2020 land draw (nothing to "
-                   "contract, though the contract cost counts them), 41 hold a contract; in "
-                   "2021 48 hold one, as the new land draw and the offer growing with output "
-                   "let the applicants in. Forming "
-                   "cooperatives in the spin-up removes the 47 -> 70-77 jump but not this "
-                   "(+12.5% in seed 2), and slows 2021 rent to +0.4-0.9% against +2.6% later")
+@pytest.mark.xfail(strict=True, reason="2021 +7.0/+17.4% against 2022-25 means of +5.7/"
+                   "+4.3% (seeds 1-2, 1:1000; seeds 3-4: 2.4 and 3.3 points off). Brewing "
+                   "has about 50 household rows at 1:1000 and its contracts are fully "
+                   "covered; the year-to-year swing (-2 to +17% in seed 2, in any year) is "
+                   "churn of the yearly land draw, ~20 newcomers and ~10 lost holders a "
+                   "year, not a 2021 step: the two-year cobweb in contract take-up (last "
+                   "year's cover in the choice) and the offer standing still in 2021 are "
+                   "fixed (rawmaterial.expected_cover, planned output)")
 def test_linked_farmers_grow_in_2021_as_later(calm_runs):
     for t in calm_runs:
         assert _own_trend_gap(t, "farmers_brewing") <= 0.02
+
+
+def test_no_wave_of_cooperatives_after_the_start(calm_runs):
+    # Formation was a yearly lottery that started in 2021: the calm runs went from 47
+    # cooperatives in 2020 to 80-81 by 2023 and the member share from 0.27-0.29 to
+    # 0.37-0.39 (seeds 1-2). Now the 2020 set is the one 2020's gains form, each slot keeps
+    # its formation cost, and the calm runs hold 73-76 cooperatives and member shares
+    # within 0.015 of 2020. Bounds far below the wave (+27 to +34 cooperatives, +0.10).
+    for t in calm_runs:
+        coops = [t[y]["coops"] for y in range(2020, 2026)]
+        share = [t[y]["coop_member_share"] for y in range(2020, 2026)]
+        assert max(coops) - min(coops) <= 5, coops
+        assert max(share) - min(share) <= 0.03, share

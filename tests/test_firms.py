@@ -89,3 +89,40 @@ def test_leading_status_is_earned_and_lost():
         assert np.all(ft.sales[lead] >= m.const["leading_retain_fraction"]
                       * m.leading_threshold_yi)
     assert any(c != [plan.PROVINCE.leading_firms_2020] * len(c) for c in counts)
+
+
+def _first_growth_step(excess):
+    """Firms' sales, the top firm rows and the cluster markets after 2021's growth step."""
+    scn = derive(load("plan"), {"uncertainties.top_firm_excess_growth.brewing": excess})
+    m = build_model(scn, 3, households_per_agent=HPA)
+    m._draw_shocks(m.year)  # 2021's first quarter as start_year plays it, to the growth
+    m._deliver_policy(m.year, 0)
+    firms.grow_and_invest(m, 0)
+    return m.firms.sales.copy(), m.top_firm.copy(), m.demand.copy()
+
+
+def test_the_largest_firm_grows_by_its_excess_and_the_rest_of_its_cluster_does_not_pay():
+    # Fenjiu-type growth (issue #10 data: the 2018-2020 revenues): the brewing cluster's
+    # 2020 largest firm grows by its excess over its market in place of the base share gain;
+    # what it wins is new demand, so every other firm sells what it would have sold
+    lo, top, d_lo = _first_growth_step(0.077)
+    hi, top_hi, d_hi = _first_growth_step(0.12)
+    b = top[K["brewing"]]
+    assert np.array_equal(top, top_hi)
+    np.testing.assert_allclose(hi[b] / lo[b], np.exp(0.12 - 0.077), rtol=1e-12)
+    others = np.ones(len(lo), bool)
+    others[b] = False
+    np.testing.assert_allclose(hi[others], lo[others], rtol=1e-12)  # nobody else moves
+    np.testing.assert_allclose(d_hi[K["brewing"]] - d_lo[K["brewing"]], hi[b] - lo[b],
+                               rtol=1e-9)  # the cluster's market grows by what it won
+    rest = np.arange(len(d_lo)) != K["brewing"]
+    np.testing.assert_array_equal(d_hi[rest], d_lo[rest])
+
+
+def test_the_largest_firm_is_recorded_from_its_2020_size():
+    m = build_model(load("plan"), 1, households_per_agent=HPA)
+    lead = m.const["leader_share_2020"]
+    for c in plan.CLUSTERS:
+        base = c.implied_output_2020_yi_yuan
+        assert abs(m.record.rows[plan.BASE_YEAR][f"top_firm_revenue_{c.key}"]
+                   - lead[K[c.key]] * base) < 1e-9 * base

@@ -30,6 +30,31 @@ def test_2020_calibration(plan_scn):
         assert int(np.sum(m.firms.leading & m.firms.alive)) == 470
 
 
+def test_property_closure_moves_with_modelled_rents_not_with_wages(plan_scn):
+    # The model's rents received and dividends exceed the survey's 2020 property income, so
+    # its closure term is negative (docs/ODD.md, initialisation). It used to be scaled by
+    # the wage: a wage rise then lowered property income. Now it moves with the modelled
+    # flows (a measurement gap on them) and not at all with wages.
+    m = _model(plan_scn, 1)
+    assert m.other_prop_pp < 0
+    m._update_property_index()
+    assert m.prop_index == pytest.approx(1.0, rel=1e-9)  # 2020's state is the reference
+    base = m._other_property()
+    assert base == pytest.approx(m.other_prop_pp, rel=1e-12)
+    m.wage *= 1.2
+    assert m._other_property() == base
+    m.rent = m.rent * 1.1
+    m._update_property_index()
+    assert m.prop_index > 1.0
+    assert m._other_property() == pytest.approx(m.other_prop_pp * m.prop_index, rel=1e-12)
+    # so property income (modelled flows + closure) is a fixed share of the modelled flows
+    f = m.farmers
+    persons = np.sum(f.weight * f.persons)
+    flows = np.sum(f.weight * (f.land_out * m.rent[f.city] + m.dividend)) / persons
+    assert (flows + m._other_property()) / flows == pytest.approx(
+        1 + m.other_prop_pp / m.prop_modelled0, rel=1e-9)
+
+
 def test_same_seed_same_result(plan_scn):
     a = run_replicate(plan_scn, 5, households_per_agent=HPA)
     b = run_replicate(plan_scn, 5, households_per_agent=HPA)
@@ -94,14 +119,23 @@ def test_more_land_service_more_land_transferred_under_crn():
 
 
 def test_no_new_policy_grows_near_historical_pace(noplan_scn, plan_scn):
-    def cagr(scn, s):
-        t = run_replicate(scn, s, households_per_agent=HPA)["trajectory"]
-        return (t[2025]["output_total"] / t[2020]["output_total"]) ** 0.2 - 1
-    base = np.median([cagr(noplan_scn, s) for s in range(8)])
-    planned = np.median([cagr(plan_scn, s) for s in range(8)])
-    # 2015-2020 processing output grew 8.2%/yr (Ch.1 §1); within two points of that.
-    assert 0.062 < base < 0.102
-    assert planned > base
+    # 2015-2020 processing output grew 8.2%/yr (Ch.1 §1). Compared as the calibration of
+    # shanxi_share_gain defines it (experiments/calibrate_share_gain.py): both paces net of
+    # the COVID-19 year, whose shortfall s lowers the 2015-20 CAGR and raises the 2020-25
+    # one, per replicate; the median gap within two points. 16 seeds: the median over 8
+    # moved by ~0.6 points with the seed set (raw CAGR, seeds 0-7 against 8-39: 9.7 against
+    # 8.8% before the largest firms' own growth was modelled, 10.3 against 9.6% after).
+    def paces(scn, s):
+        r = run_replicate(scn, s, households_per_agent=HPA)
+        t, short = r["trajectory"], r["inputs"]["covid_2020_shortfall"]
+        ratio = t[2025]["output_total"] / t[2020]["output_total"]
+        ahead = (ratio * (1 - short)) ** 0.2 - 1
+        before = (2186.0 / 1481.0 / (1 - short)) ** 0.2 - 1
+        return ahead - before, ratio ** 0.2 - 1
+    base = np.array([paces(noplan_scn, s) for s in range(16)])
+    planned = np.array([paces(plan_scn, s) for s in range(16)])
+    assert abs(np.median(base[:, 0])) < 0.02
+    assert np.median(planned[:, 1]) > np.median(base[:, 1])
 
 
 def test_every_target_evaluated(plan_scn):

@@ -256,3 +256,57 @@ def test_need_is_the_plan_over_the_reference_index():
         m.firms.cluster, rawmaterial.planned_output(m), minlength=NK) \
         * m.price ** -m.const["demand_price_elasticity"] * m.disease_keep
     np.testing.assert_allclose(after.need * after.reference, value, rtol=1e-12)
+
+
+def _cover_by_brute_force(g0, g1, cost, u, k, eligible, harvest, size, capacity, local, sens):
+    """The foreseen cover by direct evaluation: every household's choice at each trial c."""
+    idx = np.flatnonzero(eligible)
+    nk = len(capacity)
+
+    def shortfall(c):
+        p = 1.0 / (1.0 + np.exp(-(g0[idx] + c[k[idx]] * (g1[idx] - g0[idx]) - cost[idx])
+                                 * sens / 1000.0))
+        apply = u[idx] < p
+        vol = np.bincount(k[idx], size[idx] * apply, minlength=nk)
+        fill = np.minimum(capacity, vol) / np.maximum(vol, 1e-300)
+        contracted = np.bincount(k[idx], harvest[idx] * apply, minlength=nk) * fill
+        return np.where(contracted > 0, np.minimum(1.0, local / np.maximum(contracted, 1e-300)),
+                        1.0) - c
+    lo, hi = np.zeros(nk), np.ones(nk)
+    full = shortfall(hi) >= 0
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        up = shortfall(mid) > 0
+        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+    return np.where(full, 1.0, 0.5 * (lo + hi))
+
+
+def test_foreseen_cover_is_the_fixed_point_of_the_households_choices():
+    # expected_cover sorts households by the cover at which they would apply and searches
+    # once per step; the brute-force version evaluates every household's logit at every
+    # step: both must find the same cover (random cases, some clusters fully covered)
+    rng = np.random.default_rng(0)
+    nk = 10
+    worst, full = 0.0, 0
+    for _ in range(100):
+        n = 2000
+        k = rng.integers(0, nk, n)
+        g0 = rng.normal(0, 300, n)
+        g1 = g0 + np.abs(rng.normal(500, 400, n)) * (rng.random(n) < 0.9)
+        cost = np.full(n, rng.normal(200, 100))
+        u = rng.random(n)
+        eligible = rng.random(n) < 0.8
+        harvest, size = rng.random(n), rng.random(n)
+        capacity = rng.random(nk) * size.sum() / nk * 1.2
+        local = rng.random(nk) * harvest.sum() / nk * rng.uniform(0.2, 1.5)
+        sens = rng.uniform(0.5, 3.0)
+        with np.errstate(divide="ignore"):
+            logit = np.log(u) - np.log1p(-u)
+        got = rawmaterial.expected_cover(g0, g1, cost, logit, k, eligible, harvest, size,
+                                         capacity, local, sens)
+        ref = _cover_by_brute_force(g0, g1, cost, u, k, eligible, harvest, size, capacity,
+                                    local, sens)
+        worst = max(worst, float(np.max(np.abs(got - ref))))
+        full += int(np.sum(got == 1.0))
+    assert worst < 1e-8  # the bisection's tolerance (1e-9) and a threshold's rounding
+    assert 0 < full < 100 * nk  # the cases include covered and rationed clusters

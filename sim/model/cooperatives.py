@@ -59,7 +59,7 @@ def member_sales(m) -> np.ndarray:
             * np.where(has, m.raw.x[k] * m.cluster_yield[k], 1.0) * m.yield_city[f.city])
 
 
-def settle_all(m, year: int, grant_yi: float) -> None:
+def settle_all(m, year: int, grant_yi: float, form_new: bool = True) -> None:
     """Cooperatives close the year; dividends reach members; failures and formation.
 
     For each cooperative: surplus = margin × members' sales + (land net − rent) × the land
@@ -103,13 +103,20 @@ def settle_all(m, year: int, grant_yi: float) -> None:
             c.loss_years = c.loss_years + 1 if surplus[i] < 0 else 0
             if c.loss_years >= 2 or (year > plan.BASE_YEAR and members[i] == 0):
                 dissolve(m, c)
-    if year > plan.BASE_YEAR:
+    if form_new:
         form(m, year, grant_yi, sales, total_members)
 
 
 def expected_gain(m, city: int, cluster: int, grant_yi: float, sales: np.ndarray,
                   total_members: float) -> tuple[float, float]:
-    """Expected yearly gain per member of a new cooperative in (city, cluster), and members.
+    """(gain per member, members) of a new cooperative; see :func:`appraise`."""
+    gain, members, _ = appraise(m, city, cluster, grant_yi, sales, total_members)
+    return gain, members
+
+
+def appraise(m, city: int, cluster: int, grant_yi: float, sales: np.ndarray,
+             total_members: float) -> tuple[float, float, float]:
+    """Expected yearly gain per member of a new cooperative in (city, cluster), members, dividend.
 
     Prospective members are the cluster's supplier households in the city, each joining
     with the logit probability of ``farmers.link_choices`` on its gain (service cost cut on
@@ -121,7 +128,7 @@ def expected_gain(m, city: int, cluster: int, grant_yi: float, sales: np.ndarray
     f, const = m.farmers, m.const
     rows = m.rows_of(city, cluster)
     if rows.size == 0:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     w = f.weight[rows]
     years = max(m.year - plan.BASE_YEAR, 0)
     cost = m.cost0 * (1 + m.uncertain["input_cost_inflation"]) ** years
@@ -132,39 +139,50 @@ def expected_gain(m, city: int, cluster: int, grant_yi: float, sales: np.ndarray
         p_join = eq.choice_probability(cut + dividend, m.uncertain["adoption_sensitivity"])
         members = float(np.sum(w * p_join))
         if members <= 0:
-            return 0.0, 0.0
+            return 0.0, 0.0, 0.0
         grant = grant_yi * 1e8 * members / (total_members + members)
         surplus = (const["coop_margin"] * float(np.sum(w * p_join * sales[rows]))
                    + members * const["coop_land_bid_mu_per_member"] * per_mu
                    - const["coop_fixed_cost_wan_yuan"] * 1e4 + grant)
         dividend = const["coop_payout_share"] * max(surplus, 0.0) / members
     gain = float(np.sum(w * p_join * cut)) / members + dividend
-    return gain, members
+    return gain, members, dividend
 
 
 def form(m, year: int, grant_yi: float, sales: np.ndarray, total_members: float) -> None:
     """Cooperatives form where the expected gain per member beats the cost of forming one.
 
-    Each city × cluster slot of the cluster's layout without a cooperative draws its
-    formation cost per member (lognormal around ``coop_formation_cost_yuan_per_member``),
-    its own element of the year's (city, cluster) draw; a cooperative forms when the
-    expected yearly gain per prospective member covers it (one-year payback, the horizon of
-    every household choice in the model). Grants raise the gain, so they never make formation rarer.
+    Each city × cluster slot of the cluster's layout without a cooperative has its own
+    formation cost per member (lognormal around ``coop_formation_cost_yuan_per_member``,
+    drawn once per replicate); a cooperative forms when the expected yearly gain per
+    prospective member covers it (one-year payback, the horizon of every household choice
+    in the model). Grants raise the gain, so they never make formation rarer. ``year`` is
+    the year that closes (formation runs in the 2020 spin-up too).
     """
     const = m.const
     have = {(c.city, c.cluster) for c in m.coops}
     sd = const["coop_formation_cost_sd"]
-    # one draw per (city, cluster) slot, so a slot's cost does not depend on which other
-    # slots have a cooperative (common random numbers per city and cluster)
-    draws = stream(m.seed, f"coop:formation:{year}").normal(-0.5 * sd * sd, sd, (NC, NK))
+    # One draw per (city, cluster) slot, so a slot's cost does not depend on which other
+    # slots have a cooperative (common random numbers per city and cluster). The cost is
+    # the slot's own (organisers, trust, distance), drawn once and kept: a slot forms when
+    # its gain grows past it. Redrawn each year, formation was a lottery that filled every
+    # slot in time whatever the gain, and the first draw after a spin-up without formation
+    # formed a wave of cooperatives at the end of 2021.
+    draws = stream(m.seed, "coop:formation").normal(-0.5 * sd * sd, sd, (NC, NK))
     for city in range(NC):
         for ki in range(NK):
             if m.presence[city, ki] <= 0 or (city, ki) in have:
                 continue
             cost = const["coop_formation_cost_yuan_per_member"] * float(np.exp(draws[city, ki]))
-            gain, members = expected_gain(m, city, ki, grant_yi, sales, total_members)
+            gain, members, dividend = appraise(m, city, ki, grant_yi, sales, total_members)
             if members > 0 and gain >= cost:
-                m.coops.append(Cooperative(m, city, ki))
+                c = Cooperative(m, city, ki)
+                # until its first settlement a new cooperative is what its founders'
+                # appraisal expects: households weigh joining at the dividend it promised,
+                # and it bids for land for the members it expects
+                c.dividend_per_member_yuan = dividend
+                c.members = members
+                m.coops.append(c)
 
 
 def dissolve(m, c: Cooperative) -> None:

@@ -72,6 +72,7 @@ class FarmerPopulation:
         for k in STATE:
             setattr(self, k, np.asarray(cols[k]).copy())
         self.n = len(self.city)
+        self._operated()
 
     # ---- state -----------------------------------------------------------------
     def state(self) -> dict[str, np.ndarray]:
@@ -80,8 +81,15 @@ class FarmerPopulation:
 
     @property
     def land_operated(self) -> np.ndarray:
-        """Land the household farms itself (own - out + in), mu."""
-        return self.land_own - self.land_out + self.land_in
+        """Land the household farms itself (own - out + in), mu (read-only)."""
+        return self._land_operated
+
+    def _operated(self) -> None:
+        # kept, not recomputed at every read (read ~40 times a year); only apply_land
+        # changes rentals, and land owned does not change
+        op = self.land_own - self.land_out + self.land_in
+        op.flags.writeable = False
+        self._land_operated = op
 
     def _net_per_mu(self, env: Env) -> np.ndarray:
         return eq.farm_net_return_per_mu(
@@ -111,15 +119,21 @@ class FarmerPopulation:
         """Record this year's rental contracts."""
         self.land_out = np.asarray(land_out, float).copy()
         self.land_in = np.asarray(land_in, float).copy()
+        self._operated()
 
     # ---- 2. links ----------------------------------------------------------------
+    def contract_gain_parts(self, env: Env):
+        """A contract's gain as ``premium × a + b`` (yuan/yr): revenue and subsidy on the farm."""
+        op = self.land_operated
+        a = self.productivity * env.revenue_yuan_per_mu * env.price_index * env.yield_factor * op
+        return a, env.subsidy_yuan_per_mu * op
+
     def link_gains(self, env: Env):
         """Income gains (yuan/yr) of joining the coop, taking a contract, taking a job."""
         op = self.land_operated
-        base = (self.productivity * env.revenue_yuan_per_mu * env.price_index
-                * env.yield_factor)
         g_coop = env.coop_cost_cut * env.cost_yuan_per_mu * op + env.expected_dividend_yuan
-        g_contract = (env.contract_premium * base + env.subsidy_yuan_per_mu) * op
+        a, b = self.contract_gain_parts(env)
+        g_contract = env.contract_premium * a + b
         g_job = env.firm_wage_yuan - self._wage(env)
         return g_coop, g_contract, g_job
 
@@ -214,7 +228,7 @@ class FarmerAgent(mesa.Agent):
         base = self.productivity * e["revenue_yuan_per_mu"] * e["price_index"] \
             * e["yield_factor"]
         g_coop = e["coop_cost_cut"] * e["cost_yuan_per_mu"] * op + e["expected_dividend_yuan"]
-        g_contract = (e["contract_premium"] * base + e["subsidy_yuan_per_mu"]) * op
+        g_contract = e["contract_premium"] * (base * op) + e["subsidy_yuan_per_mu"] * op
         g_job = e["firm_wage_yuan"] - self.wage(e)
         s = e["sensitivity"]
         supplier = self.cluster >= 0

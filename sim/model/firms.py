@@ -97,6 +97,7 @@ def init_firms(m) -> None:
     n_lead = np.maximum(np.round(plan.PROVINCE.leading_firms_2020 * w / w.sum()), 1)
     n_lead[np.argmax(n_lead)] += plan.PROVINCE.leading_firms_2020 - n_lead.sum()
     m.n_leading_2020 = int(n_lead.sum())
+    top = np.zeros(NK, int)
     for ci, c in enumerate(plan.CLUSTERS):
         sme_target = next(t.count for t in c.tiers if t.tier == "sme")
         n_sme = int(round(const["sme_2020_fraction"] * sme_target))
@@ -110,8 +111,11 @@ def init_firms(m) -> None:
         city = rng.choice(NC, size=n, p=cw)
         rows = m.firms.add(np.full(n, ci), city, sizes / const["utilisation_2020"], sizes,
                               leading)
+        top[ci] = rows[0]  # the 2020 largest firm (anchored on a published revenue)
         for r in rows:
             Firm(m, int(r))
+    m.top_firm = top
+    m.top_output_q = np.zeros(NK)
     m.base_output = base
     m.demand = base.copy()  # each cluster's market, current 亿元 (nominal): 2020 sales
     m.coverage_last = np.full(NK, const["cold_coverage_2020"])
@@ -183,6 +187,19 @@ def grow_and_invest(m, year_index: int) -> None:
     # market when their capacity arrives (they cannot sell what they cannot make).
     selling = alive & (ft.capacity > 0)
     weight = np.where(selling, ft.sales * np.exp(eps - 0.5 * sd * sd), 0.0)
+    # Where a cluster's 2020 largest firm has a published growth of its own beyond its
+    # national market (top_firm_excess_growth, 0 = none), it grows by that excess in place
+    # of the cluster's base share gain (policy effects on share still apply); the share it
+    # wins is new demand for the cluster, so the other firms' sales are as without it.
+    excess = np.asarray(m.uncertain["top_firm_excess_growth"], float)
+    top_gain = np.where(excess != 0.0, excess - m.uncertain["shanxi_share_gain"], 0.0)
+    top = m.top_firm
+    on = selling[top] & (top_gain != 0.0)
+    if on.any():
+        before = np.bincount(ft.cluster, weight, minlength=NK)
+        extra = np.where(on, weight[top] * np.expm1(top_gain), 0.0)
+        m.demand = m.demand * (1.0 + extra / np.maximum(before, 1e-12))
+        weight[top] = weight[top] + extra
     total = np.bincount(ft.cluster, weight, minlength=NK)
     ft.sales = np.where(selling, m.demand[ft.cluster] * weight
                         / np.maximum(total[ft.cluster], 1e-12),
@@ -191,7 +208,9 @@ def grow_and_invest(m, year_index: int) -> None:
     isub = m.lever("interest_subsidy_pp", year_index)
     # Investment: close part of the gap to the capacity needed for expected sales.
     horizon = m.lag / 4.0 + 1.0
-    want = ft.sales * np.exp(g[ft.cluster] * horizon) / m.const["target_utilisation"]
+    g_firm = g[ft.cluster]
+    g_firm[top] = g_firm[top] + top_gain  # the gaining firm plans for its own growth
+    want = ft.sales * np.exp(g_firm * horizon) / m.const["target_utilisation"]
     gap = np.maximum(want - ft.capacity - ft.pipeline.sum(axis=1), 0.0) * alive
     margin = effective_margin(m)
     ret = eq.investment_return(margin[ft.cluster], m.uncertain["capital_output_ratio"],
@@ -243,6 +262,7 @@ def produce(m) -> None:
     util = np.divide(q, ft.capacity, out=np.zeros_like(q), where=ft.capacity > 0)
     ft.low_util = np.where(util < m.const["low_utilisation"], ft.low_util + 1, 0)
     m.output_q += np.bincount(ft.cluster, ft.output / 4.0, minlength=NK)
+    m.top_output_q += ft.output[m.top_firm] / 4.0
 
 
 def entrant_size(m, ki: int) -> tuple[float, float]:

@@ -139,6 +139,9 @@ class ClusterModel(mesa.Model):
         self.dividend = np.zeros(n)
         self.contract_taste = stream(self.seed, "links:contract-taste").random(
             n, dtype=np.float32)
+        u = self.contract_taste.astype(float)
+        with np.errstate(divide="ignore"):
+            self.contract_taste_logit = np.log(u) - np.log1p(-u)  # rawmaterial.expected_cover
         # Farm economics at 2020 prices: net return per mu at mean productivity matches the
         # land-based part of operating income.
         inc = plan.PROVINCE.rural_income_2020_yuan * const["persons_per_household"]
@@ -153,6 +156,7 @@ class ClusterModel(mesa.Model):
     def _calibrate_2020(self) -> None:
         """Clear the 2020 land market, set 2020 links, and close the income accounts."""
         self.transfer_pp = self.other_op_pp = self.other_prop_pp = 0.0
+        self.prop_index = 1.0  # the 2020 state: modelled property flows at their 2020 level
         self.farm_price = 1.0
         rawmaterial.init(self)
         self.transfer_growth = 1.0
@@ -176,12 +180,15 @@ class ClusterModel(mesa.Model):
         # consistent with each other (cooperatives bid for land only once they have
         # members; the wage is rescaled to the 2020 income structure after each pass), so
         # that 2021 starts from a state at rest, not from a first guess.
-        for _ in range(int(self.const["spinup_passes"])):
+        for i in range(int(self.const["spinup_passes"])):
             self._land_market(plan.BASE_YEAR)
-            self._links(plan.BASE_YEAR, calibrate=True)
-            rawmaterial.clear(self, calibrate=True)
+            purchases = rawmaterial.local_purchases(self, calibrate=True)
+            self._links(plan.BASE_YEAR, purchases["local"], calibrate=True)
+            rawmaterial.clear(self, calibrate=True, purchases=purchases)
+            # the cooperatives that 2020's gains would have formed form after the first
+            # pass, so the later passes give them members, then land (as years do later)
             cooperatives.settle_all(self, plan.BASE_YEAR,
-                                    grant_yi=self.const["coop_grant_2020_yi"])
+                                    grant_yi=self.const["coop_grant_2020_yi"], form_new=i == 0)
             self._close_income_accounts()
         self.income = self._incomes()
 
@@ -198,6 +205,8 @@ class ClusterModel(mesa.Model):
         self.wage0 *= const["income_share_wage"] * target / mean["wage"]
         self.wage = self.wage0
         self.other_op_pp += const["income_share_operating"] * target - mean["operating"]
+        # property income the model itself pays (rent received, dividends), per person
+        self.prop_modelled0 = mean["property"] - self._other_property()
         self.other_prop_pp += const["income_share_property"] * target - mean["property"]
         self.transfer_pp += share_transfer * target - mean["transfer"]
 
@@ -282,7 +291,28 @@ class ClusterModel(mesa.Model):
             other_operating_yuan_per_person=self.other_op_pp * self.farm_price * float(
                 eq.covid_rebound(self.uncertain["covid_2020_shortfall"], self.year,
                                  plan.BASE_YEAR)),
-            other_property_yuan_per_person=self.other_prop_pp * self.wage / self.wage0)
+            other_property_yuan_per_person=self._other_property())
+
+    def _other_property(self) -> float:
+        """Property income per person beyond rent received and dividends (the closure).
+
+        Positive, it is property income the model does not carry (interest, house rents)
+        and moves with wages. Negative, the model's rents and dividends exceed what the
+        survey records as property income (transfers among relatives at no or nominal rent,
+        rent in kind): a measurement gap on the modelled flows, so it moves with them
+        (``prop_index``, set at each year's close) — scaled by wages instead, a wage rise
+        would lower property income.
+        """
+        if self.other_prop_pp >= 0:
+            return self.other_prop_pp * self.wage / self.wage0
+        return self.other_prop_pp * self.prop_index
+
+    def _update_property_index(self) -> None:
+        """Set ``prop_index``: the year's rents received and dividends per person over 2020's."""
+        f = self.farmers
+        persons = np.sum(f.weight * f.persons)
+        paid = np.sum(f.weight * (f.land_out * self.rent[f.city] + self.dividend)) / persons
+        self.prop_index = paid / self.prop_modelled0 if self.prop_modelled0 > 0 else 1.0
 
     def _link_env(self) -> Env:
         """``env()`` plus the non-monetary cost of a contract, read by the link choices only.
@@ -327,7 +357,7 @@ class ClusterModel(mesa.Model):
             c.land_mu = float(mu)
         self.rent = rent
 
-    def _foresee_cover(self, env: Env, taste: np.ndarray, supply: np.ndarray,
+    def _foresee_cover(self, env: Env, supply: np.ndarray,
                        out_k: np.ndarray, local: np.ndarray) -> None:
         """Set ``env``'s contract premium at the cover this year's contracts will get.
 
@@ -344,20 +374,29 @@ class ClusterModel(mesa.Model):
         k = np.maximum(cl, 0)
         pop = f if isinstance(f, FarmerPopulation) else FarmerPopulation(**f.state())
         premium = np.where(cl >= 0, self.uncertain["contract_premium"], 0.0)
-        env.contract_premium = premium
-        g_full = pop.link_gains(env)[1]
-        env.contract_premium = 0.0 * premium
-        g_zero = pop.link_gains(env)[1]
+        a, g_zero = pop.contract_gain_parts(env)  # the gain is premium x cover x a + g_zero
+        g_full = premium * a + g_zero
         ratio = self.contract_ratio if self.contract_ratio is not None else np.full(NK, np.inf)
         harvest = f.weight * rawmaterial.household_harvest(self) / 1e8
         self.cover_expected = rawmaterial.expected_cover(
-            g_zero, g_full, np.broadcast_to(env.contract_cost_yuan, (f.n,)), taste, k,
+            g_zero, g_full, np.broadcast_to(env.contract_cost_yuan, (f.n,)),
+            self.contract_taste_logit, k,
             (cl >= 0) & env.contract_open, harvest, f.weight * supply, ratio * out_k * 1e8,
             local, self.uncertain["adoption_sensitivity"])
-        env.contract_premium = premium * self.cover_expected[k]
+        self._weigh_at_cover(env)
 
-    def _links(self, year: int, calibrate: bool = False) -> None:
-        """Coop membership, firm contracts and processing jobs for the year."""
+    def _weigh_at_cover(self, env: Env) -> None:
+        """Households weigh a contract's premium at the foreseen cover of their cluster."""
+        cl = self.farmers.cluster
+        premium = np.where(cl >= 0, self.uncertain["contract_premium"], 0.0)
+        env.contract_premium = premium * self.cover_expected[np.maximum(cl, 0)]
+
+    def _links(self, year: int, local: np.ndarray, calibrate: bool = False) -> None:
+        """Coop membership, firm contracts and processing jobs for the year.
+
+        ``local``: what processors buy from Shanxi's farms this year, per cluster
+        (``rawmaterial.local_purchases``), which sets the cover contracts will get.
+        """
         f = self.farmers
         env = self._link_env()
         rng = stream(self.seed, f"links:{year}")
@@ -372,8 +411,12 @@ class ClusterModel(mesa.Model):
         # (``rawmaterial.need``); the output of the quarter before lags it a year, and in
         # the spin-up equals it, so an offer calibrated in 2020 then stood still in 2021
         out_k = np.bincount(self.firms.cluster, rawmaterial.planned_output(self), minlength=NK)
-        local = rawmaterial.local_purchases(self, calibrate)["local"]
-        self._foresee_cover(env, u_con, supply, out_k, local)
+        if calibrate and getattr(self, "cover_expected", None) is not None:
+            # a later spin-up pass: the contract cost is recalibrated below at the last
+            # pass's cover and the cover then foreseen at the new cost (one fixed point)
+            self._weigh_at_cover(env)
+        else:
+            self._foresee_cover(env, supply, out_k, local)
         join, apply_c, apply_j = f.link_choices(env, u_coop, u_con, u_job)
         # Cooperative membership: the coop of the household's city and cluster.
         table = np.full((NC, NK), -1)
@@ -398,8 +441,9 @@ class ClusterModel(mesa.Model):
             # value-based rule every later year uses, so 2021 continues 2020.
             goal = self.uncertain["linked_2020_fraction"] * np.array(
                 [c.farmers_target_wan for c in plan.CLUSTERS]) * 1e4
-            job_persons = np.array([np.sum(f.weight * job * self.job_share_ck[f.city, ki])
-                                    for ki in range(NK)])
+            # persons in processing jobs per cluster: each city's jobs split by its clusters'
+            # shares of employment
+            job_persons = np.bincount(f.city, f.weight * job, minlength=NC) @ self.job_share_ck
             need_persons = np.maximum(goal - job_persons, 0.0)
             # Households sign with a logit on the gain less a non-monetary cost of the
             # contract, set so that the expected signers are the 2020 count; firms then
@@ -410,7 +454,7 @@ class ClusterModel(mesa.Model):
                 (cl >= 0) & env.contract_open, need_persons,
                 self.uncertain["adoption_sensitivity"])
             env = self._link_env()
-            self._foresee_cover(env, u_con, supply, out_k, local)
+            self._foresee_cover(env, supply, out_k, local)
             apply_c = f.link_choices(env, u_coop, u_con, u_job)[1]
             if getattr(self, "contract_ratio", None) is None:
                 first = eq.ration(np.maximum(cl, 0), NK, f.weight * f.labourers,
@@ -454,9 +498,11 @@ class ClusterModel(mesa.Model):
         delivered = self._deliver_policy(year, year_index)
         self._land_market(year)
         firms.grow_and_invest(self, year_index)
-        self._links(year)
-        rawmaterial.clear(self)
+        purchases = rawmaterial.local_purchases(self)  # contracts do not change them
+        self._links(year, purchases["local"])
+        rawmaterial.clear(self, purchases=purchases)
         self.output_q = np.zeros(NK)
+        self.top_output_q = np.zeros(NK)
         self._account_fiscal(year_index, **delivered)
 
     def _draw_shocks(self, year: int) -> None:
@@ -575,6 +621,7 @@ class ClusterModel(mesa.Model):
         year, year_index = self.year, self.year - plan.YEARS[0]
         platforms.trade_all(self)
         cooperatives.settle_all(self, year, float(self.lever("coop_grant_yi_yuan", year_index)))
+        self._update_property_index()
         self.income = self._incomes()
         self.poverty.update(self, year)
         firms.recognise_leaders(self)

@@ -55,6 +55,11 @@ def _metrics() -> tuple[Metric, ...]:
                         "cluster output value in the year"))
     m.append(Metric("output_total", "亿元", "Ten clusters: total output", "十大集群总产值"))
     for c in plan.CLUSTERS:
+        m.append(Metric(f"top_firm_revenue_{c.key}", "亿元", f"{c.en}: largest firm's output",
+                        f"{c.zh}龙头企业营收",
+                        "output value of the firm that was the cluster's largest in 2020 "
+                        "(brewing: Shanxi Fenjiu, whose revenue the observed rows hold)"))
+    for c in plan.CLUSTERS:
         m.append(Metric(f"farmers_{c.key}", "万人", f"{c.en}: farmers linked",
                         f"{c.zh}带动农民", "persons linked by contract or processing job"))
         m += _linkage_metrics(c.key, c.en, c.zh)
@@ -410,6 +415,9 @@ class YearRecorder:
         for i, c in enumerate(plan.CLUSTERS):
             r[f"output_{c.key}"] = float(out[i])
         r["output_total"] = float(out.sum())
+        top = (m.firms.output[m.top_firm] if year == plan.BASE_YEAR else m.top_output_q)
+        for i, c in enumerate(plan.CLUSTERS):
+            r[f"top_firm_revenue_{c.key}"] = float(top[i])
         links = _linked(m)
         _cluster_links(r, links)
         _firms(r, m)

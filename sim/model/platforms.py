@@ -334,17 +334,24 @@ def linked_farmers(m) -> tuple[np.ndarray, np.ndarray]:
     """
     f, inc = m.farmers, m.income
     has = (f.cluster >= 0) & (f.land_operated > 0)
-    k = np.maximum(f.cluster, 0)
-    share = np.asarray(m.const["platform_flow_share"])[k] * has
+    # sums per (city, cluster) slot first, then per platform: the platform terms depend on
+    # the household only through its slot
+    slot = m._slots()[0]
+    n_slots = NC * (NK + 1)
+    w = f.weight * has
+    lab = np.bincount(slot, w * f.labourers, minlength=n_slots).reshape(NC, NK + 1)[:, 1:]
+    link = np.bincount(slot, w * (inc["link_contract"] + inc["link_dividend"]),
+                       minlength=n_slots).reshape(NC, NK + 1)[:, 1:]
+    job = np.bincount(slot, w * inc["link_job"], minlength=n_slots).reshape(NC, NK + 1)[:, 1:]
+    share = np.asarray(m.const["platform_flow_share"], float)[None, :]
     persons = np.zeros(NP)
     income = np.zeros(NP)
     for p in m.platforms:
         taken = p.intake_wan_t / p.flow_wan_t if p.flow_wan_t > 0 else 0.0
-        a = m.platform_catchment[p.index][f.city, k] * share * f.weight * taken
+        a = m.platform_catchment[p.index] * share * taken  # (city, cluster)
         # a processing job counts by the served clusters' share of the city's jobs
         served = [plan.CLUSTER_KEYS.index(key) for key in plan.PLATFORMS[p.index].clusters]
-        # per city first, then per household: no (households x clusters) temporary
-        job = inc["link_job"] * m.job_share_ck[:, served].sum(axis=1)[f.city]
-        persons[p.index] = float(np.sum(a * f.labourers))
-        income[p.index] = float(np.sum(a * (inc["link_contract"] + inc["link_dividend"] + job)))
+        job_share = m.job_share_ck[:, served].sum(axis=1)[:, None]
+        persons[p.index] = float(np.sum(a * lab))
+        income[p.index] = float(np.sum(a * (link + job * job_share)))
     return persons, income

@@ -135,9 +135,11 @@ def init(m) -> None:
 def household_harvest(m) -> np.ndarray:
     """Each household's harvest (2020 yuan per real household; 0 outside the clusters)."""
     f = m.farmers
-    has = f.cluster >= 0
-    return np.where(has, f.productivity * m.revenue0 * f.land_operated * m.yield_city[f.city]
-                    * m.cluster_yield[np.maximum(f.cluster, 0)], 0.0)
+    # yield by (city, cluster) slot, 0 outside the clusters (one lookup, not two)
+    slot_yield = np.zeros((len(m.yield_city), len(m.cluster_yield) + 1))
+    slot_yield[:, 1:] = np.outer(m.yield_city, m.cluster_yield)
+    return (f.productivity * m.revenue0 * f.land_operated
+            * np.take(slot_yield.ravel(), m._slots()[0]))
 
 
 def coop_harvest(m) -> np.ndarray:
@@ -276,18 +278,20 @@ def local_purchases(m, calibrate: bool = False) -> dict:
             "demand": demand, "imports": imports, "x": x, "local": local}
 
 
-def clear(m, calibrate: bool = False) -> Market:
+def clear(m, calibrate: bool = False, purchases: dict | None = None) -> Market:
     """Clear every cluster's raw-material market for the year; store it as ``m.raw``.
 
     With ``calibrate`` (the 2020 spin-up) the price factor is 1 by definition and the
     structure (local share, other buyers, 2020 cost index) is set from this year's state.
+    ``purchases``: this year's ``local_purchases(m, calibrate)`` if already computed (the
+    links in between do not change them).
     """
     f = m.farmers
     const, unc = m.const, m.uncertain
     t = const["outside_sourcing_premium"]
     premium = unc["contract_premium"]
     cl = np.maximum(f.cluster, 0)
-    lp = local_purchases(m, calibrate)
+    lp = local_purchases(m, calibrate) if purchases is None else purchases
     if calibrate:
         m.raw_calibration = lp["calibration"]
     cal = m.raw_calibration
@@ -367,9 +371,10 @@ def contract_cost(gain_yuan: np.ndarray, cluster: np.ndarray, weight: np.ndarray
 
 
 def expected_cover(gain_at_zero: np.ndarray, gain_at_full: np.ndarray, cost: np.ndarray,
-                   taste: np.ndarray, cluster: np.ndarray, eligible: np.ndarray,
+                   taste_logit: np.ndarray, cluster: np.ndarray, eligible: np.ndarray,
                    harvest: np.ndarray, size: np.ndarray, capacity: np.ndarray,
-                   local: np.ndarray, sensitivity: float, iterations: int = 40) -> np.ndarray:
+                   local: np.ndarray, sensitivity: float, iterations: int = 40,
+                   tolerance: float = 1e-9) -> np.ndarray:
     """The share of a contract's harvest processors take this year, as signers foresee it.
 
     Processors buy ``local`` from Shanxi's farms this year whoever holds a contract
@@ -383,7 +388,8 @@ def expected_cover(gain_at_zero: np.ndarray, gain_at_full: np.ndarray, cost: np.
         gain_at_zero: Each household's contract gain at ``c = 0`` (the subsidy part).
         gain_at_full: Its gain at ``c = 1``.
         cost: Non-monetary cost of a contract per household.
-        taste: The household's persistent contract-taste draw.
+        taste_logit: The logit ``log(u / (1 - u))`` of the household's persistent
+            contract-taste draw ``u``.
         cluster: Its cluster (rows with ``eligible`` False are ignored).
         eligible: Rows that can apply.
         harvest: Harvest per row (weighted; the unit of ``local``).
@@ -391,18 +397,42 @@ def expected_cover(gain_at_zero: np.ndarray, gain_at_full: np.ndarray, cost: np.
         capacity: Volume firms offer per cluster.
         local: What processors buy locally per cluster.
         sensitivity: Logit slope per 1000 yuan.
-        iterations: Bisection steps.
+        iterations: Most bisection steps.
+        tolerance: Stop when every cluster's bracket is narrower than this.
     """
     idx = np.flatnonzero(eligible)
-    k, u = cluster[idx], taste[idx]
+    k = cluster[idx]
     g0, dg, c0 = gain_at_zero[idx], gain_at_full[idx] - gain_at_zero[idx], cost[idx]
-    h, s = harvest[idx], size[idx]
+    # A household applies at cover c when taste < P(g0 + c dg - c0), i.e. when c dg exceeds
+    # what its taste asks (the logit's inverse at its draw) less g0 - c0: so above a
+    # threshold cover (dg >= 0: the premium and the revenue are not negative). Sorted by
+    # threshold within each cluster, the volume applying at any c is one search.
+    asks = taste_logit[idx] * (1000.0 / sensitivity) - (g0 - c0)
+    flat = np.where(asks < 0, -np.inf, np.inf)  # gain not moved by cover: always or never
+    with np.errstate(divide="ignore", invalid="ignore"):
+        thr = np.where(dg > 0, asks / np.where(dg > 0, dg, 1.0), flat)
+    s, h = size[idx], harvest[idx]
+    # c lies in [0, 1]: rows below 0 apply at every c, rows at 1 or above at none; only the
+    # rows between need sorting (few)
+    below = thr < 0
+    s0 = np.bincount(k, s * below, minlength=NK)
+    h0 = np.bincount(k, h * below, minlength=NK)
+    mid = np.flatnonzero(~below & (thr < 1.0))
+    # one sorted key for all clusters: cluster index + threshold (in [0, 1))
+    key = k[mid] + thr[mid]
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    cum_s = np.concatenate([[0.0], np.cumsum(s[mid][order])])
+    cum_h = np.concatenate([[0.0], np.cumsum(h[mid][order])])
+    clusters = np.arange(NK)
+    start = np.searchsorted(key, clusters, side="left")
 
     def shortfall(c):  # cover the contracts at c would get, less c
-        apply = u < eq.choice_probability(g0 + c[k] * dg - c0, sensitivity)
-        vol = np.bincount(k, s * apply, minlength=NK)
+        n = np.searchsorted(key, clusters + c, side="left")  # thresholds below c
+        vol = s0 + cum_s[n] - cum_s[start]
+        hv = h0 + cum_h[n] - cum_h[start]
         fill = np.minimum(capacity, vol) / np.maximum(vol, 1e-300)
-        contracted = np.bincount(k, h * apply, minlength=NK) * fill
+        contracted = hv * fill
         got = np.where(contracted > 0, np.minimum(1.0, local / np.maximum(contracted, 1e-300)),
                        1.0)
         return got - c
@@ -413,4 +443,6 @@ def expected_cover(gain_at_zero: np.ndarray, gain_at_full: np.ndarray, cost: np.
         mid = 0.5 * (lo + hi)
         up = shortfall(mid) > 0
         lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
+        if np.all(hi - lo < tolerance):
+            break
     return np.where(full, 1.0, 0.5 * (lo + hi))
