@@ -82,16 +82,21 @@ def test_contract_premium_raises_income_gains_in_paired_runs(plan_scn):
         a = run_replicate(lo, seed, households_per_agent=2000)["outcomes"]
         b = run_replicate(hi, seed, households_per_agent=2000)["outcomes"]
         d = np.array([b[f"income_gain_{k}"] - a[f"income_gain_{k}"] for k in LINKAGE_KEYS])
-        assert d.mean() > 100.0, seed  # 元/person: the premium is paid on a growing revenue
+        assert d.mean() > 0.0, seed  # 元/person
         up += int(np.sum(d > 0))
         pairs += len(d)
         # the premium is money paid to linked farmers: the clusters' total linkage income
-        # (linked farmers x income per linked farmer) rises in every seed
+        # (linked farmers x income per linked farmer) rises in every seed, by at least half
+        # for a premium three times as high (1.76-2.15x in seeds 0-5)
         tot = [sum(o[f"farmers_{k}"] * o[f"linkage_income_{k}"] for k in plan.CLUSTER_KEYS)
                for o in (a, b)]
-        assert tot[1] > tot[0], seed
+        assert tot[1] > 1.5 * tot[0], seed
     # per linked farmer a cluster's gain can move either way in one seed: a higher premium
-    # also links more, smaller households (composition); most clusters still move up
+    # also links more, smaller households (composition); most clusters still move up. The
+    # per-seed mean gain was held above 100 元 before contracts paid the premium only on the
+    # share of the harvest processors take (cover, rawmaterial.expected_cover) and 2020's
+    # cooperatives formed in the spin-up; now it is 52-267 元 in seeds 0-5, so the size of
+    # the effect is asserted on the total above, where composition cancels.
     assert up > 0.5 * pairs
 
 
