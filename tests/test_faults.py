@@ -479,3 +479,27 @@ def test_manifest_records_versions_and_the_backend_used(tmp_path, capsys):
     m = json.loads((out / "manifest.json").read_text())
     assert (m["backend"], m["workers"]) == ("serial", 1)
     assert [r["backend"] for r in m["runs"]] == ["processes", "serial"]
+
+
+def test_the_manifest_is_rewritten_in_place_when_the_disk_is_full(tmp_path, monkeypatch):
+    # The atomic write needs room for a second copy; on a full disk the batch must still
+    # record that it was interrupted (test_a_real_full_disk): in place, within the blocks
+    # the old manifest holds, and never half-written beyond them.
+    store.write_manifest(tmp_path, {"status": "running", "done": 3})
+
+    def full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(store, "atomic_write_bytes", full)
+    store.write_manifest(tmp_path, {"status": "interrupted", "done": 3})
+    assert store.read_manifest(tmp_path) == {"status": "interrupted", "done": 3}
+    allocated = (tmp_path / store.MANIFEST).stat().st_blocks * 512
+    with pytest.raises(OSError):  # would need new blocks: left as it was
+        store.write_manifest(tmp_path, {"status": "x" * (allocated + 1)})
+    assert store.read_manifest(tmp_path) == {"status": "interrupted", "done": 3}
+
+    def broken(path, data):
+        raise OSError(errno.EIO, "Input/output error")
+    monkeypatch.setattr(store, "atomic_write_bytes", broken)
+    with pytest.raises(OSError):  # only a full disk falls back
+        store.write_manifest(tmp_path, {"status": "done"})
+    assert store.read_manifest(tmp_path)["status"] == "interrupted"

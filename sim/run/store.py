@@ -148,9 +148,26 @@ def _annotate(table, fields: dict, extra: dict[str, str]):
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
-    """Write ``manifest.json`` atomically."""
-    atomic_write_bytes(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False)
-                       .encode("utf-8"))
+    """Write ``manifest.json`` atomically; on a full disk, in place if it fits.
+
+    The atomic write needs room for a second copy. When the disk is full (the moment a
+    batch must still record that it was interrupted) and the new manifest fits in the
+    blocks the old one holds, it is rewritten in place, which needs no new blocks; a
+    reader could then see a half-written file only if the process died mid-write.
+    """
+    path = Path(folder) / MANIFEST
+    data = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as e:
+        if e.errno != errno.ENOSPC or not path.is_file() \
+                or len(data) > path.stat().st_blocks * 512:
+            raise
+        with open(path, "r+b") as fh:
+            fh.write(data)
+            fh.truncate()
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 def read_manifest(folder: Path) -> dict | None:
