@@ -34,8 +34,8 @@ def test_expected_gain_of_a_new_cooperative_rises_with_grants(plan_scn):
     slots = np.argwhere(m.presence > 0)
     rose = False
     for city, k in slots:
-        g0, n0 = cooperatives.expected_gain(m, city, k, 0.0, sales, members)
-        g1, n1 = cooperatives.expected_gain(m, city, k, 5.0, sales, members)
+        g0, n0, _ = cooperatives.appraise(m, city, k, 0.0, sales, members)
+        g1, n1, _ = cooperatives.appraise(m, city, k, 5.0, sales, members)
         assert g1 >= g0 and n1 >= n0
         rose |= g1 > g0
     assert rose

@@ -107,13 +107,6 @@ def settle_all(m, year: int, grant_yi: float, form_new: bool = True) -> None:
         form(m, year, grant_yi, sales, total_members)
 
 
-def expected_gain(m, city: int, cluster: int, grant_yi: float, sales: np.ndarray,
-                  total_members: float) -> tuple[float, float]:
-    """(gain per member, members) of a new cooperative; see :func:`appraise`."""
-    gain, members, _ = appraise(m, city, cluster, grant_yi, sales, total_members)
-    return gain, members
-
-
 def appraise(m, city: int, cluster: int, grant_yi: float, sales: np.ndarray,
              total_members: float) -> tuple[float, float, float]:
     """Expected yearly gain per member of a new cooperative in (city, cluster), members, dividend.

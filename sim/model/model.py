@@ -183,7 +183,7 @@ class ClusterModel(mesa.Model):
         for i in range(int(self.const["spinup_passes"])):
             self._land_market(plan.BASE_YEAR)
             purchases = rawmaterial.local_purchases(self, calibrate=True)
-            self._links(plan.BASE_YEAR, purchases["local"], calibrate=True)
+            self._links(plan.BASE_YEAR, purchases, calibrate=True)
             rawmaterial.clear(self, calibrate=True, purchases=purchases)
             # the cooperatives that 2020's gains would have formed form after the first
             # pass, so the later passes give them members, then land (as years do later)
@@ -225,6 +225,11 @@ class ClusterModel(mesa.Model):
             bounds = np.searchsorted(slot[order], np.arange(NC * (NK + 1) + 1))
             self._slot_cache, self._slots_of = (slot, order, bounds), f
         return self._slot_cache
+
+    @property
+    def household_slot(self) -> np.ndarray:
+        """Each household's (city, cluster) slot: ``city × (NK + 1) + cluster + 1``."""
+        return self._slots()[0]
 
     def rows_of(self, city: int, cluster: int) -> np.ndarray:
         """The households of a city and cluster (row indices, ascending)."""
@@ -357,8 +362,8 @@ class ClusterModel(mesa.Model):
             c.land_mu = float(mu)
         self.rent = rent
 
-    def _foresee_cover(self, env: Env, supply: np.ndarray,
-                       out_k: np.ndarray, local: np.ndarray) -> None:
+    def _foresee_cover(self, env: Env, supply: np.ndarray, out_k: np.ndarray,
+                       purchases: dict) -> None:
         """Set ``env``'s contract premium at the cover this year's contracts will get.
 
         What processors buy locally this year does not depend on who holds a contract and
@@ -377,12 +382,12 @@ class ClusterModel(mesa.Model):
         a, g_zero = pop.contract_gain_parts(env)  # the gain is premium x cover x a + g_zero
         g_full = premium * a + g_zero
         ratio = self.contract_ratio if self.contract_ratio is not None else np.full(NK, np.inf)
-        harvest = f.weight * rawmaterial.household_harvest(self) / 1e8
+        harvest = f.weight * purchases["h"] / 1e8  # this year's, as the market has it
         self.cover_expected = rawmaterial.expected_cover(
             g_zero, g_full, np.broadcast_to(env.contract_cost_yuan, (f.n,)),
             self.contract_taste_logit, k,
             (cl >= 0) & env.contract_open, harvest, f.weight * supply, ratio * out_k * 1e8,
-            local, self.uncertain["adoption_sensitivity"])
+            purchases["local"], self.uncertain["adoption_sensitivity"])
         self._weigh_at_cover(env)
 
     def _weigh_at_cover(self, env: Env) -> None:
@@ -391,11 +396,11 @@ class ClusterModel(mesa.Model):
         premium = np.where(cl >= 0, self.uncertain["contract_premium"], 0.0)
         env.contract_premium = premium * self.cover_expected[np.maximum(cl, 0)]
 
-    def _links(self, year: int, local: np.ndarray, calibrate: bool = False) -> None:
+    def _links(self, year: int, purchases: dict, calibrate: bool = False) -> None:
         """Coop membership, firm contracts and processing jobs for the year.
 
-        ``local``: what processors buy from Shanxi's farms this year, per cluster
-        (``rawmaterial.local_purchases``), which sets the cover contracts will get.
+        ``purchases``: this year's ``rawmaterial.local_purchases`` (what processors buy from
+        Shanxi's farms, and the harvest), which sets the cover contracts will get.
         """
         f = self.farmers
         env = self._link_env()
@@ -416,7 +421,7 @@ class ClusterModel(mesa.Model):
             # pass's cover and the cover then foreseen at the new cost (one fixed point)
             self._weigh_at_cover(env)
         else:
-            self._foresee_cover(env, supply, out_k, local)
+            self._foresee_cover(env, supply, out_k, purchases)
         join, apply_c, apply_j = f.link_choices(env, u_coop, u_con, u_job)
         # Cooperative membership: the coop of the household's city and cluster.
         table = np.full((NC, NK), -1)
@@ -454,7 +459,7 @@ class ClusterModel(mesa.Model):
                 (cl >= 0) & env.contract_open, need_persons,
                 self.uncertain["adoption_sensitivity"])
             env = self._link_env()
-            self._foresee_cover(env, supply, out_k, local)
+            self._foresee_cover(env, supply, out_k, purchases)
             apply_c = f.link_choices(env, u_coop, u_con, u_job)[1]
             if getattr(self, "contract_ratio", None) is None:
                 first = eq.ration(np.maximum(cl, 0), NK, f.weight * f.labourers,
@@ -499,7 +504,7 @@ class ClusterModel(mesa.Model):
         self._land_market(year)
         firms.grow_and_invest(self, year_index)
         purchases = rawmaterial.local_purchases(self)  # contracts do not change them
-        self._links(year, purchases["local"])
+        self._links(year, purchases)
         rawmaterial.clear(self, purchases=purchases)
         self.output_q = np.zeros(NK)
         self.top_output_q = np.zeros(NK)

@@ -336,7 +336,7 @@ def linked_farmers(m) -> tuple[np.ndarray, np.ndarray]:
     has = (f.cluster >= 0) & (f.land_operated > 0)
     # sums per (city, cluster) slot first, then per platform: the platform terms depend on
     # the household only through its slot
-    slot = m._slots()[0]
+    slot = m.household_slot
     n_slots = NC * (NK + 1)
     w = f.weight * has
     lab = np.bincount(slot, w * f.labourers, minlength=n_slots).reshape(NC, NK + 1)[:, 1:]

@@ -139,7 +139,7 @@ def household_harvest(m) -> np.ndarray:
     slot_yield = np.zeros((len(m.yield_city), len(m.cluster_yield) + 1))
     slot_yield[:, 1:] = np.outer(m.yield_city, m.cluster_yield)
     return (f.productivity * m.revenue0 * f.land_operated
-            * np.take(slot_yield.ravel(), m._slots()[0]))
+            * np.take(slot_yield.ravel(), m.household_slot))
 
 
 def coop_harvest(m) -> np.ndarray:
