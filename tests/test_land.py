@@ -61,3 +61,18 @@ def test_corner_rents():
     rent, out, inn = land.clear(city, 3, w, r, qo, wtp - 10_000, qb, 1.0, uo, ub)
     assert np.all(rent == 0.0)
     assert np.sum(w * out) == pytest.approx(np.sum(w * inn))
+
+
+def test_interleave_deals_rows_out_by_group_and_keeps_group_sums_bit_for_bit():
+    rng = np.random.default_rng(5)
+    group = np.concatenate([np.repeat(np.arange(4), [7, 1, 0, 12]), rng.integers(0, 4, 9)])
+    deal = land.interleave(group, 4)
+    assert np.array_equal(np.sort(deal), np.arange(len(group)))  # a permutation
+    for g in range(4):  # each group's rows keep their order
+        assert np.array_equal(deal[group[deal] == g], np.flatnonzero(group == g))
+    present = np.unique(group)
+    assert np.array_equal(group[deal][:present.size], present)  # each group's first row first
+    x = rng.normal(size=len(group)) * 10.0 ** rng.integers(-8, 8, len(group))
+    assert np.array_equal(np.bincount(group[deal], x[deal], minlength=4),
+                          np.bincount(group, x, minlength=4))
+    assert land.interleave(np.zeros(0, int), 3).size == 0

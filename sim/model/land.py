@@ -20,7 +20,7 @@ RENT_MAX_YUAN = 5000.0
 def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarray,
           q_offer: np.ndarray, wtp: np.ndarray, q_bid: np.ndarray, sensitivity: float,
           u_offer: np.ndarray, u_bid: np.ndarray, iterations: int = 30,
-          tolerance: float = 1e-10):
+          tolerance: float = 1e-10, deal: np.ndarray | None = None):
     """Clear every city's market.
 
     Args:
@@ -36,34 +36,43 @@ def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarr
         u_bid: Uniform draws deciding realised bids.
         iterations: Most root-finding steps (Illinois regula falsi, per city).
         tolerance: Stop when |supply - demand| is below this share of land offered.
+        deal: ``interleave(city, n_cities)``, if the caller keeps it (computed if None).
 
     Returns:
         ``(rent per city, land out per unit, land in per unit)``.
     """
-    o = np.flatnonzero(q_offer > 0)  # each participant offers or bids, rarely both
-    b = np.flatnonzero(q_bid > 0)
-    co, cb = city[o], city[b]
+    # Participants are dealt out city by city (``interleave``): each city's rows keep their
+    # order, so every per-city sum below adds the same terms in the same order as over the
+    # rows as given (bit for bit), but consecutive terms fall in different cities and the
+    # sums no longer wait on each other (the households come sorted by city).
+    if deal is None:
+        deal = interleave(city, n_cities)
+    o = np.compress((q_offer > 0)[deal], deal)  # each participant offers or bids, rarely both
+    b = np.compress((q_bid > 0)[deal], deal)
+    co, cb = city[o].astype(np.intp), city[b].astype(np.intp)
     qo, qb, ro, wb = q_offer[o], q_bid[b], r_offer[o], wtp[b]
     wq_o, wq_b = weight[o] * qo, weight[b] * qb
+    buf_o, buf_b = np.empty(len(o)), np.empty(len(b))
 
     def excess(rent):
         """Expected land offered minus land wanted per city at a rent per city."""
-        supply = np.bincount(co, wq_o * eq.choice_probability((rent[co] - ro) * qo,
-                                                                sensitivity),
-                             minlength=n_cities)
-        demand = np.bincount(cb, wq_b * eq.choice_probability((wb - rent[cb]) * qb,
-                                                                sensitivity),
-                             minlength=n_cities)
+        g = np.subtract(np.take(rent, co), ro, out=buf_o)
+        g *= qo
+        supply = np.bincount(co, _weighted_choice(g, sensitivity, wq_o), minlength=n_cities)
+        g = np.subtract(wb, np.take(rent, cb), out=buf_b)
+        g *= qb
+        demand = np.bincount(cb, _weighted_choice(g, sensitivity, wq_b), minlength=n_cities)
         return supply - demand
 
     scale = np.maximum(np.bincount(co, wq_o, minlength=n_cities), 1e-12)
     rent = _illinois(excess, n_cities, scale, iterations, tolerance)
-    r = rent[city]
-    offers = (q_offer > 0) & (u_offer < eq.choice_probability((r - r_offer) * q_offer,
-                                                                sensitivity))
-    bids = (q_bid > 0) & (u_bid < eq.choice_probability((wtp - r) * q_bid, sensitivity))
-    s_real = np.bincount(city, weight * q_offer * offers, minlength=n_cities)
-    d_real = np.bincount(city, weight * q_bid * bids, minlength=n_cities)
+    # realised participation: only offerers can offer, only bidders bid
+    offers, bids = np.zeros(len(city), bool), np.zeros(len(city), bool)
+    offers[o] = u_offer[o] < eq.choice_probability((np.take(rent, co) - ro) * qo, sensitivity)
+    bids[b] = u_bid[b] < eq.choice_probability((wb - np.take(rent, cb)) * qb, sensitivity)
+    # (the rows left out add only zeros)
+    s_real = np.bincount(co, wq_o * offers[o], minlength=n_cities)
+    d_real = np.bincount(cb, wq_b * bids[b], minlength=n_cities)
     traded = np.minimum(s_real, d_real)
     with np.errstate(invalid="ignore", divide="ignore"):
         f_out = np.where(s_real > 0, traded / s_real, 0.0)
@@ -71,6 +80,40 @@ def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarr
     land_out = q_offer * offers * f_out[city]
     land_in = q_bid * bids * f_in[city]
     return rent, land_out, land_in
+
+
+def interleave(group: np.ndarray, n_groups: int) -> np.ndarray:
+    """A permutation of the rows that deals them out group by group, each group's in order.
+
+    The first row of every group (groups in index order), then the second of every group
+    that has one, and so on. Sums per group over the permuted rows (``np.bincount``) add
+    the same terms in the same order as over the rows as given, so they are equal bit for
+    bit; but where the rows come sorted by group, consecutive additions no longer fall on
+    the same sum and need not wait for each other (several times faster).
+    """
+    group = np.asarray(group)
+    n = len(group)
+    order = np.argsort(group, kind="stable")
+    counts = np.bincount(group, minlength=n_groups)
+    rank = np.empty(n, np.intp)
+    rank[order] = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
+    # rank x n_groups + group is ascending within each group: a merge of n_groups runs
+    return np.argsort(rank * n_groups + group, kind="stable")
+
+
+def _weighted_choice(gain: np.ndarray, sensitivity: float, weight: np.ndarray) -> np.ndarray:
+    """``weight × eq.choice_probability(gain, sensitivity)``, in place in ``gain``.
+
+    The same operations as ``eq.choice_probability`` and ``eq.logistic`` (bit for bit):
+    ``0.5 × (gain × s / 1000)`` is ``gain × s / 2000`` exactly, halving being exact.
+    """
+    gain *= sensitivity
+    gain /= 2000.0
+    np.tanh(gain, out=gain)
+    gain += 1.0
+    gain *= 0.5
+    gain *= weight
+    return gain
 
 
 def _illinois(excess, n_cities: int, scale: np.ndarray, iterations: int,

@@ -226,6 +226,13 @@ class ClusterModel(mesa.Model):
             self._slot_cache, self._slots_of = (slot, order, bounds), f
         return self._slot_cache
 
+    def _city_deal(self) -> np.ndarray:
+        """``land.interleave`` of the households' cities (they never move: computed once)."""
+        f = self.farmers
+        if getattr(self, "_city_deal_of", None) is not f:
+            self._city_deal_cache, self._city_deal_of = land.interleave(f.city, NC), f
+        return self._city_deal_cache
+
     @property
     def household_slot(self) -> np.ndarray:
         """Each household's (city, cluster) slot: ``city × (NK + 1) + cluster + 1``."""
@@ -355,7 +362,8 @@ class ClusterModel(mesa.Model):
             np.concatenate([q_o, np.zeros(len(self.coops))]),
             np.concatenate([wtp, coop_wtp]), np.concatenate([q_b, coop_q]),
             self.uncertain["adoption_sensitivity"], np.concatenate([u_o, uc_o]),
-            np.concatenate([u_b, uc_b]))
+            np.concatenate([u_b, uc_b]),
+            deal=np.concatenate([self._city_deal(), np.arange(f.n, f.n + len(self.coops))]))
         n = f.n
         f.apply_land(out[:n], inn[:n])
         for c, mu in zip(self.coops, inn[n:], strict=True):
