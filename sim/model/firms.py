@@ -37,6 +37,7 @@ class FirmTable:
         self.low_util = np.zeros(0, int)  # consecutive quarters below 40% utilisation
         self.invested = np.zeros(0)  # cumulative gross investment, 亿元
         self.pipeline = np.zeros((0, lag_max + 1))  # capacity arriving in q quarters
+        self.agents: list[Firm | None] = []  # each row's agent (None once it has exited)
 
     def add(self, cluster, city, capacity, sales, leading) -> np.ndarray:
         """Append firms; returns their row indices."""
@@ -98,6 +99,7 @@ def init_firms(m) -> None:
     n_lead[np.argmax(n_lead)] += plan.PROVINCE.leading_firms_2020 - n_lead.sum()
     m.n_leading_2020 = int(n_lead.sum())
     top = np.zeros(NK, int)
+    cols, top_row = [], len(m.firms.cluster)  # each cluster's columns, appended at once
     for ci, c in enumerate(plan.CLUSTERS):
         sme_target = next(t.count for t in c.tiers if t.tier == "sme")
         n_sme = int(round(const["sme_2020_fraction"] * sme_target))
@@ -109,11 +111,11 @@ def init_firms(m) -> None:
         leading = np.arange(n) < n_lead[ci]
         cw = m.presence[:, ci] / m.presence[:, ci].sum()
         city = rng.choice(NC, size=n, p=cw)
-        rows = m.firms.add(np.full(n, ci), city, sizes / const["utilisation_2020"], sizes,
-                              leading)
-        top[ci] = rows[0]  # the 2020 largest firm (anchored on a published revenue)
-        for r in rows:
-            Firm(m, int(r))
+        cols.append((np.full(n, ci), city, sizes / const["utilisation_2020"], sizes, leading))
+        top[ci] = top_row  # the 2020 largest firm (anchored on a published revenue)
+        top_row += n
+    rows = m.firms.add(*(np.concatenate(c) for c in zip(*cols, strict=True)))
+    m.firms.agents.extend(Firm(m, int(r)) for r in rows)
     m.top_firm = top
     m.top_output_q = np.zeros(NK)
     m.base_output = base
@@ -351,6 +353,7 @@ def entry_exit(m) -> None:
                                + m.const["entry_growth_share"]
                                * np.maximum(m.market_growth, 0.0))
     exits = per_cluster_draws(m, f"firms:exit:{m.year}", lambda rng, n: rng.random(n))
+    entrants = []  # (cluster, city, planned output) of each cluster's entrants
     for ki, key in enumerate(plan.CLUSTER_KEYS):
         rng = stream(m.seed, f"firms:entry:{m.year}:{key}")
         count = int(rng.poisson(lam[ki]))
@@ -358,24 +361,32 @@ def entry_exit(m) -> None:
             continue
         size = rng.lognormal(*entrant_size(m, ki), count)
         city = rng.choice(NC, size=count, p=m.presence[:, ki] / m.presence[:, ki].sum())
-        rows = m.firms.add(np.full(count, ki), city, np.zeros(count), size,
-                           np.zeros(count, bool))
-        capex = size / m.const["target_utilisation"] * m.uncertain["capital_output_ratio"]
-        ft.pipeline[rows, m.lag] += size / m.const["target_utilisation"]
+        entrants.append((ki, city, size))
+    if entrants:  # one append to the table for all clusters, rows in cluster order
+        sizes = np.concatenate([size for _, _, size in entrants])
+        rows = m.firms.add(np.concatenate([np.full(len(size), ki) for ki, _, size in entrants]),
+                           np.concatenate([city for _, city, _ in entrants]),
+                           np.zeros(len(sizes)), sizes, np.zeros(len(sizes), bool))
+        planned = sizes / m.const["target_utilisation"]
+        capex = planned * m.uncertain["capital_output_ratio"]
+        ft.pipeline[rows, m.lag] += planned
         ft.invested[rows] += capex
-        m.cum_investment_yi += float(capex.sum())
-        subsidy_cost(m, capex, np.full(count, ki), cs, isub)
-        for r in rows:
-            Firm(m, int(r))
+        at = 0
+        for ki, _, size in entrants:  # the sums cluster by cluster, as they were added
+            c = capex[at:at + len(size)]
+            at += len(size)
+            m.cum_investment_yi += float(c.sum())
+            subsidy_cost(m, c, np.full(len(c), ki), cs, isub)
+        ft.agents.extend(Firm(m, int(r)) for r in rows)
     exits = np.concatenate([exits, np.ones(len(ft.cluster) - len(exits))])  # entrants stay
     const = m.const
     small = ft.capacity < const["exit_small_capacity_yi"]
     idle = ft.low_util >= const["exit_idle_quarters"]
     gone = ft.alive & ((idle & small & (exits < const["exit_probability"]))
                        | ((ft.sales < const["exit_min_sales_yi"]) & (ft.capacity > 0)))
-    for agent in list(m.agents_by_type[Firm]):
-        if gone[agent.row]:
-            agent.exit()
+    for r in np.flatnonzero(gone):  # in the order the firms were created
+        ft.agents[r].exit()
+        ft.agents[r] = None
 
 
 def cluster_output(m) -> np.ndarray:
