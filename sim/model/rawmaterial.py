@@ -54,6 +54,7 @@ outside purchases.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -424,25 +425,36 @@ def expected_cover(gain_at_zero: np.ndarray, gain_at_full: np.ndarray, cost: np.
     key = key[order]
     cum_s = np.concatenate([[0.0], np.cumsum(s[mid][order])])
     cum_h = np.concatenate([[0.0], np.cumsum(h[mid][order])])
-    clusters = np.arange(NK)
-    start = np.searchsorted(key, clusters, side="left")
-
-    def shortfall(c):  # cover the contracts at c would get, less c
-        n = np.searchsorted(key, clusters + c, side="left")  # thresholds below c
-        vol = s0 + cum_s[n] - cum_s[start]
-        hv = h0 + cum_h[n] - cum_h[start]
-        fill = np.minimum(capacity, vol) / np.maximum(vol, 1e-300)
-        contracted = hv * fill
-        got = np.where(contracted > 0, np.minimum(1.0, local / np.maximum(contracted, 1e-300)),
-                       1.0)
-        return got - c
-
-    lo, hi = np.zeros(NK), np.ones(NK)
-    full = shortfall(hi) >= 0
-    for _ in range(iterations):
-        mid = 0.5 * (lo + hi)
-        up = shortfall(mid) > 0
-        lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
-        if np.all(hi - lo < tolerance):
-            break
-    return np.where(full, 1.0, 0.5 * (lo + hi))
+    start = np.searchsorted(key, np.arange(NK), side="left")
+    # Below, c enters only through n(c), the count of thresholds below it, and the test
+    # got(n) - c > 0: so got is computed once for every n a cluster can reach (start to
+    # end of its keys), with the very operations of a vectorised step, and the bisection
+    # then runs on scalars (Python floats round as numpy's float64 do): the same steps.
+    end = np.append(start[1:], len(key))
+    span = end - start + 1
+    kk = np.repeat(np.arange(NK), span)
+    first = np.cumsum(span) - span  # where each cluster's table starts
+    n = np.arange(len(kk)) - first[kk] + start[kk]
+    vol = s0[kk] + cum_s[n] - cum_s[start[kk]]
+    hv = h0[kk] + cum_h[n] - cum_h[start[kk]]
+    fill = np.minimum(np.broadcast_to(capacity, (NK,))[kk], vol) / np.maximum(vol, 1e-300)
+    contracted = hv * fill
+    got = np.where(contracted > 0, np.minimum(1.0, np.broadcast_to(local, (NK,))[kk]
+                                              / np.maximum(contracted, 1e-300)), 1.0).tolist()
+    keys = key.tolist()
+    out = np.ones(NK)
+    for ki, (at, s_k) in enumerate(zip(first.tolist(), start.tolist(), strict=True)):
+        at -= s_k  # got[at + n] is the cluster's got at n
+        if got[at + bisect_left(keys, ki + 1.0)] - 1.0 >= 0:  # covered even at c = 1
+            continue
+        lo, hi = 0.0, 1.0
+        for _ in range(iterations):
+            mid = 0.5 * (lo + hi)
+            if got[at + bisect_left(keys, ki + mid)] - mid > 0:
+                lo = mid
+            else:
+                hi = mid
+            if hi - lo < tolerance:  # the same step for every cluster: hi - lo = 2^-steps
+                break
+        out[ki] = 0.5 * (lo + hi)
+    return out
