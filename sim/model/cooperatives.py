@@ -50,6 +50,20 @@ def land_net(m, city: int, cluster: int) -> float:
                  - m.wage / const["max_mu_per_labourer"])
 
 
+def land_net_table(m) -> np.ndarray:
+    """``land_net`` of every (city, cluster) at once, shape (cities, clusters).
+
+    The same operations in the same order as ``land_net``, element by element.
+    """
+    const = m.const
+    years = max(m.year - plan.BASE_YEAR, 0)
+    cost_idx = (1 + m.uncertain["input_cost_inflation"]) ** years
+    revenue = (const["coop_land_productivity"] * m.revenue0 * m.farm_price * m.raw.x[None, :]
+               * m.yield_city[:, None] * m.cluster_yield[None, :])
+    return (revenue - m.cost0 * cost_idx * (1 - const["coop_service_cost_cut"])
+            - m.wage / const["max_mu_per_labourer"])
+
+
 def member_sales(m) -> np.ndarray:
     """Each household's farm sales this year (yuan per real household)."""
     f = m.farmers
@@ -87,7 +101,7 @@ def settle_all(m, year: int, grant_yi: float, form_new: bool = True) -> None:
         sold = np.bincount(j, basis, minlength=nco)
         city = np.array([c.city for c in coops])
         land_mu = np.array([c.land_mu for c in coops])
-        net = np.array([land_net(m, c.city, c.cluster) for c in coops])
+        net = land_net_table(m)[city, [c.cluster for c in coops]]
         grant = grant_yi * 1e8 * (members / total_members if total_members else 0.0)
         surplus = eq.coop_surplus(sold, const["coop_margin"], land_mu, net,
                                   land_mu * m.rent[city],

@@ -269,9 +269,10 @@ class ClusterModel(mesa.Model):
 
         coop_open = np.zeros((NC, NK), bool)
         div = np.zeros((NC, NK))
-        for c in self.coops:
-            coop_open[c.city, c.cluster] = True
-            div[c.city, c.cluster] = max(div[c.city, c.cluster], c.dividend_per_member_yuan)
+        if self.coops:  # dividends are >= 0: the largest of a slot's (one coop a slot)
+            at = tuple(np.array([(c.city, c.cluster) for c in self.coops]).T)
+            coop_open[at] = True
+            np.maximum.at(div, at, [c.dividend_per_member_yuan for c in self.coops])
         firm_city = np.zeros((NC, NK), bool)
         alive = self.firms.alive
         firm_city[self.firms.city[alive], self.firms.cluster[alive]] = True
@@ -346,15 +347,16 @@ class ClusterModel(mesa.Model):
         u_o, u_b = rng.random(f.n), rng.random(f.n)
         # Cooperatives bid for land to farm for their members (trusteeship, 托管).
         coop_city = np.array([c.city for c in self.coops], int)
-        coop_q = np.array([c.members * self.const["coop_land_bid_mu_per_member"]
-                           for c in self.coops])
-        coop_wtp = np.array([cooperatives.land_net(self, c.city, c.cluster)
-                             for c in self.coops]) - self.transaction_cost
+        coop_cluster = np.array([c.cluster for c in self.coops], int)
+        coop_q = np.array([c.members for c in self.coops], float) \
+            * self.const["coop_land_bid_mu_per_member"]
+        coop_wtp = cooperatives.land_net_table(self)[coop_city, coop_cluster] \
+            - self.transaction_cost
         # one draw per (city, cluster) slot, so a cooperative's draw does not depend on
         # which other cooperatives exist (common random numbers)
         slot = stream(self.seed, f"land:coops:{year}").random((NC, NK))
         uc_o = np.ones(len(self.coops))
-        uc_b = np.array([slot[c.city, c.cluster] for c in self.coops])
+        uc_b = slot[coop_city, coop_cluster]
         rent, out, inn = land.clear(
             np.concatenate([f.city, coop_city]), NC,
             np.concatenate([f.weight, np.ones(len(self.coops))]),
