@@ -126,3 +126,17 @@ def test_the_largest_firm_is_recorded_from_its_2020_size():
         base = c.implied_output_2020_yi_yuan
         assert abs(m.record.rows[plan.BASE_YEAR][f"top_firm_revenue_{c.key}"]
                    - lead[K[c.key]] * base) < 1e-9 * base
+
+
+def test_median_is_numpys_bit_for_bit():
+    rng = np.random.default_rng(3)
+    for n in [1, 2, 3, 4, 5, 10, 11, 100, 101, 1000]:
+        for _ in range(50):
+            x = rng.lognormal(0.0, 2.0, n) * rng.choice([-1.0, 1.0], n)
+            x[rng.random(n) < 0.1] = 0.0
+            if n > 3:
+                x[: n // 3] = x[0]  # ties
+            got, want = firms.median(x), np.median(x)
+            assert got == want and np.signbit(got) == np.signbit(want)
+    assert np.isnan(firms.median(np.array([1.0, np.nan, 2.0])))
+    assert np.isnan(firms.median(np.zeros(0)))
