@@ -425,7 +425,7 @@ class ClusterModel(mesa.Model):
         # the offer follows this year's production plan, as the raw material bought does
         # (``rawmaterial.need``); the output of the quarter before lags it a year, and in
         # the spin-up equals it, so an offer calibrated in 2020 then stood still in 2021
-        out_k = np.bincount(self.firms.cluster, rawmaterial.planned_output(self), minlength=NK)
+        out_k = purchases["planned"]  # rawmaterial.planned_by_cluster (firms unchanged since)
         if calibrate and getattr(self, "cover_expected", None) is not None:
             # a later spin-up pass: the contract cost is recalibrated below at the last
             # pass's cover and the cover then foreseen at the new cost (one fixed point)

@@ -166,7 +166,12 @@ def planned_output(m) -> np.ndarray:
     return np.where(ft.alive, out, 0.0)
 
 
-def need(m) -> np.ndarray:
+def planned_by_cluster(m) -> np.ndarray:
+    """Each cluster's planned output for the year (``planned_output`` summed), 亿元/yr."""
+    return np.bincount(m.firms.cluster, planned_output(m), minlength=NK)
+
+
+def need(m, planned: np.ndarray | None = None) -> np.ndarray:
     """Raw material each cluster's production plan needs this year (2020 亿元).
 
     The plan is :func:`planned_output`, at current prices (firms' sales grow with the
@@ -179,11 +184,10 @@ def need(m) -> np.ndarray:
     prices, the same assumption as ``cost_gap`` (at ``x = 1`` raw material stays
     ``raw_material_share`` of output value). Dividing by nothing would be wrong: the
     harvest has no yield trend, so its unit shrinks as ``P_ref`` grows (docs/ODD.md,
-    raw-material market).
+    raw-material market). ``planned``: ``planned_by_cluster(m)``, if already computed.
     """
-    ft = m.firms
     quantity = m.price ** -m.const["demand_price_elasticity"] * m.disease_keep
-    out_k = np.bincount(ft.cluster, planned_output(m), minlength=NK) * quantity
+    out_k = (planned_by_cluster(m) if planned is None else planned) * quantity
     return m.const["raw_material_share"] * out_k / m.farm_price
 
 
@@ -257,7 +261,8 @@ def local_purchases(m, calibrate: bool = False) -> dict:
     coop_k = np.array([c.cluster for c in m.coops], int)
     hc = np.bincount(coop_k, h_coop, minlength=NK) / 1e8 if len(coop_k) else np.zeros(NK)
     harvest = (np.bincount(cl, f.weight * h, minlength=NK) / 1e8) + hc
-    r = need(m)
+    planned = planned_by_cluster(m)  # also the contracts' offer (ClusterModel._links)
+    r = need(m, planned)
     cal = _calibration(m, harvest, r) if calibrate else m.raw_calibration
     other0 = cal.other_2020
     demand = cal.local_share * r
@@ -276,7 +281,8 @@ def local_purchases(m, calibrate: bool = False) -> dict:
     local = np.where(at_top, np.clip(harvest - other0 * x ** -eps, 0.0, demand),
                      np.minimum(demand, harvest))
     return {"h": h, "hc": hc, "harvest": harvest, "need": r, "calibration": cal,
-            "demand": demand, "imports": imports, "x": x, "local": local}
+            "demand": demand, "imports": imports, "x": x, "local": local,
+            "planned": planned}
 
 
 def clear(m, calibrate: bool = False, purchases: dict | None = None) -> Market:
