@@ -132,28 +132,56 @@ def appraise(m, city: int, cluster: int, grant_yi: float, sales: np.ndarray,
     price and yields less the city's rent, minus its fixed cost, plus its share of the
     grants; the gain per member is the cost cut plus the dividend that surplus pays.
     """
+    return appraise_slots(m, [(city, cluster)], grant_yi, sales, total_members)[0]
+
+
+def appraise_slots(m, slots: list[tuple[int, int]], grant_yi: float, sales: np.ndarray,
+                   total_members: float) -> list[tuple[float, float, float]]:
+    """``appraise`` of several (city, cluster) slots at once, in their order.
+
+    The households of all slots are handled as one array (each slot's a contiguous part),
+    so each step is one numpy call for all slots; the sums stay per slot, over the same
+    values in the same order as slot by slot.
+    """
     f, const = m.farmers, m.const
-    rows = m.rows_of(city, cluster)
-    if rows.size == 0:
-        return 0.0, 0.0, 0.0
-    w = f.weight[rows]
+    rows = [m.rows_of(city, cluster) for city, cluster in slots]
+    n = np.array([r.size for r in rows], dtype=np.intp)
+    at = np.concatenate([[0], np.cumsum(n)]).tolist()
+    rows_all = np.concatenate(rows) if rows else np.zeros(0, np.intp)
+    w = f.weight[rows_all]
     years = max(m.year - plan.BASE_YEAR, 0)
     cost = m.cost0 * (1 + m.uncertain["input_cost_inflation"]) ** years
-    cut = const["coop_service_cost_cut"] * cost * f.land_operated[rows]
-    per_mu = land_net(m, city, cluster) - m.rent[city]
-    dividend = 0.0
+    cut = const["coop_service_cost_cut"] * cost * f.land_operated[rows_all]
+    sold = sales[rows_all]
+    net = land_net_table(m)
+    per_mu = [net[city, cluster] - m.rent[city] for city, cluster in slots]
+    out = [(0.0, 0.0, 0.0)] * len(slots)
+    add = np.add.reduce  # np.sum's reduction, without its Python wrapper
+    live = [i for i in range(len(slots)) if n[i] > 0]
+    dividend = [0.0] * len(slots)
+    members = [0.0] * len(slots)
     for _ in range(2):  # members depend on the dividend, the dividend on members
-        p_join = eq.choice_probability(cut + dividend, m.uncertain["adoption_sensitivity"])
-        members = float(np.sum(w * p_join))
-        if members <= 0:
-            return 0.0, 0.0, 0.0
-        grant = grant_yi * 1e8 * members / (total_members + members)
-        surplus = (const["coop_margin"] * float(np.sum(w * p_join * sales[rows]))
-                   + members * const["coop_land_bid_mu_per_member"] * per_mu
-                   - const["coop_fixed_cost_wan_yuan"] * 1e4 + grant)
-        dividend = const["coop_payout_share"] * max(surplus, 0.0) / members
-    gain = float(np.sum(w * p_join * cut)) / members + dividend
-    return gain, members, dividend
+        p_join = eq.choice_probability(cut + np.repeat(dividend, n),
+                                       m.uncertain["adoption_sensitivity"])
+        wp = w * p_join
+        wps = wp * sold
+        still = []
+        for i in live:
+            members[i] = float(add(wp[at[i]:at[i + 1]]))
+            if members[i] <= 0:
+                continue  # (0, 0, 0)
+            grant = grant_yi * 1e8 * members[i] / (total_members + members[i])
+            surplus = (const["coop_margin"] * float(add(wps[at[i]:at[i + 1]]))
+                       + members[i] * const["coop_land_bid_mu_per_member"] * per_mu[i]
+                       - const["coop_fixed_cost_wan_yuan"] * 1e4 + grant)
+            dividend[i] = const["coop_payout_share"] * max(surplus, 0.0) / members[i]
+            still.append(i)
+        live = still
+    wpc = wp * cut
+    for i in live:
+        gain = float(add(wpc[at[i]:at[i + 1]])) / members[i] + dividend[i]
+        out[i] = (gain, members[i], dividend[i])
+    return out
 
 
 def form(m, year: int, grant_yi: float, sales: np.ndarray, total_members: float) -> None:
@@ -176,20 +204,19 @@ def form(m, year: int, grant_yi: float, sales: np.ndarray, total_members: float)
     # slot in time whatever the gain, and the first draw after a spin-up without formation
     # formed a wave of cooperatives at the end of 2021.
     draws = stream(m.seed, "coop:formation").normal(-0.5 * sd * sd, sd, (NC, NK))
-    for city in range(NC):
-        for ki in range(NK):
-            if m.presence[city, ki] <= 0 or (city, ki) in have:
-                continue
-            cost = const["coop_formation_cost_yuan_per_member"] * float(np.exp(draws[city, ki]))
-            gain, members, dividend = appraise(m, city, ki, grant_yi, sales, total_members)
-            if members > 0 and gain >= cost:
-                c = Cooperative(m, city, ki)
-                # until its first settlement a new cooperative is what its founders'
-                # appraisal expects: households weigh joining at the dividend it promised,
-                # and it bids for land for the members it expects
-                c.dividend_per_member_yuan = dividend
-                c.members = members
-                m.coops.append(c)
+    slots = [(city, ki) for city in range(NC) for ki in range(NK)
+             if m.presence[city, ki] > 0 and (city, ki) not in have]
+    appraised = appraise_slots(m, slots, grant_yi, sales, total_members)
+    for (city, ki), (gain, members, dividend) in zip(slots, appraised, strict=True):
+        cost = const["coop_formation_cost_yuan_per_member"] * float(np.exp(draws[city, ki]))
+        if members > 0 and gain >= cost:
+            c = Cooperative(m, city, ki)
+            # until its first settlement a new cooperative is what its founders'
+            # appraisal expects: households weigh joining at the dividend it promised,
+            # and it bids for land for the members it expects
+            c.dividend_per_member_yuan = dividend
+            c.members = members
+            m.coops.append(c)
 
 
 def dissolve(m, c: Cooperative) -> None:
