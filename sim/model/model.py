@@ -20,6 +20,7 @@ from sim.model.rng import stream
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 FISCAL_ITEMS = tuple(item for item, _, _ in FISCAL_LABELS)
+ENV_VIEWS_MAX_HOUSEHOLDS = 1_000_000  # ClusterModel.env keeps its views up to this size
 
 
 def city_cluster_weights() -> np.ndarray:
@@ -258,14 +259,28 @@ class ClusterModel(mesa.Model):
         # Cluster suppliers sell at their raw-material market's farm-gate price (the last
         # one cleared); other farming at the reference index.
         slot = self._slots()[0]
+        # A view whose table is unchanged since the last call (bit for bit) is reused, not
+        # read again: most are, between the several calls of a year. Read-only, so no caller
+        # can change a kept one. Not kept above ENV_VIEWS_MAX_HOUSEHOLDS (the eight views
+        # would hold ~200 MB at 1:1 between calls, against the 2 GiB of the 1:1 goal).
+        if getattr(self, "_env_views_of", None) is not slot:
+            self._env_views, self._env_views_of = {}, slot
+        views = self._env_views if slot.size <= ENV_VIEWS_MAX_HOUSEHOLDS else {}
 
-        def per_household(by_cluster, outside, by_city=None):
+        def per_household(name, by_cluster, outside, by_city=None):
             t = np.empty((NC, NK + 1), np.result_type(by_cluster, outside))
             t[:, 0] = outside
             t[:, 1:] = by_cluster
             if by_city is not None:
                 t = by_city[:, None] * t
-            return np.take(t.ravel(), slot)
+            key = (t.dtype.str, t.tobytes())
+            hit = views.get(name)
+            if hit is not None and hit[0] == key:
+                return hit[1]
+            v = np.take(t.ravel(), slot)
+            v.flags.writeable = False
+            views[name] = (key, v)
+            return v
 
         coop_open = np.zeros((NC, NK), bool)
         div = np.zeros((NC, NK))
@@ -280,21 +295,23 @@ class ClusterModel(mesa.Model):
         years = max(self.year - plan.BASE_YEAR, 0)
         cost_idx = (1 + self.uncertain["input_cost_inflation"]) ** years
         return Env(
-            price_index=per_household(self.raw.x * self.farm_price, self.farm_price),
-            yield_factor=per_household(self.cluster_yield, 1.0, by_city=self.yield_city),
+            price_index=per_household("price_index", self.raw.x * self.farm_price,
+                                      self.farm_price),
+            yield_factor=per_household("yield_factor", self.cluster_yield, 1.0,
+                                       by_city=self.yield_city),
             wage_yuan=self.wage,
             firm_wage_yuan=self._firm_wage(), revenue_yuan_per_mu=self.revenue0,
             cost_yuan_per_mu=self.cost0 * cost_idx,
-            contract_premium=per_household(self.uncertain["contract_premium"]
-                                           * self.raw.cover, 0.0),
+            contract_premium=per_household(
+                "contract_premium", self.uncertain["contract_premium"] * self.raw.cover, 0.0),
             subsidy_yuan_per_mu=self.subsidy,
             coop_cost_cut=self.const["coop_service_cost_cut"],
             transaction_cost=self.transaction_cost,
-            rent_yuan_per_mu=per_household(self.rent[:, None], self.rent),
-            coop_open=per_household(coop_open, False),
-            contract_open=per_household(firm_city, False),
-            job_open=per_household(job_city[:, None], job_city),
-            expected_dividend_yuan=per_household(div, 0.0),
+            rent_yuan_per_mu=per_household("rent", self.rent[:, None], self.rent),
+            coop_open=per_household("coop_open", coop_open, False),
+            contract_open=per_household("contract_open", firm_city, False),
+            job_open=per_household("job_open", job_city[:, None], job_city),
+            expected_dividend_yuan=per_household("dividend", div, 0.0),
             skill_premium=self.const["skill_premium"],
             max_mu_per_labourer=self.const["max_mu_per_labourer"],
             sensitivity=self.uncertain["adoption_sensitivity"],
