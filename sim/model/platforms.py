@@ -245,8 +245,8 @@ def raw_surplus_ck(m) -> np.ndarray:
     has = f.cluster >= 0
     k = np.maximum(f.cluster, 0)
     value = rawmaterial.household_harvest(m) * f.weight * has / 1e8
-    supply = np.zeros((NC, NK))
-    np.add.at(supply, (f.city, k), value)
+    # per (city, cluster): the same additions in the same (row) order as np.add.at makes
+    supply = np.bincount(f.city * NK + k, value, minlength=NC * NK).reshape(NC, NK)
     raw = m.raw
     other = np.divide(raw.other, raw.harvest, out=np.zeros(NK), where=raw.harvest > 0)
     return supply * other[None, :]
