@@ -227,12 +227,24 @@ class ClusterModel(mesa.Model):
             self._slot_cache, self._slots_of = (slot, order, bounds), f
         return self._slot_cache
 
-    def _city_deal(self) -> np.ndarray:
+    def city_deal(self) -> np.ndarray:
         """``land.interleave`` of the households' cities (they never move: computed once)."""
         f = self.farmers
         if getattr(self, "_city_deal_of", None) is not f:
-            self._city_deal_cache, self._city_deal_of = land.interleave(f.city, NC), f
-        return self._city_deal_cache
+            deal = land.interleave(f.city, NC)
+            self._city_deal_cache = deal, np.asarray(f.city)[deal].astype(np.intp)
+            self._city_deal_of = f
+        return self._city_deal_cache[0]
+
+    def city_sums(self, values: np.ndarray) -> np.ndarray:
+        """``np.bincount(f.city, values, minlength=NC)``: per-city sums over the households.
+
+        Bit for bit the same (each city adds the same terms in the same order), over the
+        rows dealt out city by city (``city_deal``), so that the additions of rows sorted
+        by city do not wait on each other (76 -> 41 us at 1:250).
+        """
+        deal = self.city_deal()
+        return np.bincount(self._city_deal_cache[1], np.asarray(values)[deal], minlength=NC)
 
     @property
     def household_slot(self) -> np.ndarray:
@@ -382,7 +394,7 @@ class ClusterModel(mesa.Model):
             np.concatenate([wtp, coop_wtp]), np.concatenate([q_b, coop_q]),
             self.uncertain["adoption_sensitivity"], np.concatenate([u_o, uc_o]),
             np.concatenate([u_b, uc_b]),
-            deal=np.concatenate([self._city_deal(), np.arange(f.n, f.n + len(self.coops))]))
+            deal=np.concatenate([self.city_deal(), np.arange(f.n, f.n + len(self.coops))]))
         n = f.n
         f.apply_land(out[:n], inn[:n])
         for c, mu in zip(self.coops, inn[n:], strict=True):
@@ -475,7 +487,7 @@ class ClusterModel(mesa.Model):
                 [c.farmers_target_wan for c in plan.CLUSTERS]) * 1e4
             # persons in processing jobs per cluster: each city's jobs split by its clusters'
             # shares of employment
-            job_persons = np.bincount(f.city, f.weight * job, minlength=NC) @ self.job_share_ck
+            job_persons = self.city_sums(f.weight * job) @ self.job_share_ck
             need_persons = np.maximum(goal - job_persons, 0.0)
             # Households sign with a logit on the gain less a non-monetary cost of the
             # contract, set so that the expected signers are the 2020 count; firms then

@@ -444,8 +444,8 @@ def _linked(m) -> dict:
     con_persons = np.bincount(ck, w * f.labourers * con, minlength=nc * nk).reshape(nc, nk)
     con_income = np.bincount(ck, w * link_income * con, minlength=nc * nk).reshape(nc, nk)
     con_jobs = np.bincount(ck, w * f.job * con, minlength=nc * nk).reshape(nc, nk)
-    jobs_c = np.bincount(city, w * f.job, minlength=nc)
-    job_income_c = np.bincount(city, w * inc["link_job"], minlength=nc)
+    jobs_c = m.city_sums(w * f.job)  # np.bincount(city, ...), bit for bit
+    job_income_c = m.city_sums(w * inc["link_job"])
     return {"share": share, "con_persons": con_persons, "con_income": con_income,
             "con_jobs": con_jobs, "jobs_c": jobs_c, "job_income_c": job_income_c}
 
@@ -509,9 +509,9 @@ def _platforms(r: dict, m, x: dict) -> None:
 
 def _province(r: dict, m, year: int) -> None:
     """Province reduced-form submodels (docs/ODD.md §3.3, "Province submodels")."""
-    f, w, u = m.farmers, m.farmers.weight, m.uncertain
+    w, u = m.farmers.weight, m.uncertain
     n = year - plan.BASE_YEAR
-    hh = np.bincount(f.city, w, minlength=len(plan.CITIES))
+    hh = m.city_sums(w)  # households per city
     # the share of households in drought, against its expectation (mean-preserving, as
     # the yields in the model): 2020 is the average year
     dshare = (u["drought_probability"] if year == plan.BASE_YEAR
@@ -540,7 +540,7 @@ def _province(r: dict, m, year: int) -> None:
 def _incomes_and_land(r: dict, m, year: int) -> None:
     f, w, u, inc = m.farmers, m.farmers.weight, m.uncertain, m.income
     n = year - plan.BASE_YEAR
-    hh = np.bincount(f.city, w, minlength=len(plan.CITIES))
+    hh = m.city_sums(w)  # households per city
     persons_all = np.sum(w * f.persons)
     total_inc = sum(inc[s] for s in ("wage", "operating", "property", "transfer"))
     r["rural_income"] = float(np.sum(w * total_inc) / persons_all)
