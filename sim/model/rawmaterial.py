@@ -146,8 +146,11 @@ def household_harvest(m) -> np.ndarray:
 def coop_harvest(m) -> np.ndarray:
     """Each cooperative's harvest from the land it farms (2020 yuan)."""
     prod = m.const["coop_land_productivity"] * m.revenue0
-    return np.array([c.land_mu * prod * m.yield_city[c.city] * m.cluster_yield[c.cluster]
-                     for c in m.coops])
+    if not m.coops:
+        return np.zeros(0)
+    city, cluster = np.array([(c.city, c.cluster) for c in m.coops]).T
+    return (np.array([c.land_mu for c in m.coops], float) * prod * m.yield_city[city]
+            * m.cluster_yield[cluster])
 
 
 def planned_output(m) -> np.ndarray:
@@ -225,7 +228,7 @@ def clearing_price(excess, low, high, tolerance: float = BISECTION_TOLERANCE) ->
     lo, hi = np.log(low), np.log(high)
     glut = excess(low) <= 0
     short = excess(high) >= 0
-    while np.max(hi - lo, initial=0.0) > tolerance:
+    while np.maximum.reduce(hi - lo, initial=0.0) > tolerance:  # np.max, minus its wrapper
         mid = 0.5 * (lo + hi)
         up = excess(np.exp(mid)) > 0
         lo = np.where(up, mid, lo)
