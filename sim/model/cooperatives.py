@@ -10,6 +10,7 @@ from sim.model import plan
 from sim.model.rng import stream
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
+APPRAISE_BATCH_ROWS = 100_000  # households appraised at once by ``form``
 
 
 class Cooperative(mesa.Agent):
@@ -206,7 +207,14 @@ def form(m, year: int, grant_yi: float, sales: np.ndarray, total_members: float)
     draws = stream(m.seed, "coop:formation").normal(-0.5 * sd * sd, sd, (NC, NK))
     slots = [(city, ki) for city in range(NC) for ki in range(NK)
              if m.presence[city, ki] > 0 and (city, ki) not in have]
-    appraised = appraise_slots(m, slots, grant_yi, sales, total_members)
+    # appraised a batch of slots at a time, so that the arrays stay small at large scales
+    appraised, batch, rows = [], [], 0
+    for i, slot in enumerate(slots):
+        batch.append(slot)
+        rows += m.rows_of(*slot).size
+        if rows >= APPRAISE_BATCH_ROWS or i == len(slots) - 1:
+            appraised += appraise_slots(m, batch, grant_yi, sales, total_members)
+            batch, rows = [], 0
     for (city, ki), (gain, members, dividend) in zip(slots, appraised, strict=True):
         cost = const["coop_formation_cost_yuan_per_member"] * float(np.exp(draws[city, ki]))
         if members > 0 and gain >= cost:

@@ -158,28 +158,23 @@ def ration(group: np.ndarray, n_groups: int, size: np.ndarray, applies: np.ndarr
     if idx.size == 0:
         return out
     g_idx = group[idx]
-    if g_idx.size < 2 or np.all(g_idx[:-1] <= g_idx[1:]):
-        by_group = np.arange(idx.size)  # rows come grouped (households sorted by city)
-    else:
-        by_group = np.argsort(g_idx.astype(np.int16) if n_groups <= np.iinfo(np.int16).max
-                              else g_idx, kind="stable")
-    bounds = np.searchsorted(g_idx[by_group], np.arange(n_groups + 1)).tolist()
+    grouped = g_idx.size < 2 or bool(np.all(g_idx[:-1] <= g_idx[1:]))  # households by city
+    by_group = None if grouped else np.argsort(
+        g_idx.astype(np.int16) if n_groups <= np.iinfo(np.int16).max else g_idx, kind="stable")
+    bounds = np.searchsorted(g_idx if grouped else g_idx[by_group],
+                             np.arange(n_groups + 1)).tolist()
     cap = np.broadcast_to(np.asarray(capacity, float), (n_groups,)).tolist()
-    # every applicant's row, size and priority, grouped (each group's rows ascending)
-    rows_all = idx[by_group]
-    s_all = size[rows_all] * applies[rows_all]
-    pr_all = priority[rows_all]
     for gi in range(n_groups):
         b0, b1 = bounds[gi], bounds[gi + 1]
         if b1 == b0 or cap[gi] <= 0:
             continue
-        rows = rows_all[b0:b1]
-        s = s_all[b0:b1]
+        rows = idx[b0:b1] if grouped else idx[by_group[b0:b1]]
+        s = size[rows] * applies[rows]
         total = s.sum()
         if total <= cap[gi] * (1 - 1e-12):  # room for every applicant
             out[rows] = 1.0
             continue
-        pr = pr_all[b0:b1]
+        pr = priority[rows]
         # the k lowest priorities, k grown until their size covers the capacity
         k = min(rows.size, int(cap[gi] / (total / rows.size) * 1.1) + 16)  # total/n: s.mean()
         while True:

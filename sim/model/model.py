@@ -20,7 +20,9 @@ from sim.model.rng import stream
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 FISCAL_ITEMS = tuple(item for item, _, _ in FISCAL_LABELS)
-ENV_VIEWS_MAX_HOUSEHOLDS = 1_000_000  # ClusterModel.env keeps its views up to this size
+# Up to this many households the model keeps helper arrays between calls (env's views, the
+# households dealt out by city); above, it recomputes (1:1: the 2 GiB memory goal).
+KEEP_MAX_HOUSEHOLDS = 1_000_000
 
 
 def city_cluster_weights() -> np.ndarray:
@@ -227,12 +229,19 @@ class ClusterModel(mesa.Model):
             self._slot_cache, self._slots_of = (slot, order, bounds), f
         return self._slot_cache
 
-    def city_deal(self) -> np.ndarray:
-        """``land.interleave`` of the households' cities (they never move: computed once)."""
+    def city_deal(self) -> np.ndarray | None:
+        """``land.interleave`` of the households' cities, kept (households never move).
+
+        None above ``KEEP_MAX_HOUSEHOLDS`` households: there sums run over the rows as
+        they are (the same results), sparing the memory.
+        """
         f = self.farmers
         if getattr(self, "_city_deal_of", None) is not f:
-            deal = land.interleave(f.city, NC)
-            self._city_deal_cache = deal, np.asarray(f.city)[deal].astype(np.intp)
+            if f.n <= KEEP_MAX_HOUSEHOLDS:
+                deal = land.interleave(f.city, NC)
+                self._city_deal_cache = deal, np.asarray(f.city)[deal].astype(np.intp)
+            else:
+                self._city_deal_cache = None, None
             self._city_deal_of = f
         return self._city_deal_cache[0]
 
@@ -244,6 +253,8 @@ class ClusterModel(mesa.Model):
         by city do not wait on each other (76 -> 41 us at 1:250).
         """
         deal = self.city_deal()
+        if deal is None:
+            return np.bincount(self.farmers.city, values, minlength=NC)
         return np.bincount(self._city_deal_cache[1], np.asarray(values)[deal], minlength=NC)
 
     @property
@@ -273,11 +284,11 @@ class ClusterModel(mesa.Model):
         slot = self._slots()[0]
         # A view whose table is unchanged since the last call (bit for bit) is reused, not
         # read again: most are, between the several calls of a year. Read-only, so no caller
-        # can change a kept one. Not kept above ENV_VIEWS_MAX_HOUSEHOLDS (the eight views
-        # would hold ~200 MB at 1:1 between calls, against the 2 GiB of the 1:1 goal).
+        # can change a kept one. Not kept above KEEP_MAX_HOUSEHOLDS (the eight views would
+        # hold ~200 MB at 1:1 between calls, against the 2 GiB of the 1:1 goal).
         if getattr(self, "_env_views_of", None) is not slot:
             self._env_views, self._env_views_of = {}, slot
-        views = self._env_views if slot.size <= ENV_VIEWS_MAX_HOUSEHOLDS else {}
+        views = self._env_views if slot.size <= KEEP_MAX_HOUSEHOLDS else {}
 
         def per_household(name, by_cluster, outside, by_city=None):
             t = np.empty((NC, NK + 1), np.result_type(by_cluster, outside))
@@ -386,6 +397,9 @@ class ClusterModel(mesa.Model):
         slot = stream(self.seed, f"land:coops:{year}").random((NC, NK))
         uc_o = np.ones(len(self.coops))
         uc_b = slot[coop_city, coop_cluster]
+        deal = self.city_deal()  # the cooperatives after the households, as they come
+        if deal is not None:
+            deal = np.concatenate([deal, np.arange(f.n, f.n + len(self.coops))])
         rent, out, inn = land.clear(
             np.concatenate([f.city, coop_city]), NC,
             np.concatenate([f.weight, np.ones(len(self.coops))]),
@@ -393,8 +407,7 @@ class ClusterModel(mesa.Model):
             np.concatenate([q_o, np.zeros(len(self.coops))]),
             np.concatenate([wtp, coop_wtp]), np.concatenate([q_b, coop_q]),
             self.uncertain["adoption_sensitivity"], np.concatenate([u_o, uc_o]),
-            np.concatenate([u_b, uc_b]),
-            deal=np.concatenate([self.city_deal(), np.arange(f.n, f.n + len(self.coops))]))
+            np.concatenate([u_b, uc_b]), deal=deal)
         n = f.n
         f.apply_land(out[:n], inn[:n])
         for c, mu in zip(self.coops, inn[n:], strict=True):
