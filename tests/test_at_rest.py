@@ -3,8 +3,9 @@
 With shocks off and the levers frozen at their pre-plan (status-quo) levels, 2021 must
 continue 2020: no jump that no shock or policy causes. Series with a published 2015-2020
 trend (plan Ch.1 §1) are held to it ± 2 points; series without one to their own 2022-2025
-trend ± 2 points. Known discontinuities are listed as strict xfails: they fail today, and
-the suite will say so when a change fixes them.
+trend ± 2 points. Known discontinuities would be listed as strict xfails (none is left), so
+the suite says when a change fixes one. Series that move by discrete household events are
+tested on the mean over seeds, where a 2021 step shows as a shift.
 """
 
 import numpy as np
@@ -97,17 +98,38 @@ def test_2021_rent_and_property_income_continue_their_trend(calm_runs, metric):
         assert _own_trend_gap(t, metric) <= 0.02, metric
 
 
-@pytest.mark.xfail(strict=True, reason="2021 +7.0/+12.5% against 2022-25 means of +5.7/"
-                   "+4.3% (seeds 1-2, 1:1000; seeds 3-4: 4.8 and 3.3 points off). Brewing "
-                   "has about 50 household rows at 1:1000 and its contracts are fully "
-                   "covered; the year-to-year swing (-2 to +17% in seeds 2 and 4, any year) is "
-                   "churn of the yearly land draw, ~20 newcomers and ~10 lost holders a "
-                   "year, not a 2021 step: the two-year cobweb in contract take-up (last "
-                   "year's cover in the choice) and the offer standing still in 2021 are "
-                   "fixed (rawmaterial.expected_cover, planned output)")
-def test_linked_farmers_grow_in_2021_as_later(calm_runs):
-    for t in calm_runs:
-        assert _own_trend_gap(t, "farmers_brewing") <= 0.02
+@pytest.fixture(scope="module")
+def calm_ensemble():
+    # the calm central case at the scenarios' own scale (1:250), 16 household seeds
+    from sim.model.params import UNCERTAINTIES
+    central = {f"uncertainties.{p.name}": p.default for p in UNCERTAINTIES}
+    scn = derive(load("no_new_policy"), {**central, **CALM})
+    return [run_replicate(scn, s, households_per_agent=250)["trajectory"]
+            for s in range(1, 17)]
+
+
+def _linked(t, y, clusters):
+    return sum(t[y][f"farmers_{k}"] for k in clusters)
+
+
+@pytest.mark.parametrize("clusters", [("brewing",), plan.CLUSTER_KEYS],
+                         ids=["brewing", "all clusters"])
+def test_linked_farmers_grow_in_2021_as_later(calm_ensemble, clusters):
+    # Linked farmers move by discrete household and cooperative events even in a calm run,
+    # so one replicate's 2021 growth is noisy: at 1:250 its SD over seeds is 3.3 points for
+    # brewing and 2.9 for all clusters (brewing at 1:1000: 6.1, about twice, as household
+    # sampling noise is); per seed 2021 was up to 7 points (1:250) and 14 (1:1000) off the
+    # seed's own later mean.
+    # This was a strict xfail on two 1:1000 seeds (brewing +7.0/+12.5% in 2021 against
+    # later means of +5.7/+4.3%). A 2021 step is a shift of the mean over seeds, which is
+    # what is tested, with the issue's 2 points: over 16 seeds the standard error is 0.8
+    # (brewing) and 0.7 points (all), so a step of 4 points would fail. Measured: brewing
+    # +6.8% in 2021 against +5.7% later (gap +1.1 points); all clusters +4.9 against +3.7%
+    # (+1.2). The old per-seed form at 1:1000 is not kept: it tests the sampling noise.
+    g21 = [_linked(t, 2021, clusters) / _linked(t, 2020, clusters) - 1 for t in calm_ensemble]
+    later = [_linked(t, y, clusters) / _linked(t, y - 1, clusters) - 1
+             for t in calm_ensemble for y in range(2022, 2026)]
+    assert abs(np.mean(g21) - np.mean(later)) <= 0.02, (np.mean(g21), np.mean(later))
 
 
 def test_no_wave_of_cooperatives_after_the_start(calm_runs):

@@ -356,6 +356,31 @@ def test_screen_picks_the_factors_that_drive_the_observed_metrics(world):
     assert "off_farm_wage_growth" not in pick(table, 6, 0.3)   # drives neither metric
 
 
+def test_pick_gives_every_observed_metric_its_strongest_driver_first():
+    from sim.analysis.calibrate import pick, rank_screen
+    rng = np.random.default_rng(5)
+    x = rng.random((400, 4))
+    noise = rng.normal(0, 1, (400, 3))
+    # a and b both drive "big" (two years), c alone drives "small" weakly, d nothing
+    y = np.column_stack([x[:, 0] + 0.8 * x[:, 1] + 0.05 * noise[:, 0],
+                         x[:, 0] + 0.8 * x[:, 1] + 0.05 * noise[:, 1],
+                         x[:, 2] + 0.6 * noise[:, 2]])
+    facs = [{"name": n} for n in "abcd"]
+    used = pd.DataFrame({"metric": ["big", "big", "small"], "year": [2021, 2022, 2021],
+                         "key": ["big@2021", "big@2022", "small@2021"]})
+    table = rank_screen(facs, used, x, y).set_index("factor")
+    assert table.loc["a", "leads"].startswith("big:")
+    assert table.loc["c", "leads"].startswith("small:")
+    assert table.loc["b", "leads"] == table.loc["d", "leads"] == ""
+    # by |rho| alone the top two would be a and b, and "small" would have no factor
+    assert table.loc["b", "max_abs_rho"] > table.loc["c", "max_abs_rho"] > 0.3
+    assert pick(table.reset_index(), 2, 0.2) == ["a", "c"]
+    assert pick(table.reset_index(), 3, 0.2) == ["a", "c", "b"]
+    # a lead below min_rho does not count as one; an old table is ranked by |rho| alone
+    assert pick(table.reset_index(), 2, 0.9 * table.loc["c", "max_abs_rho"] + 0.1) == ["a", "b"]
+    assert pick(table.reset_index().drop(columns="leads"), 2, 0.2) == ["a", "b"]
+
+
 def test_pinning_one_cluster_leaves_the_other_clusters_sampled():
     """Calibrating national_demand_growth.brewing must not fix the other nine clusters."""
     from sim.analysis.calibrate import choose_factors, pin

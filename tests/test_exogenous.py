@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -95,8 +96,18 @@ def test_growth_gap_uses_the_realised_national_growth(runs_2023):
                                                                         abs=1e-12)
 
 
+def _without_markets(scn: dict) -> dict:
+    """``scn`` with its exogenous block as written before market data were taken."""
+    out = dict(scn)
+    out["exogenous"] = {k: v for k, v in scn["exogenous"].items()
+                        if k not in ("market_growth", "markets_file")}
+    return out
+
+
 def test_other_outcomes_and_the_draws_do_not_change():
-    base, cut = load("plan"), with_data_until(load("plan"), 2022)
+    # national income alone (the market part is tested below): a block without it, as
+    # written before market data were taken, changes nothing else
+    base, cut = load("plan"), _without_markets(with_data_until(load("plan"), 2022))
     a, b = run_replicate(base, 5, households_per_agent=HPA), \
         run_replicate(cut, 5, households_per_agent=HPA)
     assert a["inputs"] == b["inputs"]                   # same uncertainty draws
@@ -253,3 +264,94 @@ def test_origin_scenario_uses_rows_up_to_the_origin_only():
     for o, rows in ((2020, _obs(poisoned)), (2022, _obs(poisoned).iloc[0:0])):
         s = origin_scenario(base, rows, o)
         assert "data_until" not in s and "exogenous" not in s
+
+
+# ------------------------------------------------------------------ national markets
+def _shipped_markets() -> dict[str, dict[int, float]]:
+    from sim.config.files import SOURCE_ROOT
+    names = {"brewing": "national_market_brewing_baijiu_revenue_growth",
+             "cosmetics": "national_market_cosmetics_retail_growth"}
+    out = {k: {} for k in names}
+    with open(SOURCE_ROOT / "data/observed/national_markets.csv", encoding="utf-8") as fh:
+        rows = csv.reader(line for line in fh if not line.startswith("#"))
+        next(rows)
+        for r in rows:
+            for k, metric in names.items():
+                if r[0] == metric:
+                    out[k][int(r[1])] = float(r[2])
+    return out
+
+
+MARKETS = _shipped_markets()
+
+
+def test_the_block_holds_reported_market_growth_up_to_the_cut_only():
+    blk = with_data_until(load("plan"), 2022)["exogenous"]
+    assert blk["markets_file"] == "data/observed/national_markets.csv"
+    assert blk["market_growth"]["brewing"] == {"2021": MARKETS["brewing"][2021]}
+    assert blk["market_growth"]["cosmetics"] == {
+        str(y): MARKETS["cosmetics"][y] for y in (2021, 2022)}
+    assert 2023 in MARKETS["brewing"]                   # reported, but after the cut
+    assert set(blk["market_growth"]) == {"brewing", "dairy", "tcm", "cosmetics"}
+
+
+def _one_year(scn, seed=4):
+    from sim.model import plan
+    from sim.run.replicate import build_model
+    m = build_model(scn, seed, households_per_agent=HPA)
+    d0 = m.demand.copy()
+    for _ in range(plan.QUARTERS_PER_YEAR):
+        m.step()
+    return m, d0
+
+
+def test_a_reported_year_replaces_the_trend_and_its_rebound_in_that_cluster_only():
+    from sim.model import equations as eq
+    from sim.model import plan
+    cut = with_data_until(load("plan"), 2021)
+    a, d0 = _one_year(_without_markets(cut))
+    b, d0b = _one_year(cut)
+    assert a.year == b.year == 2022                     # 2021's four quarters are done
+    assert (d0 == d0b).all()
+    keys = list(plan.CLUSTER_KEYS)
+    u = a.uncertain
+    rebound = float(eq.covid_rebound(u["covid_2020_shortfall"], 2021, plan.BASE_YEAR))
+    for k in keys:
+        i = keys.index(k)
+        ratio = b.demand[i] / a.demand[i]
+        if k in ("brewing", "dairy", "tcm", "cosmetics"):
+            # growth: the reported rate in place of the sampled trend; no rebound on top
+            reported = cut["exogenous"]["market_growth"][k]["2021"]
+            want = (1 + reported) / np.exp(u["national_demand_growth"][i]) / rebound
+            assert ratio == pytest.approx(want, rel=1e-12), k
+        else:
+            assert ratio == 1.0, k                     # bit for bit
+    # brewing's reported 18.6% is above its whole trend range: the data moved it
+    assert b.demand[keys.index("brewing")] / a.demand[keys.index("brewing")] > 1.03
+
+
+def test_years_without_a_report_keep_the_sampled_trend():
+    from sim.model import firms, plan
+    cut = with_data_until(load("plan"), 2022)
+    a, _ = _one_year(_without_markets(cut))
+    b, _ = _one_year(cut)
+    assert a.year == b.year == 2022
+    b.coverage_last, b.coverage = a.coverage_last.copy(), a.coverage.copy()
+    b.demand = a.demand.copy()
+    ga, gb = firms.market_growth(a, 1), firms.market_growth(b, 1)
+    brewing, cosmetics = plan.CLUSTER_KEYS.index("brewing"), plan.CLUSTER_KEYS.index("cosmetics")
+    assert gb[brewing] == ga[brewing]                   # brewing: no 2022 report
+    assert gb[cosmetics] - ga[cosmetics] == pytest.approx(
+        np.log1p(MARKETS["cosmetics"][2022]) - a.uncertain["national_demand_growth"][cosmetics],
+        abs=1e-12)
+
+
+def test_a_hand_written_market_block_is_checked():
+    scn = with_data_until(load("plan"), 2022)
+    for key, value, msg in (("brewing", {"2023": 0.1}, "must be a year in 2021-2022"),
+                            ("brewing", {"2021": -1.5}, "growth rate above -1"),
+                            ("rice", {"2021": 0.1}, "must map clusters among")):
+        bad = json.loads(json.dumps(scn))
+        bad["exogenous"]["market_growth"][key] = value
+        with pytest.raises(ScenarioError, match=msg):
+            derive(bad, {})

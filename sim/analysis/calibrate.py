@@ -466,7 +466,12 @@ def prior_sample(base: dict, facs: list[dict], used: pd.DataFrame, n: int, seed:
 
 def rank_screen(facs: list[dict], used: pd.DataFrame, x: np.ndarray, y: np.ndarray
                 ) -> pd.DataFrame:
-    """Per factor, the largest |Spearman rho| with any statistic over a prior sample."""
+    """Per factor, the largest |Spearman rho| with any statistic over a prior sample.
+
+    ``leads``: the observed metrics (over all their years) this factor moves more than any
+    other factor does, with that metric's largest |rho| (``metric:rho``, comma-separated;
+    empty when it leads none), so :func:`pick` can give every observed series a factor.
+    """
     from scipy.stats import rankdata
     n = len(x)
     rx = np.apply_along_axis(rankdata, 0, x)
@@ -482,13 +487,32 @@ def rank_screen(facs: list[dict], used: pd.DataFrame, x: np.ndarray, y: np.ndarr
         "statistic": used["key"].to_numpy()[best],
         "rho": rho[np.arange(len(facs)), best],
     })
+    lead: dict[int, list[str]] = {}
+    metrics = used["metric"].to_numpy()
+    for metric in dict.fromkeys(metrics):               # in file order
+        a = np.abs(rho[:, metrics == metric]).max(axis=1)
+        i = int(np.argmax(a))
+        lead.setdefault(i, []).append(f"{metric}:{a[i]:.3f}")
+    out["leads"] = [", ".join(lead.get(i, [])) for i in range(len(facs))]
     return out.sort_values(["max_abs_rho", "factor"], ascending=[False, True],
                            kind="stable").reset_index(drop=True)
 
 
 def pick(table: pd.DataFrame, k: int, min_rho: float) -> list[str]:
-    """The up to ``k`` factors with the largest |rho| at or above ``min_rho``."""
-    return table[table["max_abs_rho"] >= min_rho]["factor"].head(k).tolist()
+    """Up to ``k`` factors: each observed metric's strongest driver first, then the rest.
+
+    A factor counts only with |rho| >= ``min_rho``. First the factors that lead an observed
+    metric with at least that |rho| (``leads`` of :func:`rank_screen`), so no observed
+    series is left without a calibrated factor that moves it while ``k`` allows; then the
+    others; each group by |rho|, largest first. A table without ``leads`` (written before
+    it existed) is ranked by |rho| alone.
+    """
+    ok = table[table["max_abs_rho"] >= min_rho]
+    if "leads" not in ok:
+        return ok["factor"].head(k).tolist()
+    leads = ok["leads"].map(lambda s: any(float(p.rsplit(":", 1)[1]) >= min_rho
+                                          for p in s.split(", ") if p))
+    return (ok[leads]["factor"].tolist() + ok[~leads]["factor"].tolist())[:k]
 
 
 # ------------------------------------------------------------------ weighted statistics

@@ -9,8 +9,12 @@ next to it). Without ``data_until`` nothing changes: the sampled growth applies 
 The series are rows of the observed-data file (``data/observed/shanxi.csv``, sourced row by
 row in docs/data.md), the same file calibration and backtests read, so a backtest's cut at
 its origin cuts them too (docs/architecture.md says why they are not a file of their own).
-Only series with sourced yearly rows are here; national market size per cluster and farm or
-food price indices have none in ``data/`` and stay sampled (docs/inputs.md, "Exogenous
+National market growth per cluster is taken the same way from the sibling file
+``data/observed/national_markets.csv``: for the clusters whose ``national_demand_growth`` range
+was set from a reported yearly series (``MARKETS``), each year up to the cut-off with a
+reported y/y growth uses that growth in place of the sampled trend rate (a year without a
+report keeps the trend: the series have gaps, and a gap is not an error here). Farm and food
+price indices have no yearly rows in ``data/`` and stay sampled (docs/inputs.md, "Exogenous
 series").
 
 The resolved block goes into the validated scenario under ``exogenous`` (so a batch's
@@ -18,7 +22,9 @@ manifest records exactly what the run used)::
 
     {"data_until": 2023, "file": "data/observed/shanxi.csv",
      "series": {"national_rural_income": {"2020": 17131.0, ..., "2023": 21691.0}},
-     "continued_by": {"national_rural_income": "national_rural_income_growth"}}
+     "continued_by": {"national_rural_income": "national_rural_income_growth"},
+     "markets_file": "data/observed/national_markets.csv",
+     "market_growth": {"brewing": {"2021": 0.186, "2023": 0.097}, ...}}
 
 Year keys are strings so the block survives the manifest's JSON unchanged.
 """
@@ -40,6 +46,15 @@ KEY = "exogenous"
 SERIES = {"national_rural_income": "national_rural_income_growth"}  # metric: continued by
 FIRST_YEAR = plan.BASE_YEAR                      # 2020: the level the model starts from
 YEARS = (plan.YEARS[0], plan.TARGET_YEAR)        # 2021-2025: a cut-off inside the run
+MARKETS_FILE = SOURCE_ROOT / "data" / "observed" / "national_markets.csv"
+# cluster: the reported y/y growth (comparable basis) of its national market, the series its
+# national_demand_growth range was set from (sim.model.params; docs/data.md, "National
+# product markets"); the other clusters have no yearly series and keep the sampled trend
+MARKETS = {"brewing": "national_market_brewing_baijiu_revenue_growth",
+           "dairy": "national_market_dairy_revenue_growth",
+           "tcm": "national_market_tcm_decoction_pieces_revenue_growth",
+           "cosmetics": "national_market_cosmetics_retail_growth"}
+MARKET_KEY = "market_growth"
 
 
 def shown(file: str | os.PathLike) -> str:
@@ -117,7 +132,60 @@ def resolve(data_until, source: str, keypath: str = "data_until",
             levels[str(y)] = float(v)
         series[metric] = levels
     return {"data_until": year, "file": name, "series": series,
-            "continued_by": dict(SERIES)}
+            "continued_by": dict(SERIES), "markets_file": shown(MARKETS_FILE),
+            MARKET_KEY: market_growth(year, source, keypath)}
+
+
+def market_growth(year: int, source: str, keypath: str = "data_until") -> dict:
+    """Each ``MARKETS`` cluster's reported national growth by year, 2021 to ``year``.
+
+    Rows after ``year`` are dropped first; a cluster with no report in those years maps to
+    an empty dict (its trend rate applies throughout).
+
+    Raises:
+        ScenarioError: a growth of -100% or less (naming the metric and the year).
+    """
+    rows = parse_observed(MARKETS_FILE, None)
+    rows = rows[(rows["year"] > FIRST_YEAR) & (rows["year"] <= year)]
+    out = {}
+    for cluster, metric in MARKETS.items():
+        d = rows[rows["metric"] == metric]
+        out[cluster] = {}
+        for y, v in zip(d["year"].astype(int), d["value"].astype(float), strict=True):
+            if not v > -1.0:
+                raise ScenarioError(source, keypath, f"{shown(MARKETS_FILE)}: {metric} {y} "
+                                    f"is {v:g}; a growth rate must be above -1")
+            out[cluster][str(y)] = float(v)
+    return out
+
+
+def _check_market_growth(block: dict, data_until: int, source: str) -> dict:
+    """The ``market_growth`` part of a carried block, checked.
+
+    Blocks written before market data were taken have none: those runs took no market data,
+    and resume as they ran.
+    """
+    given = block.get(MARKET_KEY)
+    if given is None:
+        return {}
+    if not isinstance(given, dict) or not set(given) <= set(MARKETS):
+        raise ScenarioError(source, f"{KEY}.{MARKET_KEY}", f"must map clusters among "
+                            f"{sorted(MARKETS)} to yearly growth rates")
+    out = {}
+    for cluster, rates in given.items():
+        if not isinstance(rates, dict):
+            raise ScenarioError(source, f"{KEY}.{MARKET_KEY}.{cluster}",
+                                "must map years to growth rates")
+        for y, v in rates.items():
+            if y not in {str(t) for t in range(FIRST_YEAR + 1, data_until + 1)}:
+                raise ScenarioError(source, f"{KEY}.{MARKET_KEY}.{cluster}.{y}",
+                                    f"must be a year in {FIRST_YEAR + 1}-{data_until}")
+            if isinstance(v, bool) or not isinstance(v, int | float) or not v > -1.0 \
+                    or not np.isfinite(v):
+                raise ScenarioError(source, f"{KEY}.{MARKET_KEY}.{cluster}.{y}",
+                                    f"must be a growth rate above -1, got {v!r}")
+        out[cluster] = {y: float(v) for y, v in rates.items()}
+    return out
 
 
 def check_block(block, data_until: int, source: str) -> dict:
@@ -145,7 +213,11 @@ def check_block(block, data_until: int, source: str) -> dict:
                     or not np.isfinite(v):
                 raise ScenarioError(source, f"{KEY}.series.{metric}.{y}",
                                     f"must be a positive number, got {v!r}")
-    return {"data_until": data_until, "file": str(block.get("file", "")),
-            "series": {m: {y: float(v) for y, v in block["series"][m].items()}
-                       for m in SERIES},
-            "continued_by": dict(SERIES)}
+    out = {"data_until": data_until, "file": str(block.get("file", "")),
+           "series": {m: {y: float(v) for y, v in block["series"][m].items()}
+                      for m in SERIES},
+           "continued_by": dict(SERIES)}
+    if MARKET_KEY in block:
+        out["markets_file"] = str(block.get("markets_file", ""))
+        out[MARKET_KEY] = _check_market_growth(block, data_until, source)
+    return out

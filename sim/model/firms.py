@@ -127,10 +127,11 @@ def init_firms(m) -> None:
 def market_growth(m, year_index: int) -> np.ndarray:
     """Growth of demand for each cluster's products this year (log, 1/yr).
 
-    National market growth plus Shanxi's share gain: the base trend, marketing funds,
-    subsidy cost cuts passed into prices, and — for perishable clusters — the *change* in
-    cold-chain coverage (a level effect on share: coverage reached stays, it does not keep
-    raising growth).
+    National market growth (the sampled trend or, in a year up to the scenario's
+    data_until with a report, the reported growth) plus Shanxi's share gain: the base
+    trend, marketing funds, subsidy cost cuts passed into prices, and — for perishable
+    clusters — the *change* in cold-chain coverage (a level effect on share: coverage
+    reached stays, it does not keep raising growth).
     """
     unc, const = m.uncertain, m.const
     cs = m.lever("capital_subsidy_rate", year_index)
@@ -142,7 +143,11 @@ def market_growth(m, year_index: int) -> np.ndarray:
     gain = eq.share_gain(unc["shanxi_share_gain"], unc["brand_effect"], brand,
                          np.maximum(m.demand, 1e-6), unc["cold_chain_effect"],
                          perish * cov_change, unc["subsidy_passthrough"], cost_cut)
-    return unc["national_demand_growth"] + gain
+    national = unc["national_demand_growth"]
+    reported = m.national_markets.get(m.year)   # observed up to data_until (sim.model.national)
+    if reported is not None:
+        national = np.where(np.isnan(reported), national, reported)
+    return national + gain
 
 
 def median(x: np.ndarray) -> float:
@@ -198,7 +203,11 @@ def grow_and_invest(m, year_index: int) -> None:
     s = m.uncertain["covid_2020_shortfall"]
     step = eq.covid_rebound(s, m.year, plan.BASE_YEAR) / eq.covid_rebound(s, m.year - 1,
                                                                            plan.BASE_YEAR)
-    m.demand = m.demand * np.exp(g) * float(step)
+    step = float(step)
+    reported = m.national_markets.get(m.year)
+    if reported is not None:                    # a reported year holds its own rebound
+        step = np.where(np.isnan(reported), step, 1.0)
+    m.demand = m.demand * np.exp(g) * step
     sd = growth_sd(m)
     eps = per_cluster_draws(m, f"firms:growth:{m.year}",
                             lambda rng, n: rng.normal(0.0, 1.0, n)) * sd

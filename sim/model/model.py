@@ -57,6 +57,7 @@ class ClusterModel(mesa.Model):
         self.seed = int(seed)
         self.uncertain = uncertainties
         self.national_levels = national.observed_levels(exogenous)
+        self.national_markets = national.observed_market_growth(exogenous)
         self.levers = levers
         self.const = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in constants.items()}
         self.households_per_agent = int(households_per_agent)

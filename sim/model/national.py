@@ -1,4 +1,4 @@
-"""The national comparator: China's rural per-capita income, observed or projected.
+"""The national comparators: China's rural per-capita income, and the clusters' national markets.
 
 Without data (no ``data_until``) the level is the 2020 figure grown at the replicate's
 sampled ``national_rural_income_growth``, times the 2021 rebound from the COVID-19 year
@@ -8,9 +8,16 @@ sampled ``national_rural_income_growth``, times the 2021 rebound from the COVID-
 growth continues from the last observed level after it (the observed years, 2021 at least,
 already hold the rebound, so data wins unchanged); the realised growth is what the
 growth-gap target compares Shanxi with.
+
+The clusters' national markets grow at the replicate's sampled trend
+(``national_demand_growth``); with a scenario's exogenous series a cluster's reported growth
+replaces the trend in each year up to the cut-off that has a report
+(:func:`observed_market_growth`), and that year's growth already holds any rebound from 2020.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from sim.model import plan
 from sim.model.equations import covid_rebound
@@ -24,6 +31,22 @@ def observed_levels(exogenous: dict | None) -> dict[int, float]:
     if not exogenous:
         return {}
     return {int(y): float(v) for y, v in exogenous["series"][METRIC].items()}
+
+
+def observed_market_growth(exogenous: dict | None) -> dict[int, np.ndarray]:
+    """Year -> each cluster's reported national market growth (log, 1/yr; NaN: none).
+
+    Only years with at least one report appear; empty without a cut-off year (or for a
+    block written before market data were taken).
+    """
+    rates = (exogenous or {}).get("market_growth") or {}
+    keys = [c.key for c in plan.CLUSTERS]
+    out: dict[int, np.ndarray] = {}
+    for cluster, by_year in rates.items():
+        for y, v in by_year.items():
+            row = out.setdefault(int(y), np.full(len(keys), np.nan))
+            row[keys.index(cluster)] = np.log1p(float(v))
+    return out
 
 
 def _rebound(shortfall: float, year: int) -> float:
