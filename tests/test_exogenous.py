@@ -260,6 +260,9 @@ def test_origin_scenario_uses_rows_up_to_the_origin_only():
     assert scn["exogenous"]["series"]["national_rural_income"] == {
         "2020": NATIONAL[2020], "2021": NATIONAL[2021]}
     assert scn["exogenous"]["file"] == "obs.csv"
+    # the national markets are cut at the origin too (2023 and 2024 are reported)
+    years = {y for rates in scn["exogenous"]["market_growth"].values() for y in rates}
+    assert years == {"2021"}
     # origin 2020 (before the simulated years), or no national rows: the sampled growth
     for o, rows in ((2020, _obs(poisoned)), (2022, _obs(poisoned).iloc[0:0])):
         s = origin_scenario(base, rows, o)
