@@ -11,6 +11,17 @@ def test_logistic_known_values():
     assert eq.logistic(-1000.0) == pytest.approx(0.0)
 
 
+def test_choice_probability_in_place_is_the_same_bit_for_bit():
+    rng = np.random.default_rng(3)
+    gain = np.concatenate([rng.normal(0, 3000, 10_000), [0.0, -1e9, 1e9, 1e-300]])
+    for s in (0.37, 1.0, 2.5):
+        want = eq.choice_probability(gain, s)
+        g = gain.copy()
+        got = eq.choice_probability(g, s, in_place=True)
+        assert got is g
+        assert np.array_equal(got, want)
+
+
 def test_choice_probability_scales_per_1000_yuan():
     # gain 1000 yuan at sensitivity 2 per 1000 -> logistic(2) = 0.8808
     assert eq.choice_probability(1000.0, 2.0) == pytest.approx(0.880797, rel=1e-5)

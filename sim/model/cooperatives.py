@@ -42,22 +42,13 @@ def land_net(m, city: int, cluster: int) -> float:
     (drought) and the cluster's (disease), the year's input cost, with the cooperative's
     service cost cut, minus hired labour.
     """
-    const = m.const
-    years = max(m.year - plan.BASE_YEAR, 0)  # as in the households' ``ClusterModel.env``
-    cost_idx = (1 + m.uncertain["input_cost_inflation"]) ** years
-    revenue = (const["coop_land_productivity"] * m.revenue0 * m.farm_price * m.raw.x[cluster]
-               * m.yield_city[city] * m.cluster_yield[cluster])
-    return float(revenue - m.cost0 * cost_idx * (1 - const["coop_service_cost_cut"])
-                 - m.wage / const["max_mu_per_labourer"])
+    return float(land_net_table(m)[city, cluster])
 
 
 def land_net_table(m) -> np.ndarray:
-    """``land_net`` of every (city, cluster) at once, shape (cities, clusters).
-
-    The same operations in the same order as ``land_net``, element by element.
-    """
+    """``land_net`` of every (city, cluster) at once, shape (cities, clusters)."""
     const = m.const
-    years = max(m.year - plan.BASE_YEAR, 0)
+    years = max(m.year - plan.BASE_YEAR, 0)  # as in the households' ``ClusterModel.env``
     cost_idx = (1 + m.uncertain["input_cost_inflation"]) ** years
     revenue = (const["coop_land_productivity"] * m.revenue0 * m.farm_price * m.raw.x[None, :]
                * m.yield_city[:, None] * m.cluster_yield[None, :])

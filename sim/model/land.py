@@ -61,10 +61,12 @@ def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarr
         """Expected land offered minus land wanted per city at a rent per city."""
         g = np.subtract(np.take(rent, co), ro, out=buf_o)
         g *= qo
-        supply = np.bincount(co, _weighted_choice(g, sensitivity, wq_o), minlength=n_cities)
+        p = eq.choice_probability(g, sensitivity, in_place=True)
+        supply = np.bincount(co, np.multiply(p, wq_o, out=p), minlength=n_cities)
         g = np.subtract(wb, np.take(rent, cb), out=buf_b)
         g *= qb
-        demand = np.bincount(cb, _weighted_choice(g, sensitivity, wq_b), minlength=n_cities)
+        p = eq.choice_probability(g, sensitivity, in_place=True)
+        demand = np.bincount(cb, np.multiply(p, wq_b, out=p), minlength=n_cities)
         return supply - demand
 
     scale = np.maximum(np.bincount(co, wq_o, minlength=n_cities), 1e-12)
@@ -102,21 +104,6 @@ def interleave(group: np.ndarray, n_groups: int) -> np.ndarray:
     rank[order] = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts)
     # rank x n_groups + group is ascending within each group: a merge of n_groups runs
     return np.argsort(rank * n_groups + group, kind="stable")
-
-
-def _weighted_choice(gain: np.ndarray, sensitivity: float, weight: np.ndarray) -> np.ndarray:
-    """``weight × eq.choice_probability(gain, sensitivity)``, in place in ``gain``.
-
-    The same operations as ``eq.choice_probability`` and ``eq.logistic`` (bit for bit):
-    ``0.5 × (gain × s / 1000)`` is ``gain × s / 2000`` exactly, halving being exact.
-    """
-    gain *= sensitivity
-    gain /= 2000.0
-    np.tanh(gain, out=gain)
-    gain += 1.0
-    gain *= 0.5
-    gain *= weight
-    return gain
 
 
 def _illinois(excess, n_cities: int, scale: np.ndarray, iterations: int,
