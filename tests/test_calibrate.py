@@ -309,6 +309,21 @@ def test_resumed_calibration_equals_an_uninterrupted_one(world, tmp_path):
         _cal(world, tmp_path / "b", generations=4, population=12, resume=True)
 
 
+def test_a_finished_calibration_is_not_extended_by_resume(world, tmp_path):
+    # pyabc checks the simulation budget after a generation: resuming a calibration that
+    # stopped on it would run one more generation each time unless the budget is raised
+    first = _cal(world, tmp_path / "b", generations=6, population=12, max_simulations=30)
+    done = len(first["generations"])
+    assert done < 6                                     # stopped by the budget
+    again = _cal(world, tmp_path / "b", generations=6, population=12, max_simulations=30,
+                 resume=True)
+    pd.testing.assert_frame_equal(first["posterior"], again["posterior"])
+    assert len(again["generations"]) == done
+    more = _cal(world, tmp_path / "b", generations=6, population=12, max_simulations=90,
+                resume=True)
+    assert len(more["generations"]) > done
+
+
 def test_pyabc_sampler_is_reproducible_serially(world, tmp_path):
     a = _cal(world, tmp_path / "a", sampler="pyabc", population=12)
     b = _cal(world, tmp_path / "b", sampler="pyabc", population=12)

@@ -685,7 +685,13 @@ def calibrate(base: dict, observed: pd.DataFrame, until: int, folder: str | Path
                   f"(population {population}, up to {generations} generations, "
                   f"{max_simulations} simulations; {done} generation(s) stored) ...",
                   flush=True)
-        if done < generations:
+        # a finished calibration is not extended by --resume with the same budget (pyabc
+        # checks the simulation budget only after a generation, so it would run one more);
+        # a larger --generations or --max-simulations extends it
+        finished = old is not None and old.get("status") == "complete" and all(
+            (old.get("settings") or {}).get(k) == settings[k]
+            for k in ("generations", "max_simulations", "min_acceptance"))
+        if done < generations and not finished:
             abc.run(max_nr_populations=generations - done, min_acceptance_rate=min_acceptance,
                     max_total_nr_simulations=max_simulations)
     except KeyboardInterrupt:
