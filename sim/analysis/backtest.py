@@ -136,12 +136,16 @@ def score_lognormal(mu: float, sigma: float, y: float) -> dict:
 
 
 # ------------------------------------------------------------------ forecast and score
-def origin_scenario(base: dict, train: pd.DataFrame, origin: int, source: str = "") -> dict:
+def origin_scenario(base: dict, train: pd.DataFrame, origin: int, source: str = "",
+                    assimilate: bool = True) -> dict:
     """``base`` with its exogenous series observed up to ``origin`` only.
 
     ``data_until`` = ``origin`` with the series from ``train`` (the rows up to the origin)
     when the origin is a simulated year and ``train`` holds every series; otherwise none
-    (the sampled growth from 2020). Either way nothing after the origin is used.
+    (the sampled growth from 2020). Either way nothing after the origin is used. With
+    ``assimilate`` the run continues from the observed state of the origin year (its rows
+    in ``train``, ``sim.model.assimilate``); calibration is not affected, as the origin year
+    is recorded before the state is re-anchored.
 
     Raises:
         CalibrationError: a series in ``train`` with a gap year (naming metric and year).
@@ -153,7 +157,8 @@ def origin_scenario(base: dict, train: pd.DataFrame, origin: int, source: str = 
         return scn
     try:
         return with_data_until(scn, origin, source=f"backtest origin {origin}",
-                               file=source or "observed data", rows=train)
+                               file=source or "observed data", rows=train,
+                               assimilate=assimilate)
     except ScenarioError as e:
         raise CalibrationError(str(e)) from None
 
@@ -258,8 +263,11 @@ def backtest(base: dict, observed: pd.DataFrame, origins: list[int], folder: str
              replicates: int = 200, seed: int = 20210820, households_per_agent: int = 1000,
              backend: str = "serial", workers: int = 1, scheduler: str | None = None,
              calibration: dict | None = None, progress: bool = False,
-             resume: bool = False, source: str = "") -> dict:
-    """Calibrate at each origin, forecast, score; write backtest.parquet, summary, plots."""
+             resume: bool = False, source: str = "", assimilate: bool = True) -> dict:
+    """Calibrate at each origin, forecast, score; write backtest.parquet, summary, plots.
+
+    ``assimilate`` False forecasts from the model's own origin year (``origin_scenario``).
+    """
     folder = Path(folder)
     calibration = dict(calibration or {})
     if replicates < 2:
@@ -278,7 +286,7 @@ def backtest(base: dict, observed: pd.DataFrame, origins: list[int], folder: str
         train = obsmod.until(observed, origin)       # before anything else: no later row
         if progress:
             print(f"origin {origin}: {len(train)} observations up to {origin}", flush=True)
-        scn = origin_scenario(base, train, origin, source)
+        scn = origin_scenario(base, train, origin, source, assimilate)
         used_series[str(origin)] = scn.get(exogenous.KEY)
         fc = forecast(scn, train, origin, folder, replicates=replicates, seed=seed,
                       households_per_agent=households_per_agent, backend=backend,
@@ -295,6 +303,7 @@ def backtest(base: dict, observed: pd.DataFrame, origins: list[int], folder: str
     manifest = {"kind": "backtest", "source": source, "origins": origins,
                 "replicates": replicates, "seed": seed,
                 "households_per_agent": households_per_agent, "calibration": calibration,
+                "assimilate": assimilate,
                 "exogenous": used_series,
                 "scored_rows": int(table[table["forecaster"] == "model"]["crps"].notna().sum()),
                 "plots": [str(f.relative_to(folder)) for f in files]}

@@ -532,7 +532,17 @@ def ess(w) -> float:
 
 
 # ------------------------------------------------------------------ the calibration
-def _key(base, used, facs, s) -> dict:
+def _key(base, used, facs, s, until: int) -> dict:
+    """What determines a calibration (a resumed one must match it).
+
+    The observed state a scenario re-anchors on at its ``data_until``
+    (``sim.model.assimilate``) changes only the years after it: with ``data_until`` =
+    ``until`` no calibrated year, so it is left out (a calibration made before state
+    assimilation existed resumes, and one made with it serves a run without it).
+    """
+    from sim.config.exogenous import KEY, STATE_KEY
+    if base.get("data_until") == until and STATE_KEY in (base.get(KEY) or {}):
+        base = {**base, KEY: {k: v for k, v in base[KEY].items() if k != STATE_KEY}}
     return {"scenario": base, "rows": used[["metric", "year", "value", "quality"]]
             .to_dict("records"), "factors": facs, "population": s["population"],
             "seed": s["seed"], "households_per_agent": s["households_per_agent"],
@@ -630,7 +640,7 @@ def calibrate(base: dict, observed: pd.DataFrame, until: int, folder: str | Path
                                        "with --params")
             facs = [f for f in facs_all if f["name"] in names]
             facs.sort(key=lambda f: names.index(f["name"]))
-    key = _key(base, used, facs, settings)
+    key = _key(base, used, facs, settings, until)
     if old is not None:
         old_key = json.loads(json.dumps(old.get("key")))
         new_key = json.loads(json.dumps(key))

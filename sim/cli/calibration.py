@@ -128,6 +128,10 @@ def add_parsers(sub) -> None:
     b.add_argument("--replicates", "-n", type=int, default=200,
                    help="model replicates per forecast")
     b.add_argument("--out", default="results/backtest", help="output folder")
+    b.add_argument("--no-assimilate", dest="assimilate", action="store_false",
+                   help="forecast from the model's own origin year, not from the observed "
+                        "state of the origin year (data assimilation, docs/ODD.md §3.5): "
+                        "shows what the mechanisms alone carry forward")
     _show_defaults(b)
 
 
@@ -237,7 +241,7 @@ def cmd_backtest(a) -> int:
                        households_per_agent=a.households_per_agent, backend=backend,
                        workers=a.workers, scheduler=a.scheduler,
                        calibration=_calibration_kwargs(a), progress=not a.quiet,
-                       resume=a.resume, source=src)
+                       resume=a.resume, source=src, assimilate=a.assimilate)
     except CalibrationError as e:
         raise UsageError(str(e)) from None
     except KeyboardInterrupt:

@@ -24,7 +24,15 @@ manifest records exactly what the run used)::
      "series": {"national_rural_income": {"2020": 17131.0, ..., "2023": 21691.0}},
      "continued_by": {"national_rural_income": "national_rural_income_growth"},
      "markets_file": "data/observed/national_markets.csv",
-     "market_growth": {"brewing": {"2021": 0.186, "2023": 0.097}, ...}}
+     "market_growth": {"brewing": {"2021": 0.186, "2023": 0.097}, ...},
+     "state": {"rural_income_wage": 7875.0, ..., "top_firm_revenue_brewing": 319.28}}
+
+``state`` holds the observations of the cut-off year itself that measure the model's state
+(household incomes by source, the largest firms' revenues, the province's reduced-form
+levels): after recording that year as it simulated it, the run re-anchors those parts of its
+state on them and continues from there (``sim.model.assimilate``; data assimilation, as a
+forecast made in that year would start from what was known then). ``with_data_until(...,
+assimilate=False)`` (``clustersim backtest --no-assimilate``) leaves it out.
 
 Year keys are strings so the block survives the manifest's JSON unchanged.
 """
@@ -40,7 +48,7 @@ import pandas as pd
 from sim.config.errors import ScenarioError
 from sim.config.files import SOURCE_ROOT
 from sim.config.observed import DEFAULT_OBSERVED, parse_observed
-from sim.model import plan
+from sim.model import assimilate, plan
 
 KEY = "exogenous"
 SERIES = {"national_rural_income": "national_rural_income_growth"}  # metric: continued by
@@ -55,6 +63,9 @@ MARKETS = {"brewing": "national_market_brewing_baijiu_revenue_growth",
            "tcm": "national_market_tcm_decoction_pieces_revenue_growth",
            "cosmetics": "national_market_cosmetics_retail_growth"}
 MARKET_KEY = "market_growth"
+# the observations of the cut-off year the run re-anchors its state on after that year
+STATE_KEY = "state"
+STATE_METRICS = assimilate.METRICS
 
 
 def shown(file: str | os.PathLike) -> str:
@@ -81,7 +92,7 @@ def check_year(value, source: str, keypath: str) -> int:
 
 def resolve(data_until, source: str, keypath: str = "data_until",
             file: str | os.PathLike | None = None,
-            rows: pd.DataFrame | None = None) -> dict:
+            rows: pd.DataFrame | None = None, assimilate: bool = True) -> dict:
     """The exogenous block for a cut-off year, from ``rows`` or else the file's rows.
 
     Args:
@@ -92,6 +103,9 @@ def resolve(data_until, source: str, keypath: str = "data_until",
             it is only recorded.
         rows: Observations already read (metric, year, value); rows after ``data_until``
             are dropped before anything else.
+        assimilate: Take the rows of the year ``data_until`` itself that measure the
+            model's state (``STATE_METRICS``) into the block's ``state``: the run continues
+            from them after that year (``sim.model.assimilate``). False: no ``state``.
 
     Raises:
         ScenarioError: a year outside 2021-2025 or after the series' last year (naming the
@@ -131,9 +145,43 @@ def resolve(data_until, source: str, keypath: str = "data_until",
                                     "level must be positive (growth is taken from it)")
             levels[str(y)] = float(v)
         series[metric] = levels
-    return {"data_until": year, "file": name, "series": series,
-            "continued_by": dict(SERIES), "markets_file": shown(MARKETS_FILE),
-            MARKET_KEY: market_growth(year, source, keypath)}
+    out = {"data_until": year, "file": name, "series": series,
+           "continued_by": dict(SERIES), "markets_file": shown(MARKETS_FILE),
+           MARKET_KEY: market_growth(year, source, keypath)}
+    if assimilate:
+        out[STATE_KEY] = observed_state(rows, year)
+    return out
+
+
+def observed_state(rows: pd.DataFrame, year: int) -> dict[str, float]:
+    """The rows of ``year`` that measure the model's state: {metric: value}.
+
+    Only ``year`` itself (never a later row); a metric with no row that year is not
+    anchored. (Several rows of one metric-year cannot occur: the file's parser refuses
+    duplicates.)
+    """
+    d = rows[(rows["year"] == year) & rows["metric"].isin(STATE_METRICS)]
+    return {str(k): float(v) for k, v in zip(d["metric"], d["value"], strict=True)
+            if float(v) > 0}
+
+
+def _check_state(block: dict, data_until: int, source: str) -> dict:
+    """The ``state`` part of a carried block, checked (absent: nothing is anchored)."""
+    given = block.get(STATE_KEY)
+    if given is None:
+        return {}
+    if not isinstance(given, dict):
+        raise ScenarioError(source, f"{KEY}.{STATE_KEY}", f"must map metrics among "
+                            f"{', '.join(STATE_METRICS)} to their {data_until} values")
+    for k, v in given.items():
+        if k not in STATE_METRICS:
+            raise ScenarioError(source, f"{KEY}.{STATE_KEY}.{k}", "is not a state metric; "
+                                f"allowed: {', '.join(STATE_METRICS)}")
+        if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0 \
+                or not np.isfinite(v):
+            raise ScenarioError(source, f"{KEY}.{STATE_KEY}.{k}",
+                                f"must be a positive number, got {v!r}")
+    return {k: float(v) for k, v in given.items()}
 
 
 def market_growth(year: int, source: str, keypath: str = "data_until") -> dict:
@@ -201,7 +249,8 @@ def check_block(block, data_until: int, source: str) -> dict:
                             f"{YEARS[0]}-{YEARS[1]} (the simulated years)")
     if block.get("data_until") != data_until:
         return resolve(data_until, source, file=_file_path(str(block.get("file") or
-                                                                DEFAULT_OBSERVED)))
+                                                                DEFAULT_OBSERVED)),
+                       assimilate=STATE_KEY in block)
     for metric in SERIES:
         levels = block["series"].get(metric)
         want = [str(y) for y in range(FIRST_YEAR, data_until + 1)]
@@ -220,4 +269,6 @@ def check_block(block, data_until: int, source: str) -> dict:
     if MARKET_KEY in block:
         out["markets_file"] = str(block.get("markets_file", ""))
         out[MARKET_KEY] = _check_market_growth(block, data_until, source)
+    if STATE_KEY in block:
+        out[STATE_KEY] = _check_state(block, data_until, source)
     return out

@@ -221,18 +221,21 @@ def _check_data_until(data: dict, out: dict, src: str) -> None:
 
 
 def with_data_until(scenario: dict, year, source: str = "--data-until",
-                    file: str | os.PathLike | None = None, rows=None) -> dict:
+                    file: str | os.PathLike | None = None, rows=None,
+                    assimilate: bool = True) -> dict:
     """A validated scenario whose exogenous series are observed up to ``year``.
 
     ``file`` (default ``data/observed/shanxi.csv``) or ``rows`` (observations already read
     and cut, e.g. a backtest's) give the series; ``year`` None returns the scenario as is.
+    ``assimilate`` False leaves out the observed state of ``year`` (``exogenous.resolve``).
     Errors name ``source`` (the flag), the allowed years and the file.
     """
     if year is None:
         return scenario
     out = copy.deepcopy(scenario)
     out["data_until"] = year
-    out[exogenous.KEY] = exogenous.resolve(year, source, "", file=file, rows=rows)
+    out[exogenous.KEY] = exogenous.resolve(year, source, "", file=file, rows=rows,
+                                           assimilate=assimilate)
     return validate(out, source)
 
 

@@ -10,7 +10,17 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.model import cooperatives, firms, land, national, plan, platforms, poverty, rawmaterial
+from sim.model import (
+    assimilate,
+    cooperatives,
+    firms,
+    land,
+    national,
+    plan,
+    platforms,
+    poverty,
+    rawmaterial,
+)
 from sim.model import equations as eq
 from sim.model.cooperatives import Cooperative
 from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
@@ -58,6 +68,10 @@ class ClusterModel(mesa.Model):
         self.uncertain = uncertainties
         self.national_levels = national.observed_levels(exogenous)
         self.national_markets = national.observed_market_growth(exogenous)
+        # data assimilation at the cut-off year (sim.model.assimilate): the observed state
+        self.anchor_year, self.anchor_state = assimilate.observed_state(exogenous)
+        self.level_scale: dict[str, float] = {}  # reduced-form levels re-anchored on data
+        self.assimilated: dict[str, float] = {}
         self.levers = levers
         self.const = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in constants.items()}
         self.households_per_agent = int(households_per_agent)
@@ -340,12 +354,25 @@ class ClusterModel(mesa.Model):
             max_mu_per_labourer=self.const["max_mu_per_labourer"],
             sensitivity=self.uncertain["adoption_sensitivity"],
             transfer_yuan_per_person=self.transfer_pp * self.transfer_growth,
-            # the operating income not from cultivated land (livestock, forestry, rural
-            # business) recovers from the COVID-19 year in 2021 (docs/ODD.md §3.1 item 9)
-            other_operating_yuan_per_person=self.other_op_pp * self.farm_price * float(
-                eq.covid_rebound(self.uncertain["covid_2020_shortfall"], self.year,
-                                 plan.BASE_YEAR)),
+            other_operating_yuan_per_person=self.other_operating(self.other_op_pp),
             other_property_yuan_per_person=self._other_property())
+
+    def other_operating(self, per_person_2020: float) -> float:
+        """An unmodelled operating income per person at 2020 terms, valued in this year.
+
+        The operating income not from cultivated land (livestock, forestry, rural business)
+        moves with farm-gate prices and recovers from the COVID-19 year in 2021
+        (docs/ODD.md §3.1 item 9).
+        """
+        return per_person_2020 * self.farm_price * float(eq.covid_rebound(
+            self.uncertain["covid_2020_shortfall"], self.year, plan.BASE_YEAR))
+
+    def set_other_property(self, closure: float) -> None:
+        """Set the property closure so that ``_other_property()`` returns ``closure`` now."""
+        if closure >= 0:
+            self.other_prop_pp = closure * self.wage0 / self.wage
+        else:
+            self.other_prop_pp = closure / self.prop_index
 
     def _other_property(self) -> float:
         """Property income per person beyond rent received and dividends (the closure).
@@ -685,6 +712,8 @@ class ClusterModel(mesa.Model):
         firms.recognise_leaders(self)
         self.record.year(self, year)
         firms.entry_exit(self)
+        if year == self.anchor_year:
+            self.assimilated = assimilate.anchor(self, year, self.anchor_state)
 
     def step(self) -> None:
         """Advance one quarter, following the schedule below.

@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.model import equations as eq
 from sim.model import national, plan
+from sim.model.assimilate import scale
 from sim.model.national import NATIONAL_RURAL_INCOME_2020  # noqa: F401 - its old home
 from sim.model.platforms import linked_farmers
 
@@ -520,14 +521,18 @@ def _province(r: dict, m, year: int) -> None:
         / (1.0 - u["drought_yield_loss"] * u["drought_probability"])
     # processing outside the ten clusters sells into the same demand COVID-19 held down in
     # 2020: its trend path closes the gap in 2021 as the clusters' markets do
-    r["processing_output"] = r["output_total"] + OTHER_PROCESSING_2020_YI * (
-        1 + u["other_processing_growth"]) ** n * float(
+    # (levels × assimilate.scale: 1 until a cut-off year re-anchors them on its data)
+    r["processing_output"] = r["output_total"] + OTHER_PROCESSING_2020_YI * scale(
+        m, "processing_output") * (1 + u["other_processing_growth"]) ** n * float(
         eq.covid_rebound(u["covid_2020_shortfall"], year, plan.BASE_YEAR))
-    agri = m.const["agri_output_2020_yi"] * (1 + u["agri_output_growth"]) ** n * dfac
+    agri = m.const["agri_output_2020_yi"] * scale(m, "agri_output") * (
+        1 + u["agri_output_growth"]) ** n * dfac
     r["agri_output"] = agri
     r["processing_ratio"] = r["processing_output"] / agri
-    r["primary_va"] = m.const["primary_va_2020_yi"] * (1 + u["primary_va_growth"]) ** n * dfac
-    r["grain"] = plan.PROVINCE.grain_2020_wan_t * (1 + u["grain_trend"]) ** n * dfac
+    r["primary_va"] = m.const["primary_va_2020_yi"] * scale(m, "primary_va") * (
+        1 + u["primary_va_growth"]) ** n * dfac
+    r["grain"] = plan.PROVINCE.grain_2020_wan_t * scale(m, "grain") * (
+        1 + u["grain_trend"]) ** n * dfac
     r["trained_wan"] = m.trained_wan
     r["certified_share"] = u["training_certified_share"] if m.trained_wan > 0 else 0.0
     r["farmland_hs"] = m.farmland_wan_mu

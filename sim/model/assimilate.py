@@ -1,0 +1,128 @@
+"""Data assimilation at the cut-off year: the run continues from the observed state.
+
+A forecast made in year Y starts from what is known in Y. The naive forecasts a backtest
+scores the model against start from the observed value of the origin year; a model that
+starts from its own simulated Y instead carries every error it made up to Y into each later
+year. With a scenario's ``data_until: Y`` and observations of year Y among the block's
+``state`` (``sim.config.exogenous``), the model records Y as it simulated it (so calibration
+and ``check-history`` still judge its own Y) and then, at the very end of Y, re-anchors the
+parts of its state those observations measure, the way the 2020 state is anchored on 2020's
+published figures (``ClusterModel._calibrate_2020``):
+
+* **Household incomes by source** (``rural_income_wage/operating/property/transfer``): the
+  income accounts are closed again on Y's survey values, as in 2020
+  (``ClusterModel._close_income_accounts``): the wage level is rescaled so that the wage
+  income the households earn equals the survey's, and the unmodelled operating, property
+  and transfer parts absorb the difference between the model's flows and the survey's. The
+  households' decisions in later years see the re-anchored incomes.
+* **A cluster's largest firm** (``top_firm_revenue_<cluster>``): the firm is resized (its
+  sales, capacity and capacity under construction) by observed / simulated revenue; what it
+  gains or loses is demand for its cluster (as its own growth is), so no other firm's sales
+  change.
+* **The province's reduced-form series** (``agri_output``, ``primary_va``, ``grain``): their
+  level is rescaled by observed / simulated; their sampled growth continues from it.
+* **Processing outside the ten clusters** (``processing_output``): the part of the
+  province's processing revenue the ten clusters do not explain is re-estimated as observed
+  minus the clusters' output in Y with their largest firms re-anchored (as its 2020 level is
+  the plan's total minus the clusters' 2020 output) and grows at its sampled rate from there.
+  When the clusters alone already exceed the observed total, nothing is anchored (a residual
+  cannot be negative).
+
+An observation equal to the model's own value leaves the run unchanged (test). Without a
+``state`` block (no ``data_until``, an old block, or ``assimilate: false``) nothing happens.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model import plan
+
+INCOME_PARTS = ("wage", "operating", "property", "transfer")
+LEVELS = ("agri_output", "primary_va", "grain")   # reduced-form series: level × growth
+PROCESSING = "processing_output"
+TOP = "top_firm_revenue_"
+METRICS = tuple(f"rural_income_{s}" for s in INCOME_PARTS) + LEVELS + (PROCESSING,) + tuple(
+    f"{TOP}{c.key}" for c in plan.CLUSTERS)
+
+
+def observed_state(exogenous: dict | None) -> tuple[int | None, dict[str, float]]:
+    """(cut-off year, {metric: observed value in that year}); (None, {}) without a state."""
+    state = (exogenous or {}).get("state") or {}
+    if not state:
+        return None, {}
+    return int(exogenous["data_until"]), {k: float(v) for k, v in state.items()}
+
+
+def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
+    """Re-anchor the model's state on ``observed`` (values of ``year``, just recorded).
+
+    Returns the factor or shift applied per metric (recorded in the run's ``assimilated``).
+    """
+    sim = m.record.rows[year]
+    done: dict[str, float] = {}
+    _incomes(m, sim, observed, done)
+    for metric in LEVELS:
+        if metric in observed:
+            r = observed[metric] / sim[metric]
+            m.level_scale[metric] = m.level_scale.get(metric, 1.0) * r
+            done[metric] = r
+    resized = 0.0                                       # 亿元 the leaders' resizing adds
+    for k, c in enumerate(plan.CLUSTERS):
+        metric = f"{TOP}{c.key}"
+        if metric in observed and sim[metric] > 0 and m.firms.alive[m.top_firm[k]]:
+            r = observed[metric] / sim[metric]
+            _resize_top_firm(m, k, r)
+            resized += observed[metric] - sim[metric]
+            done[metric] = r
+    if PROCESSING in observed:
+        # the clusters as re-anchored: a leader's observed revenue is in the observed total
+        clusters = sim["output_total"] + resized
+        own = sim[PROCESSING] - sim["output_total"]      # the model's residual part
+        want = observed[PROCESSING] - clusters
+        if want > 0 and own > 0:
+            r = want / own
+            m.level_scale[PROCESSING] = m.level_scale.get(PROCESSING, 1.0) * r
+            done[PROCESSING] = r
+    return done
+
+
+def _incomes(m, sim: dict, observed: dict, done: dict) -> None:
+    """Close the income accounts again on the observed parts (per person, 元).
+
+    The wage level first (the farm's hired labour is paid from operating income, so the
+    other parts are closed on the incomes at the new wage, recomputed from the same state).
+    """
+    if "rural_income_wage" in observed:
+        r = observed["rural_income_wage"] / sim["rural_income_wage"]
+        m.wage0 *= r
+        m.wage *= r
+        done["rural_income_wage"] = r
+    parts = [s for s in INCOME_PARTS[1:] if f"rural_income_{s}" in observed]
+    if not parts:
+        return
+    inc, f = m._incomes(), m.farmers
+    persons = np.sum(f.weight * f.persons)
+    gap = {s: observed[f"rural_income_{s}"] - np.sum(f.weight * inc[s]) / persons
+           for s in parts}
+    if "operating" in gap:
+        m.other_op_pp += gap["operating"] / m.other_operating(1.0)
+    if "property" in gap:
+        m.set_other_property(m._other_property() + gap["property"])
+    if "transfer" in gap:
+        m.transfer_pp += gap["transfer"] / m.transfer_growth
+    done.update({f"rural_income_{s}": float(g) for s, g in gap.items()})
+
+
+def _resize_top_firm(m, cluster: int, r: float) -> None:
+    """Scale a cluster's largest firm by ``r``; the change is demand for its cluster."""
+    ft, row = m.firms, m.top_firm[cluster]
+    m.demand[cluster] += (r - 1.0) * ft.sales[row]
+    ft.sales[row] *= r
+    ft.capacity[row] *= r
+    ft.pipeline[row] *= r
+
+
+def scale(m, metric: str) -> float:
+    """The factor on a reduced-form level (1 until anchored)."""
+    return m.level_scale.get(metric, 1.0)

@@ -1,0 +1,176 @@
+"""Data assimilation at the cut-off year (sim.model.assimilate; issue #10, backtests).
+
+With ``data_until: Y`` the run records Y as simulated, then re-anchors the state the year's
+observations measure and continues from it. These tests pin: an observation equal to the
+model's own value changes nothing; after anchoring, the incomes the households would earn
+equal the observations; a leader is resized without touching the other firms; only the
+rows of Y itself are taken; and without a state (or with ``assimilate=False``) the run is
+as before.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.config.scenario import ScenarioError, load, validate, with_data_until
+from sim.model import assimilate, plan
+from sim.run.replicate import build_model, run_replicate
+
+HPA = 4000
+SEED = 7
+YEAR = 2021
+
+
+@pytest.fixture(scope="module")
+def plain():
+    """The plan with data up to 2021 and no observed state, and one run of it."""
+    scn = with_data_until(load("plan"), YEAR, assimilate=False)
+    return scn, run_replicate(scn, SEED, households_per_agent=HPA)["trajectory"]
+
+
+def _with_state(scn: dict, state: dict) -> dict:
+    out = copy.deepcopy(scn)
+    out["exogenous"]["state"] = state
+    return validate(out, "test")
+
+
+def _own_state(traj: dict) -> dict:
+    return {k: traj[YEAR][k] for k in assimilate.METRICS if traj[YEAR].get(k, 0) > 0}
+
+
+def _model_through(scn: dict, year: int):
+    m = build_model(scn, SEED, households_per_agent=HPA)
+    while m.year <= year:
+        m.step()
+    return m
+
+
+def test_the_models_own_values_change_nothing(plain):
+    scn, traj = plain
+    state = _own_state(traj)
+    assert {"rural_income_wage", "processing_output", "top_firm_revenue_brewing",
+            "grain"} <= set(state)
+    again = run_replicate(_with_state(scn, state), SEED, households_per_agent=HPA)["trajectory"]
+    for y in traj:
+        for k, v in traj[y].items():
+            assert again[y][k] == pytest.approx(v, rel=1e-12, abs=1e-9), (y, k)
+
+
+def test_the_cut_off_year_is_recorded_as_simulated_and_later_years_move(plain):
+    scn, traj = plain
+    state = {k: 1.1 * v for k, v in _own_state(traj).items()}
+    moved = run_replicate(_with_state(scn, state), SEED, households_per_agent=HPA)["trajectory"]
+    for y in (2020, YEAR):
+        assert moved[y] == traj[y]
+    for k in ("rural_income", "processing_output", "top_firm_revenue_brewing", "grain"):
+        assert moved[YEAR + 1][k] > traj[YEAR + 1][k] * 1.03, k
+
+
+def test_after_anchoring_the_households_would_earn_the_observed_incomes(plain, monkeypatch):
+    scn, traj = plain
+    own = traj[YEAR]
+    obs = {"rural_income_wage": own["rural_income_wage"] * 1.04,
+           "rural_income_operating": own["rural_income_operating"] + 250.0,
+           "rural_income_property": own["rural_income_property"] - 40.0,
+           "rural_income_transfer": own["rural_income_transfer"] + 120.0}
+    seen = {}
+    anchor = assimilate.anchor
+
+    def anchor_and_look(m, year, observed):
+        done = anchor(m, year, observed)
+        seen["income"] = m._incomes()      # the same state, in YEAR, after re-closing
+        return done
+
+    monkeypatch.setattr(assimilate, "anchor", anchor_and_look)
+    m = _model_through(_with_state(scn, obs), YEAR)
+    assert set(obs) <= set(m.assimilated)
+    inc = seen["income"]
+    f = m.farmers
+    persons = np.sum(f.weight * f.persons)
+    for part in assimilate.INCOME_PARTS:
+        mean = np.sum(f.weight * inc[part]) / persons
+        assert mean == pytest.approx(obs[f"rural_income_{part}"], rel=1e-9), part
+
+
+def test_a_leader_is_resized_and_no_other_firm_changes(plain):
+    scn, traj = plain
+    k = plan.CLUSTER_KEYS.index("brewing")
+    before = _model_through(scn, YEAR)
+    metric = "top_firm_revenue_brewing"
+    after = _model_through(_with_state(scn, {metric: traj[YEAR][metric] * 1.25}), YEAR)
+    top = before.top_firm[k]
+    assert after.top_firm[k] == top
+    for col in ("sales", "capacity"):
+        a, b = getattr(after.firms, col), getattr(before.firms, col)
+        assert a[top] == pytest.approx(1.25 * b[top], rel=1e-12)
+        others = np.arange(len(b)) != top
+        np.testing.assert_array_equal(a[others], b[others])
+    np.testing.assert_allclose(after.firms.pipeline[top], 1.25 * before.firms.pipeline[top])
+    # what the leader gains is new demand for its cluster
+    gain = after.demand[k] - before.demand[k]
+    assert gain == pytest.approx(0.25 * before.firms.sales[top], rel=1e-9)
+
+
+def test_processing_residual_leaves_the_leaders_observed_revenue_in_the_clusters(plain):
+    scn, traj = plain
+    own = traj[YEAR]
+    lead = own["top_firm_revenue_brewing"] * 1.2
+    proc = own["processing_output"] + 100.0
+    m = _model_through(_with_state(scn, {"top_firm_revenue_brewing": lead,
+                                         "processing_output": proc}), YEAR)
+    residual = own["processing_output"] - own["output_total"]
+    want = proc - (own["output_total"] + lead - own["top_firm_revenue_brewing"])
+    assert m.assimilated["processing_output"] == pytest.approx(want / residual, rel=1e-12)
+
+
+def test_only_the_rows_of_the_cut_off_year_are_taken():
+    rows = pd.DataFrame({"metric": ["grain", "grain", "grain", "rural_income",
+                                    "national_rural_income"],
+                         "year": [2020, 2021, 2022, 2021, 2021],
+                         "value": [1424.0, 1421.2, 9999.0, 15308.0, 18931.0]})
+    from sim.config.exogenous import observed_state
+    # rural_income is the sum of the anchored parts, national income is an input series
+    assert observed_state(rows, 2021) == {"grain": 1421.2}
+
+
+def test_without_assimilation_the_block_has_no_state_and_runs_as_before(plain):
+    scn, traj = plain
+    assert "state" not in scn["exogenous"]
+    with_state = with_data_until(load("plan"), YEAR)
+    assert with_state["exogenous"]["state"]["top_firm_revenue_brewing"] == 199.71
+    # an old block (written before state assimilation) carries no state: nothing anchored
+    m = build_model(scn, SEED, households_per_agent=HPA)
+    assert m.anchor_year is None and m.anchor_state == {}
+
+
+@pytest.mark.parametrize("state, says", [
+    ({"rural_income": 15308.0}, "is not a state metric"),
+    ({"grain": -1.0}, "must be a positive number"),
+    ({"grain": True}, "must be a positive number"),
+    ([1, 2], "must map metrics"),
+])
+def test_a_hand_written_state_is_checked(plain, state, says):
+    scn, _ = plain
+    bad = copy.deepcopy(scn)
+    bad["exogenous"]["state"] = state
+    with pytest.raises(ScenarioError, match=says):
+        validate(bad, "test.yaml")
+
+
+def test_the_state_is_not_part_of_a_calibration_that_ends_at_the_cut_off(plain):
+    # it changes only the years after data_until: none of a calibration's up to it, so a
+    # backtest's calibration resumes whether or not the forecast assimilates
+    from sim.analysis.calibrate import _key
+    scn, _ = plain
+    used = pd.DataFrame({"metric": ["grain"], "year": [2021], "value": [1421.2],
+                         "quality": ["M"]})
+    s = {"population": 10, "seed": 1, "households_per_agent": HPA, "sampler": "ordered",
+         "min_acceptance": 0.02}
+    with_state = with_data_until(load("plan"), YEAR)
+    assert _key(with_state, used, [], s, YEAR) == _key(scn, used, [], s, YEAR)
+    # a calibration to later years sees the anchored years: there the state counts
+    assert _key(with_state, used, [], s, YEAR + 1) != _key(scn, used, [], s, YEAR + 1)
