@@ -525,7 +525,7 @@ def _province(r: dict, m, year: int) -> None:
     r["processing_output"] = r["output_total"] + OTHER_PROCESSING_2020_YI * scale(
         m, "processing_output") * (1 + u["other_processing_growth"]) ** n * float(
         eq.covid_rebound(u["covid_2020_shortfall"], year, plan.BASE_YEAR))
-    agri = m.const["agri_output_2020_yi"] * scale(m, "agri_output") * (
+    agri = u["agri_output_2020_yi"] * scale(m, "agri_output") * (
         1 + u["agri_output_growth"]) ** n * dfac
     r["agri_output"] = agri
     r["processing_ratio"] = r["processing_output"] / agri
