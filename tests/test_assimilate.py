@@ -53,7 +53,7 @@ def test_the_models_own_values_change_nothing(plain):
     scn, traj = plain
     state = _own_state(traj)
     assert {"rural_income_wage", "processing_output", "top_firm_revenue_brewing",
-            "grain"} <= set(state)
+            "agri_output"} <= set(state)
     again = run_replicate(_with_state(scn, state), SEED, households_per_agent=HPA)["trajectory"]
     for y in traj:
         for k, v in traj[y].items():
@@ -66,8 +66,10 @@ def test_the_cut_off_year_is_recorded_as_simulated_and_later_years_move(plain):
     moved = run_replicate(_with_state(scn, state), SEED, households_per_agent=HPA)["trajectory"]
     for y in (2020, YEAR):
         assert moved[y] == traj[y]
-    for k in ("rural_income", "processing_output", "top_firm_revenue_brewing", "grain"):
+    for k in ("rural_income", "processing_output", "top_firm_revenue_brewing", "agri_output"):
         assert moved[YEAR + 1][k] > traj[YEAR + 1][k] * 1.03, k
+    # grain's level is published for 2020 and a year's deviation is weather: not anchored
+    assert moved[YEAR + 1]["grain"] == traj[YEAR + 1]["grain"]
 
 
 def test_after_anchoring_the_households_would_earn_the_observed_incomes(plain, monkeypatch):
@@ -128,13 +130,14 @@ def test_processing_residual_leaves_the_leaders_observed_revenue_in_the_clusters
 
 
 def test_only_the_rows_of_the_cut_off_year_are_taken():
-    rows = pd.DataFrame({"metric": ["grain", "grain", "grain", "rural_income",
-                                    "national_rural_income"],
-                         "year": [2020, 2021, 2022, 2021, 2021],
-                         "value": [1424.0, 1421.2, 9999.0, 15308.0, 18931.0]})
+    rows = pd.DataFrame({"metric": ["agri_output", "agri_output", "agri_output",
+                                    "rural_income", "national_rural_income", "grain"],
+                         "year": [2020, 2021, 2022, 2021, 2021, 2021],
+                         "value": [1900.0, 2100.0, 9999.0, 15308.0, 18931.0, 1421.2]})
     from sim.config.exogenous import observed_state
-    # rural_income is the sum of the anchored parts, national income is an input series
-    assert observed_state(rows, 2021) == {"grain": 1421.2}
+    # rural_income is the sum of the anchored parts, national income is an input series,
+    # grain's level is not anchored (assimilate.LEVELS)
+    assert observed_state(rows, 2021) == {"agri_output": 2100.0}
 
 
 def test_without_assimilation_the_block_has_no_state_and_runs_as_before(plain):
@@ -149,8 +152,9 @@ def test_without_assimilation_the_block_has_no_state_and_runs_as_before(plain):
 
 @pytest.mark.parametrize("state, says", [
     ({"rural_income": 15308.0}, "is not a state metric"),
-    ({"grain": -1.0}, "must be a positive number"),
-    ({"grain": True}, "must be a positive number"),
+    ({"agri_output": -1.0}, "must be a positive number"),
+    ({"agri_output": True}, "must be a positive number"),
+    ({"grain": 1421.2}, "is not a state metric"),
     ([1, 2], "must map metrics"),
 ])
 def test_a_hand_written_state_is_checked(plain, state, says):

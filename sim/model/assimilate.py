@@ -19,8 +19,14 @@ published figures (``ClusterModel._calibrate_2020``):
   sales, capacity and capacity under construction) by observed / simulated revenue; what it
   gains or loses is demand for its cluster (as its own growth is), so no other firm's sales
   change.
-* **The province's reduced-form series** (``agri_output``, ``primary_va``, ``grain``): their
-  level is rescaled by observed / simulated; their sampled growth continues from it.
+* **Gross agricultural output** (``agri_output``): its 2020 level is an unverified
+  assumption (sampled over a range), so an observed year identifies it: the level is
+  rescaled by observed / simulated and the sampled growth continues from it. Grain and
+  primary value added are not anchored: their 2020 levels are published (the model starts
+  from them) and the model reads a year's deviation from trend as weather, which does not
+  persist; anchoring the level on one year would make that year's weather permanent (2021's
+  grain harvest, 1,421 万吨, was a flood year). An observed year informs their trend rates
+  through calibration instead.
 * **Processing outside the ten clusters** (``processing_output``): the part of the
   province's processing revenue the ten clusters do not explain is re-estimated as observed
   minus the clusters' output in Y with their largest firms re-anchored (as its 2020 level is
@@ -39,7 +45,7 @@ import numpy as np
 from sim.model import plan
 
 INCOME_PARTS = ("wage", "operating", "property", "transfer")
-LEVELS = ("agri_output", "primary_va", "grain")   # reduced-form series: level × growth
+LEVELS = ("agri_output",)   # reduced-form series whose 2020 level is not published
 PROCESSING = "processing_output"
 TOP = "top_firm_revenue_"
 METRICS = tuple(f"rural_income_{s}" for s in INCOME_PARTS) + LEVELS + (PROCESSING,) + tuple(
