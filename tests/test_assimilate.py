@@ -32,9 +32,9 @@ def plain():
     return scn, run_replicate(scn, SEED, households_per_agent=HPA)["trajectory"]
 
 
-def _with_state(scn: dict, state: dict) -> dict:
+def _with_state(scn: dict, state: dict, year: int = YEAR) -> dict:
     out = copy.deepcopy(scn)
-    out["exogenous"]["state"] = state
+    out["exogenous"]["state"] = {str(year): state}
     return validate(out, "test")
 
 
@@ -89,7 +89,7 @@ def test_after_anchoring_the_households_would_earn_the_observed_incomes(plain, m
 
     monkeypatch.setattr(assimilate, "anchor", anchor_and_look)
     m = _model_through(_with_state(scn, obs), YEAR)
-    assert set(obs) <= set(m.assimilated)
+    assert set(obs) <= set(m.assimilated[YEAR])
     inc = seen["income"]
     f = m.farmers
     persons = np.sum(f.weight * f.persons)
@@ -126,36 +126,66 @@ def test_processing_residual_leaves_the_leaders_observed_revenue_in_the_clusters
                                          "processing_output": proc}), YEAR)
     residual = own["processing_output"] - own["output_total"]
     want = proc - (own["output_total"] + lead - own["top_firm_revenue_brewing"])
-    assert m.assimilated["processing_output"] == pytest.approx(want / residual, rel=1e-12)
+    assert m.assimilated[YEAR]["processing_output"] == pytest.approx(want / residual,
+                                                                     rel=1e-12)
 
 
-def test_only_the_rows_of_the_cut_off_year_are_taken():
+def test_each_metric_is_anchored_at_its_latest_year_up_to_the_cut_off():
     rows = pd.DataFrame({"metric": ["agri_output", "agri_output", "agri_output",
-                                    "rural_income", "national_rural_income", "grain"],
-                         "year": [2020, 2021, 2022, 2021, 2021, 2021],
-                         "value": [1900.0, 2100.0, 9999.0, 15308.0, 18931.0, 1421.2]})
+                                    "rural_income", "national_rural_income", "grain",
+                                    "rural_income_wage", "rural_income_wage",
+                                    "top_firm_revenue_brewing"],
+                         "year": [2020, 2021, 2023, 2021, 2021, 2021, 2021, 2022, 2020],
+                         "value": [1900.0, 2100.0, 9999.0, 15308.0, 18931.0, 1421.2,
+                                   6860.0, 7271.0, 139.9]})
     from sim.config.exogenous import observed_state
-    # rural_income is the sum of the anchored parts, national income is an input series,
-    # grain's level is not anchored (assimilate.LEVELS)
-    assert observed_state(rows, 2021) == {"agri_output": 2100.0}
+    # never after the cut-off, never 2020 (the model's start); rural_income is the sum of the
+    # anchored parts, national income an input series, grain not anchored (assimilate.LEVELS)
+    assert observed_state(rows, 2022) == {"2021": {"agri_output": 2100.0},
+                                          "2022": {"rural_income_wage": 7271.0}}
+    assert observed_state(rows, 2021) == {"2021": {"agri_output": 2100.0,
+                                                   "rural_income_wage": 6860.0}}
+
+
+def test_the_shipped_file_anchors_incomes_at_2023_and_the_firm_at_2024():
+    # the income survey comes a year after the firms' accounts: with data until 2024 the
+    # run is anchored on the latest of each (tests/test_exogenous.py reads the same file)
+    state = with_data_until(load("plan"), 2024)["exogenous"]["state"]
+    assert state["2024"] == {"top_firm_revenue_brewing": 360.11}
+    assert set(state["2023"]) == {f"rural_income_{s}" for s in assimilate.INCOME_PARTS}
+    assert set(state["2022"]) == {"processing_output", "agri_output"}
+    traj = run_replicate(with_data_until(load("plan"), 2024), SEED,
+                         households_per_agent=HPA)["trajectory"]
+    plain = run_replicate(with_data_until(load("plan"), 2024, assimilate=False), SEED,
+                          households_per_agent=HPA)["trajectory"]
+    for y in (2020, 2021, 2022):
+        assert traj[y] == plain[y]
+    assert traj[2023]["rural_income_wage"] == plain[2023]["rural_income_wage"]   # recorded
+    assert traj[2024]["rural_income_wage"] != plain[2024]["rural_income_wage"]   # anchored
+    # the firm is anchored at the end of 2024: 2025 moves (Fenjiu published 360.11 for 2024)
+    assert traj[2025]["top_firm_revenue_brewing"] > plain[2025]["top_firm_revenue_brewing"] \
+        * 360.11 / plain[2024]["top_firm_revenue_brewing"] * 0.9
 
 
 def test_without_assimilation_the_block_has_no_state_and_runs_as_before(plain):
     scn, traj = plain
     assert "state" not in scn["exogenous"]
     with_state = with_data_until(load("plan"), YEAR)
-    assert with_state["exogenous"]["state"]["top_firm_revenue_brewing"] == 199.71
+    assert with_state["exogenous"]["state"]["2021"]["top_firm_revenue_brewing"] == 199.71
     # an old block (written before state assimilation) carries no state: nothing anchored
     m = build_model(scn, SEED, households_per_agent=HPA)
-    assert m.anchor_year is None and m.anchor_state == {}
+    assert m.anchor_state == {}
 
 
 @pytest.mark.parametrize("state, says", [
-    ({"rural_income": 15308.0}, "is not a state metric"),
-    ({"agri_output": -1.0}, "must be a positive number"),
-    ({"agri_output": True}, "must be a positive number"),
-    ({"grain": 1421.2}, "is not a state metric"),
-    ([1, 2], "must map metrics"),
+    ({"2021": {"rural_income": 15308.0}}, "is not a state metric"),
+    ({"2021": {"agri_output": -1.0}}, "must be a positive number"),
+    ({"2021": {"agri_output": True}}, "must be a positive number"),
+    ({"2021": {"grain": 1421.2}}, "is not a state metric"),
+    ({"2022": {"agri_output": 2100.0}}, "must be a year in 2021-2021"),
+    ({"2021": {"agri_output": 2100.0}, "2020": {}}, "must be a year in 2021-2021"),
+    ({"2021": 5.0}, "must map years"),
+    ([1, 2], "must map years"),
 ])
 def test_a_hand_written_state_is_checked(plain, state, says):
     scn, _ = plain
@@ -178,3 +208,11 @@ def test_the_state_is_not_part_of_a_calibration_that_ends_at_the_cut_off(plain):
     assert _key(with_state, used, [], s, YEAR) == _key(scn, used, [], s, YEAR)
     # a calibration to later years sees the anchored years: there the state counts
     assert _key(with_state, used, [], s, YEAR + 1) != _key(scn, used, [], s, YEAR + 1)
+    # data until 2024: the incomes anchored in 2023 move 2024, the firm anchored in 2024
+    # moves nothing calibrated to 2024
+    full = with_data_until(load("plan"), 2024)
+    trimmed = copy.deepcopy(full)
+    del trimmed["exogenous"]["state"]["2024"]
+    none = with_data_until(load("plan"), 2024, assimilate=False)
+    assert _key(full, used, [], s, 2024) == _key(trimmed, used, [], s, 2024)
+    assert _key(full, used, [], s, 2024) != _key(none, used, [], s, 2024)

@@ -535,14 +535,19 @@ def ess(w) -> float:
 def _key(base, used, facs, s, until: int) -> dict:
     """What determines a calibration (a resumed one must match it).
 
-    The observed state a scenario re-anchors on at its ``data_until``
-    (``sim.model.assimilate``) changes only the years after it: with ``data_until`` =
-    ``until`` no calibrated year, so it is left out (a calibration made before state
-    assimilation existed resumes, and one made with it serves a run without it).
+    The observed state a scenario re-anchors on at the end of a year
+    (``sim.model.assimilate``) changes only the years after it: anchored in ``until``, no
+    calibrated year, so that part is left out (a backtest's calibration serves a forecast
+    with and without it, and one made before state assimilation existed resumes).
     """
     from sim.config.exogenous import KEY, STATE_KEY
-    if base.get("data_until") == until and STATE_KEY in (base.get(KEY) or {}):
-        base = {**base, KEY: {k: v for k, v in base[KEY].items() if k != STATE_KEY}}
+    block = base.get(KEY) or {}
+    if STATE_KEY in block:
+        kept = {y: m for y, m in block[STATE_KEY].items() if int(y) < until}
+        block = {k: v for k, v in block.items() if k != STATE_KEY}
+        if kept:
+            block[STATE_KEY] = kept
+        base = {**base, KEY: block}
     return {"scenario": base, "rows": used[["metric", "year", "value", "quality"]]
             .to_dict("records"), "factors": facs, "population": s["population"],
             "seed": s["seed"], "households_per_agent": s["households_per_agent"],

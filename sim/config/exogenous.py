@@ -25,13 +25,17 @@ manifest records exactly what the run used)::
      "continued_by": {"national_rural_income": "national_rural_income_growth"},
      "markets_file": "data/observed/national_markets.csv",
      "market_growth": {"brewing": {"2021": 0.186, "2023": 0.097}, ...},
-     "state": {"rural_income_wage": 7875.0, ..., "top_firm_revenue_brewing": 319.28}}
+     "state": {"2022": {"processing_output": 3260.0, ...},
+               "2023": {"rural_income_wage": 7875.0, ...},
+               "2024": {"top_firm_revenue_brewing": 360.11}}}
 
-``state`` holds the observations of the cut-off year itself that measure the model's state
-(household incomes by source, the largest firms' revenues, the province's reduced-form
-levels): after recording that year as it simulated it, the run re-anchors those parts of its
-state on them and continues from there (``sim.model.assimilate``; data assimilation, as a
-forecast made in that year would start from what was known then). ``with_data_until(...,
+``state`` holds, for each metric that measures the model's state (household incomes by
+source, the largest firms' revenues, processing revenue, gross agricultural output), its
+latest observation in 2021 to the cut-off year: after recording that year as it simulated
+it, the run re-anchors those parts of its state on them and continues from there
+(``sim.model.assimilate``; data assimilation, as a forecast made at the cut-off would start
+from what was known then; the income survey is published a year after the firms' accounts,
+so with ``data_until: 2024`` the incomes are anchored at 2023). ``with_data_until(...,
 assimilate=False)`` (``clustersim backtest --no-assimilate``) leaves it out.
 
 Year keys are strings so the block survives the manifest's JSON unchanged.
@@ -63,7 +67,7 @@ MARKETS = {"brewing": "national_market_brewing_baijiu_revenue_growth",
            "tcm": "national_market_tcm_decoction_pieces_revenue_growth",
            "cosmetics": "national_market_cosmetics_retail_growth"}
 MARKET_KEY = "market_growth"
-# the observations of the cut-off year the run re-anchors its state on after that year
+# the latest observations up to the cut-off year the run re-anchors its state on
 STATE_KEY = "state"
 STATE_METRICS = assimilate.METRICS
 
@@ -104,8 +108,9 @@ def resolve(data_until, source: str, keypath: str = "data_until",
         rows: Observations already read (metric, year, value); rows after ``data_until``
             are dropped before anything else.
         assimilate: Take the rows of the year ``data_until`` itself that measure the
-            model's state (``STATE_METRICS``) into the block's ``state``: the run continues
-            from them after that year (``sim.model.assimilate``). False: no ``state``.
+            model's state (``STATE_METRICS``), each metric's latest in 2021 to ``data_until``,
+            into the block's ``state``: the run continues from them after their year
+            (``sim.model.assimilate``). False: no ``state``.
 
     Raises:
         ScenarioError: a year outside 2021-2025 or after the series' last year (naming the
@@ -153,16 +158,21 @@ def resolve(data_until, source: str, keypath: str = "data_until",
     return out
 
 
-def observed_state(rows: pd.DataFrame, year: int) -> dict[str, float]:
-    """The rows of ``year`` that measure the model's state: {metric: value}.
+def observed_state(rows: pd.DataFrame, year: int) -> dict[str, dict[str, float]]:
+    """Each state metric's latest row in 2021 to ``year``: {year: {metric: value}}.
 
-    Only ``year`` itself (never a later row); a metric with no row that year is not
-    anchored. (Several rows of one metric-year cannot occur: the file's parser refuses
-    duplicates.)
+    Never a row after ``year``; 2020 is not taken (the model starts from the 2020 state by
+    construction); a metric with no row in those years is not anchored. (Several rows of one
+    metric-year cannot occur: the file's parser refuses duplicates.)
     """
-    d = rows[(rows["year"] == year) & rows["metric"].isin(STATE_METRICS)]
-    return {str(k): float(v) for k, v in zip(d["metric"], d["value"], strict=True)
-            if float(v) > 0}
+    d = rows[(rows["year"] > FIRST_YEAR) & (rows["year"] <= year)
+             & rows["metric"].isin(STATE_METRICS) & (rows["value"] > 0)]
+    d = d.sort_values("year", kind="stable").drop_duplicates("metric", keep="last")
+    out: dict[str, dict[str, float]] = {}
+    for m, y, v in sorted(zip(d["metric"], d["year"].astype(int), d["value"].astype(float),
+                              strict=True), key=lambda t: (t[1], t[0])):
+        out.setdefault(str(y), {})[str(m)] = float(v)
+    return out
 
 
 def _check_state(block: dict, data_until: int, source: str) -> dict:
@@ -170,18 +180,29 @@ def _check_state(block: dict, data_until: int, source: str) -> dict:
     given = block.get(STATE_KEY)
     if given is None:
         return {}
-    if not isinstance(given, dict):
-        raise ScenarioError(source, f"{KEY}.{STATE_KEY}", f"must map metrics among "
-                            f"{', '.join(STATE_METRICS)} to their {data_until} values")
-    for k, v in given.items():
-        if k not in STATE_METRICS:
-            raise ScenarioError(source, f"{KEY}.{STATE_KEY}.{k}", "is not a state metric; "
-                                f"allowed: {', '.join(STATE_METRICS)}")
-        if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0 \
-                or not np.isfinite(v):
-            raise ScenarioError(source, f"{KEY}.{STATE_KEY}.{k}",
-                                f"must be a positive number, got {v!r}")
-    return {k: float(v) for k, v in given.items()}
+    years = {str(t) for t in range(FIRST_YEAR + 1, data_until + 1)}
+    if not isinstance(given, dict) or not all(isinstance(v, dict) for v in given.values()):
+        raise ScenarioError(source, f"{KEY}.{STATE_KEY}", f"must map years in "
+                            f"{FIRST_YEAR + 1}-{data_until} to metrics among "
+                            f"{', '.join(STATE_METRICS)} and their observed values")
+    seen: set[str] = set()
+    for y, by_metric in given.items():
+        if y not in years:
+            raise ScenarioError(source, f"{KEY}.{STATE_KEY}.{y}",
+                                f"must be a year in {FIRST_YEAR + 1}-{data_until}")
+        for k, v in by_metric.items():
+            where = f"{KEY}.{STATE_KEY}.{y}.{k}"
+            if k not in STATE_METRICS:
+                raise ScenarioError(source, where, "is not a state metric; allowed: "
+                                    f"{', '.join(STATE_METRICS)}")
+            if k in seen:
+                raise ScenarioError(source, where, "is anchored in another year too; a "
+                                    "metric is anchored once, at its latest year")
+            seen.add(k)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0 \
+                    or not np.isfinite(v):
+                raise ScenarioError(source, where, f"must be a positive number, got {v!r}")
+    return {y: {k: float(v) for k, v in m.items()} for y, m in given.items()}
 
 
 def market_growth(year: int, source: str, keypath: str = "data_until") -> dict:

@@ -1,13 +1,14 @@
-"""Data assimilation at the cut-off year: the run continues from the observed state.
+"""Data assimilation up to the cut-off year: the run continues from the observed state.
 
 A forecast made in year Y starts from what is known in Y. The naive forecasts a backtest
 scores the model against start from the observed value of the origin year; a model that
 starts from its own simulated Y instead carries every error it made up to Y into each later
-year. With a scenario's ``data_until: Y`` and observations of year Y among the block's
-``state`` (``sim.config.exogenous``), the model records Y as it simulated it (so calibration
-and ``check-history`` still judge its own Y) and then, at the very end of Y, re-anchors the
-parts of its state those observations measure, the way the 2020 state is anchored on 2020's
-published figures (``ClusterModel._calibrate_2020``):
+year. With a scenario's ``data_until: Y``, the block's ``state`` (``sim.config.exogenous``)
+holds each state metric's latest observation in 2021 to Y, by year. For each such year the
+model records the year as it simulated it (so calibration and ``check-history`` still judge
+its own values) and then, at the very end of the year, re-anchors the parts of its state
+those observations measure, the way the 2020 state is anchored on 2020's published figures
+(``ClusterModel._calibrate_2020``):
 
 * **Household incomes by source** (``rural_income_wage/operating/property/transfer``): the
   income accounts are closed again on Y's survey values, as in 2020
@@ -52,12 +53,10 @@ METRICS = tuple(f"rural_income_{s}" for s in INCOME_PARTS) + LEVELS + (PROCESSIN
     f"{TOP}{c.key}" for c in plan.CLUSTERS)
 
 
-def observed_state(exogenous: dict | None) -> tuple[int | None, dict[str, float]]:
-    """(cut-off year, {metric: observed value in that year}); (None, {}) without a state."""
+def observed_state(exogenous: dict | None) -> dict[int, dict[str, float]]:
+    """{year: {metric: observed value}} to anchor on at the end of each year ({}: none)."""
     state = (exogenous or {}).get("state") or {}
-    if not state:
-        return None, {}
-    return int(exogenous["data_until"]), {k: float(v) for k, v in state.items()}
+    return {int(y): {k: float(v) for k, v in m.items()} for y, m in state.items()}
 
 
 def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:

@@ -68,10 +68,10 @@ class ClusterModel(mesa.Model):
         self.uncertain = uncertainties
         self.national_levels = national.observed_levels(exogenous)
         self.national_markets = national.observed_market_growth(exogenous)
-        # data assimilation at the cut-off year (sim.model.assimilate): the observed state
-        self.anchor_year, self.anchor_state = assimilate.observed_state(exogenous)
+        # data assimilation up to the cut-off year (sim.model.assimilate): {year: observed}
+        self.anchor_state = assimilate.observed_state(exogenous)
         self.level_scale: dict[str, float] = {}  # reduced-form levels re-anchored on data
-        self.assimilated: dict[str, float] = {}
+        self.assimilated: dict[int, dict[str, float]] = {}  # year: factor or shift applied
         self.levers = levers
         self.const = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in constants.items()}
         self.households_per_agent = int(households_per_agent)
@@ -712,8 +712,8 @@ class ClusterModel(mesa.Model):
         firms.recognise_leaders(self)
         self.record.year(self, year)
         firms.entry_exit(self)
-        if year == self.anchor_year:
-            self.assimilated = assimilate.anchor(self, year, self.anchor_state)
+        if year in self.anchor_state:
+            self.assimilated[year] = assimilate.anchor(self, year, self.anchor_state[year])
 
     def step(self) -> None:
         """Advance one quarter, following the schedule below.
