@@ -130,7 +130,7 @@ def test_processing_residual_leaves_the_leaders_observed_revenue_in_the_clusters
                                                                      rel=1e-12)
 
 
-def test_each_metric_is_anchored_at_its_latest_year_up_to_the_cut_off():
+def test_every_state_row_up_to_the_cut_off_is_taken_by_year():
     rows = pd.DataFrame({"metric": ["agri_output", "agri_output", "agri_output",
                                     "rural_income", "national_rural_income", "grain",
                                     "rural_income_wage", "rural_income_wage",
@@ -141,27 +141,33 @@ def test_each_metric_is_anchored_at_its_latest_year_up_to_the_cut_off():
     from sim.config.exogenous import observed_state
     # never after the cut-off, never 2020 (the model's start); rural_income is the sum of the
     # anchored parts, national income an input series, grain not anchored (assimilate.LEVELS)
-    assert observed_state(rows, 2022) == {"2021": {"agri_output": 2100.0},
+    assert observed_state(rows, 2022) == {"2021": {"agri_output": 2100.0,
+                                                   "rural_income_wage": 6860.0},
                                           "2022": {"rural_income_wage": 7271.0}}
     assert observed_state(rows, 2021) == {"2021": {"agri_output": 2100.0,
                                                    "rural_income_wage": 6860.0}}
 
 
-def test_the_shipped_file_anchors_incomes_at_2023_and_the_firm_at_2024():
+def test_the_shipped_file_anchors_each_year_it_has_rows_for():
     # the income survey comes a year after the firms' accounts: with data until 2024 the
-    # run is anchored on the latest of each (tests/test_exogenous.py reads the same file)
+    # incomes are last anchored at 2023, the firm at 2024 (tests/test_exogenous.py reads
+    # the same file)
     state = with_data_until(load("plan"), 2024)["exogenous"]["state"]
+    incomes = {f"rural_income_{s}" for s in assimilate.INCOME_PARTS}
     assert state["2024"] == {"top_firm_revenue_brewing": 360.11}
-    assert set(state["2023"]) == {f"rural_income_{s}" for s in assimilate.INCOME_PARTS}
-    assert set(state["2022"]) == {"processing_output", "agri_output"}
+    assert set(state["2023"]) == incomes | {"top_firm_revenue_brewing"}
+    assert set(state["2022"]) == incomes | {"top_firm_revenue_brewing", "processing_output",
+                                            "agri_output"}
+    assert set(state["2021"]) == incomes | {"top_firm_revenue_brewing", "processing_output"}
     traj = run_replicate(with_data_until(load("plan"), 2024), SEED,
                          households_per_agent=HPA)["trajectory"]
     plain = run_replicate(with_data_until(load("plan"), 2024, assimilate=False), SEED,
                           households_per_agent=HPA)["trajectory"]
-    for y in (2020, 2021, 2022):
+    for y in (2020, 2021):
         assert traj[y] == plain[y]
-    assert traj[2023]["rural_income_wage"] == plain[2023]["rural_income_wage"]   # recorded
-    assert traj[2024]["rural_income_wage"] != plain[2024]["rural_income_wage"]   # anchored
+    # 2022 runs from 2021's anchored state; each year from the year before's
+    assert traj[2022]["rural_income_wage"] != plain[2022]["rural_income_wage"]
+    assert traj[2024]["rural_income_wage"] != plain[2024]["rural_income_wage"]
     # the firm is anchored at the end of 2024: 2025 moves (Fenjiu published 360.11 for 2024)
     assert traj[2025]["top_firm_revenue_brewing"] > plain[2025]["top_firm_revenue_brewing"] \
         * 360.11 / plain[2024]["top_firm_revenue_brewing"] * 0.9
@@ -208,8 +214,8 @@ def test_the_state_is_not_part_of_a_calibration_that_ends_at_the_cut_off(plain):
     assert _key(with_state, used, [], s, YEAR) == _key(scn, used, [], s, YEAR)
     # a calibration to later years sees the anchored years: there the state counts
     assert _key(with_state, used, [], s, YEAR + 1) != _key(scn, used, [], s, YEAR + 1)
-    # data until 2024: the incomes anchored in 2023 move 2024, the firm anchored in 2024
-    # moves nothing calibrated to 2024
+    # data until 2024: what is anchored in 2021-2023 moves calibrated years, what is
+    # anchored in 2024 moves nothing calibrated to 2024
     full = with_data_until(load("plan"), 2024)
     trimmed = copy.deepcopy(full)
     del trimmed["exogenous"]["state"]["2024"]

@@ -29,14 +29,15 @@ manifest records exactly what the run used)::
                "2023": {"rural_income_wage": 7875.0, ...},
                "2024": {"top_firm_revenue_brewing": 360.11}}}
 
-``state`` holds, for each metric that measures the model's state (household incomes by
-source, the largest firms' revenues, processing revenue, gross agricultural output), its
-latest observation in 2021 to the cut-off year: after recording that year as it simulated
-it, the run re-anchors those parts of its state on them and continues from there
-(``sim.model.assimilate``; data assimilation, as a forecast made at the cut-off would start
-from what was known then; the income survey is published a year after the firms' accounts,
-so with ``data_until: 2024`` the incomes are anchored at 2023). ``with_data_until(...,
-assimilate=False)`` (``clustersim backtest --no-assimilate``) leaves it out.
+``state`` holds, by year, the observations in 2021 to the cut-off year of the metrics that
+measure the model's state (household incomes by source, the largest firms' revenues,
+processing revenue, gross agricultural output): after recording each such year as it
+simulated it, the run re-anchors those parts of its state on them and continues from there
+(``sim.model.assimilate``; sequential data assimilation, as a forecast made at the cut-off
+would start from what was known then; the income survey is published a year after the
+firms' accounts, so with ``data_until: 2024`` the incomes are last anchored at 2023).
+``with_data_until(..., assimilate=False)`` (``clustersim backtest --no-assimilate``) leaves
+it out.
 
 Year keys are strings so the block survives the manifest's JSON unchanged.
 """
@@ -107,10 +108,9 @@ def resolve(data_until, source: str, keypath: str = "data_until",
             it is only recorded.
         rows: Observations already read (metric, year, value); rows after ``data_until``
             are dropped before anything else.
-        assimilate: Take the rows of the year ``data_until`` itself that measure the
-            model's state (``STATE_METRICS``), each metric's latest in 2021 to ``data_until``,
-            into the block's ``state``: the run continues from them after their year
-            (``sim.model.assimilate``). False: no ``state``.
+        assimilate: Take the rows in 2021 to ``data_until`` that measure the model's
+            state (``STATE_METRICS``) into the block's ``state``: the run re-anchors on
+            them at the end of their year (``sim.model.assimilate``). False: no ``state``.
 
     Raises:
         ScenarioError: a year outside 2021-2025 or after the series' last year (naming the
@@ -159,15 +159,14 @@ def resolve(data_until, source: str, keypath: str = "data_until",
 
 
 def observed_state(rows: pd.DataFrame, year: int) -> dict[str, dict[str, float]]:
-    """Each state metric's latest row in 2021 to ``year``: {year: {metric: value}}.
+    """The state metrics' rows in 2021 to ``year``: {year: {metric: value}}.
 
     Never a row after ``year``; 2020 is not taken (the model starts from the 2020 state by
-    construction); a metric with no row in those years is not anchored. (Several rows of one
-    metric-year cannot occur: the file's parser refuses duplicates.)
+    construction). (Several rows of one metric-year cannot occur: the file's parser refuses
+    duplicates.)
     """
     d = rows[(rows["year"] > FIRST_YEAR) & (rows["year"] <= year)
              & rows["metric"].isin(STATE_METRICS) & (rows["value"] > 0)]
-    d = d.sort_values("year", kind="stable").drop_duplicates("metric", keep="last")
     out: dict[str, dict[str, float]] = {}
     for m, y, v in sorted(zip(d["metric"], d["year"].astype(int), d["value"].astype(float),
                               strict=True), key=lambda t: (t[1], t[0])):
@@ -185,7 +184,6 @@ def _check_state(block: dict, data_until: int, source: str) -> dict:
         raise ScenarioError(source, f"{KEY}.{STATE_KEY}", f"must map years in "
                             f"{FIRST_YEAR + 1}-{data_until} to metrics among "
                             f"{', '.join(STATE_METRICS)} and their observed values")
-    seen: set[str] = set()
     for y, by_metric in given.items():
         if y not in years:
             raise ScenarioError(source, f"{KEY}.{STATE_KEY}.{y}",
@@ -195,10 +193,6 @@ def _check_state(block: dict, data_until: int, source: str) -> dict:
             if k not in STATE_METRICS:
                 raise ScenarioError(source, where, "is not a state metric; allowed: "
                                     f"{', '.join(STATE_METRICS)}")
-            if k in seen:
-                raise ScenarioError(source, where, "is anchored in another year too; a "
-                                    "metric is anchored once, at its latest year")
-            seen.add(k)
             if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0 \
                     or not np.isfinite(v):
                 raise ScenarioError(source, where, f"must be a positive number, got {v!r}")

@@ -1,14 +1,15 @@
-"""Data assimilation up to the cut-off year: the run continues from the observed state.
+"""Sequential data assimilation up to the cut-off year: runs continue from observed states.
 
 A forecast made in year Y starts from what is known in Y. The naive forecasts a backtest
 scores the model against start from the observed value of the origin year; a model that
 starts from its own simulated Y instead carries every error it made up to Y into each later
 year. With a scenario's ``data_until: Y``, the block's ``state`` (``sim.config.exogenous``)
-holds each state metric's latest observation in 2021 to Y, by year. For each such year the
+holds the observations in 2021 to Y of the metrics below, by year. For each such year the
 model records the year as it simulated it (so calibration and ``check-history`` still judge
 its own values) and then, at the very end of the year, re-anchors the parts of its state
 those observations measure, the way the 2020 state is anchored on 2020's published figures
-(``ClusterModel._calibrate_2020``):
+(``ClusterModel._calibrate_2020``); the next year runs from there (a metric observed every
+year is re-anchored every year, as in a filter):
 
 * **Household incomes by source** (``rural_income_wage/operating/property/transfer``): the
   income accounts are closed again on Y's survey values, as in 2020
