@@ -563,12 +563,18 @@ def test_backtest_takes_exogenous_series_up_to_the_origin_only(history, tmp_path
     poisoned = obs.copy()
     poisoned.loc[(poisoned["metric"] == "national_rural_income")
                  & (poisoned["year"] == 2022), "value"] = 1e12
+    # and a row of a state the forecast re-anchors on (sim.model.assimilate), after the origin
+    poisoned.loc[(poisoned["metric"] == "agri_output") & (poisoned["year"] == 2022),
+                 "value"] = 1e12
     bad = _bt(scn, poisoned, tmp_path / "poisoned")
     want = {"2020": level[2020], "2021": level[2021]}
+    agri21 = obs[(obs["metric"] == "agri_output") & (obs["year"] == 2021)]["value"].iloc[0]
     for du, block in seen:
         assert du == 2021 and block["series"]["national_rural_income"] == want
     for res in (clean, bad):
         assert res["manifest"]["exogenous"]["2021"]["series"]["national_rural_income"] == want
+        assert res["manifest"]["exogenous"]["2021"]["state"] == {"2021": {"agri_output":
+                                                                          agri21}}
     post = "origin-2021/posterior.parquet"
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "clean" / post),
                                   pd.read_parquet(tmp_path / "poisoned" / post))
