@@ -107,10 +107,11 @@ def add_parsers(sub) -> None:
                    help="use observations up to this year (default: %(default)s, i.e. the "
                         "file's last year)")
     c.add_argument("--data-until", type=int, default=None, metavar="YEAR",
-                   help="take the exogenous series (national rural income) from --observed "
-                        "up to YEAR (2021-2025, at most --until) and their sampled growth "
-                        "after it (default: %(default)s, the sampled growth from 2020; a "
-                        "backtest sets it to each origin itself)")
+                   help="take the exogenous series (national rural income, markets) from "
+                        "--observed up to YEAR (2021-2025, at most --until) and their sampled "
+                        "growth after it, and re-anchor the simulations on the observed state "
+                        "of each year up to YEAR (default: %(default)s, the sampled growth "
+                        "from 2020; a backtest sets it to each origin itself)")
     c.add_argument("--out", default=None,
                    help="output folder (default: %(default)s, i.e. "
                         "results/calibration-<scenario>)")

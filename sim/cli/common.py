@@ -65,9 +65,10 @@ def scenario_parser() -> argparse.ArgumentParser:
                    help="override a scenario field, e.g. levers.capital_subsidy_rate=0.3 "
                         "(repeatable; default: none, the scenario as written)")
     p.add_argument("--data-until", type=int, default=None, metavar="YEAR",
-                   help="take the exogenous series (national rural income) from the "
-                        "observed data up to YEAR (2021-2025, at most the file's last year) "
-                        "and their sampled growth after it (default: none, the sampled "
+                   help="take the exogenous series (national rural income, markets) from "
+                        "the observed data up to YEAR (2021-2025, at most the file's last "
+                        "year) and their sampled growth after it, and continue from the "
+                        "observed state of each year up to YEAR (default: none, the sampled "
                         "growth from 2020; docs/inputs.md)")
     return p
 
