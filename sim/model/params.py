@@ -296,10 +296,10 @@ PARAMS: tuple[Param, ...] = (
           description="Growth of processing output outside the ten clusters."),
     Param("agri_output_2020_yi", "uncertainty", 1900.0, 1700.0, 2100.0, "亿元",
           f"{A}: order of Shanxi's 2020 gross agricultural output (农林牧渔业总产值); no "
-          "published 2020 figure was found (docs/data.md). The range is the one declared "
-          "when it was a constant, unchanged; it is sampled since the eighteenth session, "
-          "because an unverified level is uncertain and its range belongs in the predictive "
-          "distribution of agri_output and processing_ratio.",
+          "published 2020 figure was found (data notes, 'Agricultural output'). The range "
+          "is the one declared when it was a constant, unchanged; it is sampled since the "
+          "eighteenth session, because an unverified level is uncertain and its range "
+          "belongs in the predictive distribution of agri_output and processing_ratio.",
           description="Gross agricultural output in 2020."),
     Param("agri_output_growth", "uncertainty", 0.04, 0.02, 0.06, "1/yr", f"{A}.",
           description="Nominal growth of gross agricultural output (农林牧渔总产值)."),
