@@ -61,6 +61,12 @@ def small(argv: list[str]) -> list[str]:
         return _set(argv, ("--replicates", "-n"), "2") + SCALE
     if cmd == "sensitivity":
         return _set(argv, ("--n",), "2") + SCALE
+    if cmd in ("calibrate", "backtest"):
+        argv = [*argv, "--population", "12", "--generations", "1", "--screen", "16",
+                "--max-params", "2", *SCALE]
+        if cmd == "calibrate":
+            return argv + ["--predictive", "2"]
+        return _set(argv, ("--replicates", "-n"), "4")
     if cmd == "optimize":
         return (_set(_set(_set(argv, ("--candidates",), "2"), ("--replicates", "-n"), "2"),
                      ("--validate",), "2") + SCALE)
