@@ -1,11 +1,11 @@
 """Data assimilation at the cut-off year (sim.model.assimilate; issue #10, backtests).
 
-With ``data_until: Y`` the run records Y as simulated, then re-anchors the state the year's
-observations measure and continues from it. These tests pin: an observation equal to the
-model's own value changes nothing; after anchoring, the incomes the households would earn
-equal the observations; a leader is resized without touching the other firms; only the
-rows of Y itself are taken; and without a state (or with ``assimilate=False``) the run is
-as before.
+With ``data_until: Y`` the run records each observed year up to Y as simulated, then
+re-anchors the state the year's observations measure and continues from it. These tests
+pin: an observation equal to the model's own value (in average weather) changes nothing;
+after anchoring, the incomes the households would earn equal the observations; a leader is
+resized without touching the other firms; the year's draws do not persist; only rows in
+2021..Y are taken; and without a state (or with ``assimilate=False``) nothing is anchored.
 """
 
 from __future__ import annotations
@@ -42,22 +42,59 @@ def _own_state(traj: dict) -> dict:
     return {k: traj[YEAR][k] for k in assimilate.METRICS if traj[YEAR].get(k, 0) > 0}
 
 
-def _model_through(scn: dict, year: int):
-    m = build_model(scn, SEED, households_per_agent=HPA)
+def _model_through(scn: dict, year: int, seed: int = SEED):
+    m = build_model(scn, seed, households_per_agent=HPA)
     while m.year <= year:
         m.step()
     return m
 
 
-def test_the_models_own_values_change_nothing(plain):
-    scn, traj = plain
-    state = _own_state(traj)
-    assert {"rural_income_wage", "processing_output", "top_firm_revenue_brewing",
-            "agri_output"} <= set(state)
+def _average_weather(monkeypatch):
+    """Every year's drought, disease and price draws at their mean (factors of one)."""
+    from sim.model.model import ClusterModel
+    draw = ClusterModel._draw_shocks
+
+    def calm(m, year):
+        draw(m, year)
+        m.yield_city = np.ones_like(m.yield_city)
+        m.drought = np.zeros_like(m.drought)
+        m.price = np.ones_like(m.price)
+        m.disease_keep = np.ones_like(m.disease_keep)
+        m.cluster_yield = np.ones_like(m.cluster_yield)
+
+    monkeypatch.setattr(ClusterModel, "_draw_shocks", calm)
+
+
+def test_the_models_own_values_change_nothing(plain, monkeypatch):
+    # the anchoring divides out the replicate's weather, price and disease draws of the
+    # year (they are its own, not the ones behind an observation), so the identity holds
+    # where those draws are at their mean
+    # (gross output's weather factor is one in the average year, not in a year without
+    # drought, so it is left out here; test_the_years_draws_do_not_persist has it)
+    _average_weather(monkeypatch)
+    scn, _ = plain
+    traj = run_replicate(scn, SEED, households_per_agent=HPA)["trajectory"]
+    state = {k: v for k, v in _own_state(traj).items() if k != "agri_output"}
+    assert {"rural_income_wage", "rural_income_operating", "processing_output",
+            "top_firm_revenue_brewing"} <= set(state)
     again = run_replicate(_with_state(scn, state), SEED, households_per_agent=HPA)["trajectory"]
     for y in traj:
         for k, v in traj[y].items():
-            assert again[y][k] == pytest.approx(v, rel=1e-12, abs=1e-9), (y, k)
+            assert again[y][k] == v, (y, k)
+
+
+def test_the_years_draws_do_not_persist(plain):
+    # anchored on the same observation, replicates that drew different weather in the
+    # cut-off year continue from the same gross output level in average weather
+    from sim.model.outcomes import agri_output_trend
+    scn, _ = plain
+    recorded = set()
+    for seed in (1, 2, 3, 4, 5, 6):
+        m = _model_through(_with_state(scn, {"agri_output": 2000.0}), YEAR, seed)
+        recorded.add(round(m.record.rows[YEAR]["agri_output"] / agri_output_trend(m, YEAR)
+                           * 2000.0, 6))          # the year's weather factor x 2000
+        assert agri_output_trend(m, YEAR) == pytest.approx(2000.0, rel=1e-12)
+    assert len(recorded) > 1                      # the seeds drew different weather
 
 
 def test_the_cut_off_year_is_recorded_as_simulated_and_later_years_move(plain):
@@ -84,7 +121,12 @@ def test_after_anchoring_the_households_would_earn_the_observed_incomes(plain, m
 
     def anchor_and_look(m, year, observed):
         done = anchor(m, year, observed)
-        seen["income"] = m._incomes()      # the same state, in YEAR, after re-closing
+        # the same state, in YEAR, after re-closing, in average weather (the replicate's
+        # drought and disease draws of the year are its own, not the survey's)
+        kept = m.yield_city, m.cluster_yield
+        m.yield_city, m.cluster_yield = np.ones_like(kept[0]), np.ones_like(kept[1])
+        seen["income"] = m._incomes()
+        m.yield_city, m.cluster_yield = kept
         return done
 
     monkeypatch.setattr(assimilate, "anchor", anchor_and_look)
@@ -106,15 +148,18 @@ def test_a_leader_is_resized_and_no_other_firm_changes(plain):
     after = _model_through(_with_state(scn, {metric: traj[YEAR][metric] * 1.25}), YEAR)
     top = before.top_firm[k]
     assert after.top_firm[k] == top
+    # the year's price and disease draws divided out: resized to 1.25 x in average terms
+    r = 1.25 * before.price[k] ** (1 - before.const["demand_price_elasticity"]) \
+        * before.disease_keep[k]
     for col in ("sales", "capacity"):
         a, b = getattr(after.firms, col), getattr(before.firms, col)
-        assert a[top] == pytest.approx(1.25 * b[top], rel=1e-12)
+        assert a[top] == pytest.approx(r * b[top], rel=1e-12)
         others = np.arange(len(b)) != top
         np.testing.assert_array_equal(a[others], b[others])
-    np.testing.assert_allclose(after.firms.pipeline[top], 1.25 * before.firms.pipeline[top])
+    np.testing.assert_allclose(after.firms.pipeline[top], r * before.firms.pipeline[top])
     # what the leader gains is new demand for its cluster
     gain = after.demand[k] - before.demand[k]
-    assert gain == pytest.approx(0.25 * before.firms.sales[top], rel=1e-9)
+    assert gain == pytest.approx((r - 1) * before.firms.sales[top], rel=1e-9)
 
 
 def test_processing_residual_leaves_the_leaders_observed_revenue_in_the_clusters(plain):

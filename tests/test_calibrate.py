@@ -319,6 +319,8 @@ def test_a_finished_calibration_is_not_extended_by_resume(world, tmp_path):
                  resume=True)
     pd.testing.assert_frame_equal(first["posterior"], again["posterior"])
     assert len(again["generations"]) == done
+    for k in ("stopped", "finished", "seconds"):    # when and why it stopped: as it was
+        assert again["manifest"][k] == first["manifest"][k], k
     more = _cal(world, tmp_path / "b", generations=6, population=12, max_simulations=90,
                 resume=True)
     assert len(more["generations"]) > done

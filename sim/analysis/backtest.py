@@ -143,9 +143,10 @@ def origin_scenario(base: dict, train: pd.DataFrame, origin: int, source: str = 
     ``data_until`` = ``origin`` with the series from ``train`` (the rows up to the origin)
     when the origin is a simulated year and ``train`` holds every series; otherwise none
     (the sampled growth from 2020). Either way nothing after the origin is used. With
-    ``assimilate`` the run continues from the observed state of the origin year (its rows
-    in ``train``, ``sim.model.assimilate``); calibration is not affected, as the origin year
-    is recorded before the state is re-anchored.
+    ``assimilate`` the runs re-anchor on the observed state of each year up to the origin
+    (its rows in ``train``, ``sim.model.assimilate``): the forecast starts from the origin's,
+    and a calibration from a later origin runs from the earlier years' (the origin year's own
+    anchoring moves no calibrated year).
 
     Raises:
         CalibrationError: a series in ``train`` with a gap year (naming metric and year).

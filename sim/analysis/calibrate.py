@@ -730,11 +730,14 @@ def calibrate(base: dict, observed: pd.DataFrame, until: int, folder: str | Path
     sims["abc"] = int(hist.total_nr_simulations)
     sims["computed"] = sims.get("computed", 0) + int(getattr(smp, "computed", 0))
     last = out["generations"].iloc[-1]
+    if not finished:        # a finished calibration resumed keeps when and why it stopped
+        manifest.update({
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(manifest.get("seconds", 0) + elapsed, 1),
+            "stopped": _stop_reason(out["generations"], settings,
+                                    getattr(smp, "last_ok", True))})
     manifest.update({
-        "status": "complete", "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-        "generations_done": int(hist.n_populations), "simulations": sims,
-        "seconds": round(manifest.get("seconds", 0) + elapsed, 1),
-        "stopped": _stop_reason(out["generations"], settings, getattr(smp, "last_ok", True)),
+        "status": "complete", "generations_done": int(hist.n_populations), "simulations": sims,
         "final_epsilon": float(last["epsilon"]),
         "posterior_summary": out["summary"].to_dict("records"),
     })

@@ -68,7 +68,7 @@ MARKETS = {"brewing": "national_market_brewing_baijiu_revenue_growth",
            "tcm": "national_market_tcm_decoction_pieces_revenue_growth",
            "cosmetics": "national_market_cosmetics_retail_growth"}
 MARKET_KEY = "market_growth"
-# the latest observations up to the cut-off year the run re-anchors its state on
+# the observations up to the cut-off year the run re-anchors its state on, by year
 STATE_KEY = "state"
 STATE_METRICS = assimilate.METRICS
 

@@ -15,15 +15,18 @@ year is re-anchored every year, as in a filter):
   income accounts are closed again on Y's survey values, as in 2020
   (``ClusterModel._close_income_accounts``): the wage level is rescaled so that the wage
   income the households earn equals the survey's, and the unmodelled operating, property
-  and transfer parts absorb the difference between the model's flows and the survey's. The
-  households' decisions in later years see the re-anchored incomes.
+  and transfer parts absorb the difference between the model's flows and the survey's,
+  computed in average weather (the replicate's drought and disease draws of the year are its
+  own, not the ones behind the survey, and must not persist). Of these only the wage
+  reaches a decision (land, jobs, training); the other parts enter the income accounts.
 * **A cluster's largest firm** (``top_firm_revenue_<cluster>``): the firm is resized (its
-  sales, capacity and capacity under construction) by observed / simulated revenue; what it
-  gains or loses is demand for its cluster (as its own growth is), so no other firm's sales
-  change.
+  sales, capacity and capacity under construction) by observed / simulated revenue with
+  the year's price and disease draws divided out; what it gains or loses is demand for its
+  cluster (as its own growth is), so no other firm's sales change.
 * **Gross agricultural output** (``agri_output``): its 2020 level is an unverified
   assumption (sampled over a range), so an observed year identifies it: the level is
-  rescaled by observed / simulated and the sampled growth continues from it. Grain and
+  rescaled by observed / simulated in average weather and the sampled growth continues
+  from it. Grain and
   primary value added are not anchored: their 2020 levels are published (the model starts
   from them) and the model reads a year's deviation from trend as weather, which does not
   persist; anchoring the level on one year would make that year's weather permanent (2021's
@@ -33,11 +36,14 @@ year is re-anchored every year, as in a filter):
   province's processing revenue the ten clusters do not explain is re-estimated as observed
   minus the clusters' output in Y with their largest firms re-anchored (as its 2020 level is
   the plan's total minus the clusters' 2020 output) and grows at its sampled rate from there.
-  When the clusters alone already exceed the observed total, nothing is anchored (a residual
-  cannot be negative).
+  When the clusters alone already exceed the observed total, the residual is not anchored
+  (it cannot be negative) and the total runs above the observation.
 
-An observation equal to the model's own value leaves the run unchanged (test). Without a
-``state`` block (no ``data_until``, an old block, or ``assimilate: false``) nothing happens.
+Observations are taken as exact, whatever their quality (the calibration weights a W row
+a quarter of an S row; the anchoring does not). An observation equal to the model's own
+value in average weather leaves the run unchanged (test). Without a ``state`` block (no
+``data_until``, an old block, or ``with_data_until(..., assimilate=False)``, i.e.
+``clustersim backtest --no-assimilate``) nothing happens.
 """
 
 from __future__ import annotations
@@ -63,21 +69,25 @@ def observed_state(exogenous: dict | None) -> dict[int, dict[str, float]]:
 def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
     """Re-anchor the model's state on ``observed`` (values of ``year``, just recorded).
 
-    Returns the factor or shift applied per metric (recorded in the run's ``assimilated``).
+    Returns the factor or shift applied per metric (kept in the model's ``assimilated``).
     """
+    from sim.model.outcomes import agri_output_trend  # (outcomes imports this module)
     sim = m.record.rows[year]
     done: dict[str, float] = {}
     _incomes(m, sim, observed, done)
-    for metric in LEVELS:
-        if metric in observed:
-            r = observed[metric] / sim[metric]
-            m.level_scale[metric] = m.level_scale.get(metric, 1.0) * r
-            done[metric] = r
+    if "agri_output" in observed:
+        # against the level in average weather: the replicate's drought draw of the year is
+        # its own, not the one behind the observation, and must not persist
+        r = observed["agri_output"] / agri_output_trend(m, year)
+        m.level_scale["agri_output"] = m.level_scale.get("agri_output", 1.0) * r
+        done["agri_output"] = r
     resized = 0.0                                       # 亿元 the leaders' resizing adds
+    shock = m.price ** (1.0 - m.const["demand_price_elasticity"]) * m.disease_keep
     for k, c in enumerate(plan.CLUSTERS):
         metric = f"{TOP}{c.key}"
         if metric in observed and sim[metric] > 0 and m.firms.alive[m.top_firm[k]]:
-            r = observed[metric] / sim[metric]
+            # the year's price and disease draws divided out, as for the weather above
+            r = observed[metric] / (sim[metric] / shock[k])
             _resize_top_firm(m, k, r)
             resized += observed[metric] - sim[metric]
             done[metric] = r
@@ -107,7 +117,12 @@ def _incomes(m, sim: dict, observed: dict, done: dict) -> None:
     parts = [s for s in INCOME_PARTS[1:] if f"rural_income_{s}" in observed]
     if not parts:
         return
+    # the incomes in average weather (drought and disease factors have mean one): the gap
+    # to the survey persists, the replicate's weather draw of the year must not
+    kept = m.yield_city, m.cluster_yield
+    m.yield_city, m.cluster_yield = np.ones_like(kept[0]), np.ones_like(kept[1])
     inc, f = m._incomes(), m.farmers
+    m.yield_city, m.cluster_yield = kept
     persons = np.sum(f.weight * f.persons)
     gap = {s: observed[f"rural_income_{s}"] - np.sum(f.weight * inc[s]) / persons
            for s in parts}

@@ -525,14 +525,11 @@ def _province(r: dict, m, year: int) -> None:
     r["processing_output"] = r["output_total"] + OTHER_PROCESSING_2020_YI * scale(
         m, "processing_output") * (1 + u["other_processing_growth"]) ** n * float(
         eq.covid_rebound(u["covid_2020_shortfall"], year, plan.BASE_YEAR))
-    agri = u["agri_output_2020_yi"] * scale(m, "agri_output") * (
-        1 + u["agri_output_growth"]) ** n * dfac
+    agri = agri_output_trend(m, year) * dfac
     r["agri_output"] = agri
     r["processing_ratio"] = r["processing_output"] / agri
-    r["primary_va"] = m.const["primary_va_2020_yi"] * scale(m, "primary_va") * (
-        1 + u["primary_va_growth"]) ** n * dfac
-    r["grain"] = plan.PROVINCE.grain_2020_wan_t * scale(m, "grain") * (
-        1 + u["grain_trend"]) ** n * dfac
+    r["primary_va"] = m.const["primary_va_2020_yi"] * (1 + u["primary_va_growth"]) ** n * dfac
+    r["grain"] = plan.PROVINCE.grain_2020_wan_t * (1 + u["grain_trend"]) ** n * dfac
     r["trained_wan"] = m.trained_wan
     r["certified_share"] = u["training_certified_share"] if m.trained_wan > 0 else 0.0
     r["farmland_hs"] = m.farmland_wan_mu
@@ -540,6 +537,13 @@ def _province(r: dict, m, year: int) -> None:
     r["precooling_rate"] = plan.PROVINCE.precooling_2020 * (
         r["cold_chain_total"] / m.cold_2020_wan_t) / (fruit.volume_wan_t
                                                       / fruit.volume_2020_wan_t)
+
+
+def agri_output_trend(m, year: int) -> float:
+    """Gross agricultural output in ``year`` in an average weather year (亿元)."""
+    u = m.uncertain
+    return u["agri_output_2020_yi"] * scale(m, "agri_output") * (
+        1 + u["agri_output_growth"]) ** (year - plan.BASE_YEAR)
 
 
 def _incomes_and_land(r: dict, m, year: int) -> None:
