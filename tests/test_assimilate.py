@@ -170,7 +170,13 @@ def test_processing_residual_leaves_the_leaders_observed_revenue_in_the_clusters
     m = _model_through(_with_state(scn, {"top_firm_revenue_brewing": lead,
                                          "processing_output": proc}), YEAR)
     residual = own["processing_output"] - own["output_total"]
-    want = proc - (own["output_total"] + lead - own["top_firm_revenue_brewing"])
+    # the clusters' output with the year's price and disease draws divided out (they are the
+    # replicate's own), the leader at its observed revenue
+    e = m.const["demand_price_elasticity"]
+    shock = {c.key: m.price[k] ** (1 - e) * m.disease_keep[k]
+             for k, c in enumerate(plan.CLUSTERS)}
+    clusters = sum(own[f"output_{c}"] / s for c, s in shock.items())
+    want = proc - (clusters + lead - own["top_firm_revenue_brewing"] / shock["brewing"])
     assert m.assimilated[YEAR]["processing_output"] == pytest.approx(want / residual,
                                                                      rel=1e-12)
 
@@ -185,7 +191,7 @@ def test_every_state_row_up_to_the_cut_off_is_taken_by_year():
                                    6860.0, 7271.0, 139.9]})
     from sim.config.exogenous import observed_state
     # never after the cut-off, never 2020 (the model's start); rural_income is the sum of the
-    # anchored parts, national income an input series, grain not anchored (assimilate.LEVELS)
+    # anchored parts, national income an input series, grain not anchored (assimilate)
     assert observed_state(rows, 2022) == {"2021": {"agri_output": 2100.0,
                                                    "rural_income_wage": 6860.0},
                                           "2022": {"rural_income_wage": 7271.0}}

@@ -34,7 +34,8 @@ year is re-anchored every year, as in a filter):
   through calibration instead.
 * **Processing outside the ten clusters** (``processing_output``): the part of the
   province's processing revenue the ten clusters do not explain is re-estimated as observed
-  minus the clusters' output in Y with their largest firms re-anchored (as its 2020 level is
+  minus the clusters' output in Y (the year's price and disease draws divided out) with
+  their largest firms re-anchored (as its 2020 level is
   the plan's total minus the clusters' 2020 output) and grows at its sampled rate from there.
   When the clusters alone already exceed the observed total, the residual is not anchored
   (it cannot be negative) and the total runs above the observation.
@@ -50,14 +51,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import plan
+from sim.model import firms, plan
 
 INCOME_PARTS = ("wage", "operating", "property", "transfer")
-LEVELS = ("agri_output",)   # reduced-form series whose 2020 level is not published
 PROCESSING = "processing_output"
 TOP = "top_firm_revenue_"
-METRICS = tuple(f"rural_income_{s}" for s in INCOME_PARTS) + LEVELS + (PROCESSING,) + tuple(
-    f"{TOP}{c.key}" for c in plan.CLUSTERS)
+# gross agricultural output is the one reduced-form level anchored (its 2020 level is not
+# published); grain and primary value added are not (module docstring)
+METRICS = tuple(f"rural_income_{s}" for s in INCOME_PARTS) + ("agri_output", PROCESSING) \
+    + tuple(f"{TOP}{c.key}" for c in plan.CLUSTERS)
 
 
 def observed_state(exogenous: dict | None) -> dict[int, dict[str, float]]:
@@ -81,19 +83,20 @@ def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
         r = observed["agri_output"] / agri_output_trend(m, year)
         m.level_scale["agri_output"] = m.level_scale.get("agri_output", 1.0) * r
         done["agri_output"] = r
-    resized = 0.0                                       # 亿元 the leaders' resizing adds
-    shock = m.price ** (1.0 - m.const["demand_price_elasticity"]) * m.disease_keep
+    # the clusters' output with the year's price and disease draws divided out, as for the
+    # weather above; then each anchored leader at its observed revenue
+    shock = firms.year_draws(m)
+    clusters = sum(sim[f"output_{c.key}"] / shock[k] for k, c in enumerate(plan.CLUSTERS))
     for k, c in enumerate(plan.CLUSTERS):
         metric = f"{TOP}{c.key}"
         if metric in observed and sim[metric] > 0 and m.firms.alive[m.top_firm[k]]:
-            # the year's price and disease draws divided out, as for the weather above
             r = observed[metric] / (sim[metric] / shock[k])
             _resize_top_firm(m, k, r)
-            resized += observed[metric] - sim[metric]
+            clusters += observed[metric] - sim[metric] / shock[k]
             done[metric] = r
     if PROCESSING in observed:
-        # the clusters as re-anchored: a leader's observed revenue is in the observed total
-        clusters = sim["output_total"] + resized
+        # the residual against the clusters as re-anchored (a leader's observed revenue is
+        # in the observed total)
         own = sim[PROCESSING] - sim["output_total"]      # the model's residual part
         want = observed[PROCESSING] - clusters
         if want > 0 and own > 0:

@@ -272,6 +272,14 @@ def effective_margin(m) -> np.ndarray:
     return m.const["operating_margin"] - m.const["raw_material_share"] * rawmaterial.cost_gap(m)
 
 
+def year_draws(m) -> np.ndarray:
+    """Each cluster's factor on the value it sells from this year's price and disease draws.
+
+    Value sold = price × quantity demanded at that price: P^(1 - elasticity).
+    """
+    return m.price ** (1.0 - m.const["demand_price_elasticity"]) * m.disease_keep
+
+
 def produce(m) -> None:
     """Quarterly production of every firm; capacity under construction arrives."""
     ft = m.firms
@@ -283,7 +291,7 @@ def produce(m) -> None:
     perish = np.array([c.perishable for c in plan.CLUSTERS])
     keep = np.where(perish, (1 - sp) / (1 - m.const["spoilage_2020"]), 1.0)
     # value sold = price × quantity demanded at that price: P^(1 - elasticity)
-    factor = m.price ** (1.0 - m.const["demand_price_elasticity"]) * m.disease_keep * keep
+    factor = year_draws(m) * keep
     q = np.minimum(ft.sales, ft.capacity * m.const["max_utilisation"]) * factor[ft.cluster]
     q = q * m.raw.output_share[ft.cluster]  # raw material too dear to buy caps output
     ft.output = np.where(ft.alive, q, 0.0)
