@@ -191,9 +191,8 @@ PARAMS: tuple[Param, ...] = (
           "-0.02266, -0.0001 at -0.02281) gave -0.0227 with the brewing cluster's largest "
           "firm growing at its own published excess (top_firm_excess_growth): Fenjiu's "
           "excess is inside the 2015-2020 pace, so the rest of Shanxi's processing gains "
-          "less than the average (0.0102 when every firm grew alike, before Fenjiu was "
-          "modelled; 0.0155 before the data-based national ranges, the 2020 spin-up and the "
-          "COVID-19 year). Range: the lower end is the calibrated value - 0.015 (" + A + "); "
+          "less than the average. Range: the lower end is the calibrated value - 0.015 ("
+          + A + "); "
           "the upper end 0.0102 is the value with Fenjiu's excess spread over every firm, "
           "an upper bound for the firms other than Fenjiu.",
           description="Market-share gain of Shanxi firms absent new policy."),
@@ -251,7 +250,7 @@ PARAMS: tuple[Param, ...] = (
     Param("transfer_income_growth", "uncertainty", 0.08, 0.06, 0.125, "1/yr",
           "NBS: national rural transfer income grew 12.1%/yr 2015-2020 (2,066 → 3,661 元); "
           "the range's upper end is that pre-plan pace (rounded up to 0.005), so the prior "
-          "does not exclude history (it was 0.10); the default, slower growth after 2020, "
+          "does not exclude history; the default, slower growth after 2020, "
           f"and the lower end are {A}.",
           description="Growth of transfer income other than the model's levers."),
     Param("national_rural_income_growth", "uncertainty", 0.07, 0.055, 0.085, "1/yr",
@@ -296,10 +295,9 @@ PARAMS: tuple[Param, ...] = (
           description="Growth of processing output outside the ten clusters."),
     Param("agri_output_2020_yi", "uncertainty", 1900.0, 1700.0, 2100.0, "亿元",
           f"{A}: order of Shanxi's 2020 gross agricultural output (农林牧渔业总产值); no "
-          "published 2020 figure was found (data notes, 'Agricultural output'). The range "
-          "is the one declared when it was a constant, unchanged; it is sampled since the "
-          "eighteenth session, because an unverified level is uncertain and its range "
-          "belongs in the predictive distribution of agri_output and processing_ratio.",
+          "published 2020 figure was found (data notes, 'Agricultural output'). Sampled "
+          "over its range, because an unverified level is uncertain and its range belongs "
+          "in the predictive distribution of agri_output and processing_ratio.",
           description="Gross agricultural output in 2020."),
     Param("agri_output_growth", "uncertainty", 0.04, 0.02, 0.06, "1/yr", f"{A}.",
           description="Nominal growth of gross agricultural output (农林牧渔总产值)."),
@@ -310,7 +308,7 @@ PARAMS: tuple[Param, ...] = (
           "output 2015-2020 (data/observed/shanxi.csv rows 2015, 2016, 2017, 2019, 2020: "
           "+2.13%/yr), the lower end the plan's floor of 1,365 万吨 of production capacity "
           "by 2025 from the 2020 harvest of 1,424 (plan Ch.3 §1 and Ch.1 §1; -0.84%/yr); "
-          "default the midpoint. (Was an assumption of -0.01 to 0.01.)",
+          "default the midpoint.",
           description="Trend of grain output before drought."),
     Param("training_certified_share", "uncertainty", 0.8, 0.7, 0.9, "share", f"{A}.",
           description="Share of trainees who obtain a certificate."),
