@@ -86,7 +86,7 @@ def test_the_models_own_values_change_nothing(plain, monkeypatch):
 def test_the_years_draws_do_not_persist(plain):
     # anchored on the same observation, replicates that drew different weather in the
     # cut-off year continue from the same gross output level in average weather
-    from sim.model.outcomes import agri_output_trend
+    from sim.model.province import agri_output_trend
     scn, _ = plain
     weather = set()
     for seed in (1, 2, 3, 4, 5, 6):

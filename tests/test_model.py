@@ -154,3 +154,18 @@ def test_every_recorded_metric_is_declared_once():
     for year, row in r["trajectory"].items():
         assert set(row) == set(METRIC_BY_NAME), year
     assert {t.metric for t in TARGETS} <= set(METRIC_BY_NAME)
+
+
+def test_each_reporter_writes_exactly_the_metrics_it_declares(plan_scn):
+    # the recorder's reporters (sim.model.recorder) are declared with the metrics they
+    # compute: run them one by one on a finished run's state and compare what each writes
+    from sim.model.recorder import REPORTERS, Year
+    m = build_model(plan_scn, 3, households_per_agent=8000)
+    m.run()
+    r: dict = {}
+    ctx = Year(2025, m.record.rows[2020])
+    for rep in REPORTERS:
+        before = list(r)
+        rep.function(r, m, ctx)
+        assert list(r)[len(before):] == list(rep.metrics), rep.function.__name__
+    assert list(r) == list(m.record.rows[2025])  # the recorder's own order

@@ -52,6 +52,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model import firms, plan
+from sim.model.province import agri_output_trend
 
 INCOME_PARTS = ("wage", "operating", "property", "transfer")
 PROCESSING = "processing_output"
@@ -73,7 +74,6 @@ def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
 
     Returns the factor or shift applied per metric (kept in the model's ``assimilated``).
     """
-    from sim.model.outcomes import agri_output_trend  # (outcomes imports this module)
     sim = m.record.rows[year]
     done: dict[str, float] = {}
     _incomes(m, sim, observed, done)
@@ -81,7 +81,7 @@ def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
         # against the level in average weather: the replicate's drought draw of the year is
         # its own, not the one behind the observation, and must not persist
         r = observed["agri_output"] / agri_output_trend(m, year)
-        m.level_scale["agri_output"] = m.level_scale.get("agri_output", 1.0) * r
+        m.levels.rescale("agri_output", r)
         done["agri_output"] = r
     # the clusters' output with the year's price and disease draws divided out, as for the
     # weather above; then each anchored leader at its observed revenue
@@ -101,7 +101,7 @@ def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
         want = observed[PROCESSING] - clusters
         if want > 0 and own > 0:
             r = want / own
-            m.level_scale[PROCESSING] = m.level_scale.get(PROCESSING, 1.0) * r
+            m.levels.rescale(PROCESSING, r)
             done[PROCESSING] = r
     return done
 
@@ -145,8 +145,3 @@ def _resize_top_firm(m, cluster: int, r: float) -> None:
     ft.sales[row] *= r
     ft.capacity[row] *= r
     ft.pipeline[row] *= r
-
-
-def scale(m, metric: str) -> float:
-    """The factor on a reduced-form level (1 until anchored)."""
-    return m.level_scale.get(metric, 1.0)

@@ -25,7 +25,9 @@ from sim.model import equations as eq
 from sim.model.cooperatives import Cooperative
 from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
 from sim.model.firms import FirmTable
-from sim.model.outcomes import FISCAL_LABELS, YearRecorder
+from sim.model.outcomes import FISCAL_LABELS
+from sim.model.province import LevelScales
+from sim.model.recorder import YearRecorder
 from sim.model.rng import stream
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
@@ -70,7 +72,7 @@ class ClusterModel(mesa.Model):
         self.national_markets = national.observed_market_growth(exogenous)
         # data assimilation up to the cut-off year (sim.model.assimilate): {year: observed}
         self.anchor_state = assimilate.observed_state(exogenous)
-        self.level_scale: dict[str, float] = {}  # reduced-form levels re-anchored on data
+        self.levels = LevelScales()  # reduced-form levels re-anchored on data
         self.assimilated: dict[int, dict[str, float]] = {}  # year: factor or shift applied
         self.levers = levers
         self.const = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in constants.items()}
