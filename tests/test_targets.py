@@ -118,7 +118,7 @@ def test_lever_delivered_metrics_are_the_delivered_lever_and_nothing_else(plan_s
         # training places are filled by households who apply (tests/test_training.py), so
         # trained = places filled = min(places, applicants) each year; the identity above
         # holds because applicants outnumber the places, not by construction
-        for log in m.training_log.values():
+        for log in m.training.log.values():
             assert log["filled"] == pytest.approx(min(log["places"], log["applicants"]))
             assert log["applicants"] > 10 * log["places"]
         # New cold storage is no longer the programme as delivered (issue #9, item 7): it

@@ -260,10 +260,10 @@ def grow_and_invest(m, year_index: int) -> None:
 def subsidy_cost(m, capex: np.ndarray, cluster: np.ndarray, cs: np.ndarray,
                   isub: np.ndarray) -> None:
     """Fiscal cost of capital and interest subsidies on new investment (亿元)."""
-    m.fiscal["capital_subsidy"] += float(np.sum(capex * cs[cluster]))
-    m.fiscal["interest_subsidy"] += float(np.sum(
+    m.fiscal.charge("capital_subsidy", float(np.sum(capex * cs[cluster])))
+    m.fiscal.charge("interest_subsidy", float(np.sum(
         capex * m.const["loan_share_of_capex"] * isub[cluster] / 100.0
-        * m.const["interest_subsidy_years"]))
+        * m.const["interest_subsidy_years"])))
 
 
 # ---- raw material (sim/model/rawmaterial.py clears the market; issue #9, item 1) ----

@@ -25,10 +25,12 @@ from sim.model import equations as eq
 from sim.model.cooperatives import Cooperative
 from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
 from sim.model.firms import FirmTable
+from sim.model.fiscal import FiscalAccounts
 from sim.model.outcomes import FISCAL_LABELS
 from sim.model.province import LevelScales
 from sim.model.recorder import YearRecorder
 from sim.model.rng import stream
+from sim.model.training import Training
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 FISCAL_ITEMS = tuple(item for item, _, _ in FISCAL_LABELS)
@@ -88,10 +90,9 @@ class ClusterModel(mesa.Model):
         self.firms = FirmTable(lag_max=int(max(self.lag, 8)))
         self.record = YearRecorder()
         self.cum_investment_yi = 0.0
-        self.fiscal = dict.fromkeys(FISCAL_ITEMS, 0.0)  # 亿元, cumulative 2021-2025
+        self.fiscal = FiscalAccounts(FISCAL_ITEMS)  # 亿元, cumulative 2021-2025
         self.cold_new_wan_t = 0.0
-        self.trained_wan = 0.0
-        self.training_log: dict[int, dict[str, float]] = {}  # places, applicants, filled
+        self.training = Training(self.seed, self.const, self.uncertain["adoption_sensitivity"])
         self.farmland_wan_mu = plan.PROVINCE.farmland_hs_2020_wan_mu
         self._init_households()
         firms.init_firms(self)
@@ -590,7 +591,8 @@ class ClusterModel(mesa.Model):
         rawmaterial.clear(self, purchases=purchases)
         self.output_q = np.zeros(NK)
         self.top_output_q = np.zeros(NK)
-        self._account_fiscal(year_index, **delivered)
+        self.fiscal.charge_levers(self.lever, year_index, self.const, self.farmers,
+                                  self.subsidy, **delivered)
 
     def _draw_shocks(self, year: int) -> None:
         """Drought by city, price shocks and disease by cluster; farm-gate price trend."""
@@ -641,67 +643,10 @@ class ClusterModel(mesa.Model):
         # Coverage changes only when storage is commissioned (Q1) or platform volumes move
         # (Q4, after the year's last production), so it is computed once a year.
         self.coverage = platforms.cluster_coverage(self)
-        places = self._train(year, float(self.lever("training_places_wan", year_index)) * 1e4)
-        self.trained_wan += places / 1e4
+        places = self.training.train(self.farmers, self.wage, year,
+                                     float(self.lever("training_places_wan", year_index)) * 1e4)
         self.farmland_wan_mu += float(self.lever("farmland_construction_wan_mu", year_index))
         return {"coverage": cov, "cold_subsidy": cold_subsidy, "places": places}
-
-    def _account_fiscal(self, year_index: int, coverage: float, cold_subsidy: float,
-                        places: float) -> None:
-        """The year's fiscal cost of the levers (亿元), by item."""
-        f = self.farmers
-        const = self.const
-        self.fiscal["producer_subsidy"] += self.subsidy * float(
-            np.sum(f.weight * f.land_operated * f.contract)) / 1e8
-        self.fiscal["coop_grant"] += float(self.lever("coop_grant_yi_yuan", year_index))
-        self.fiscal["land_service"] += coverage * const["land_service_cost_yi_per_year"]
-        # the subsidy paid on the programme storage built, not the storage on offer
-        self.fiscal["cold_chain"] += cold_subsidy
-        self.fiscal["brand_fund"] += float(self.lever("brand_fund_yi_yuan", year_index).sum())
-        self.fiscal["training"] += places * const["training_cost_yuan_per_place"] / 1e8
-        self.fiscal["farmland"] += float(self.lever("farmland_construction_wan_mu", year_index)) \
-            * 1e4 * const["farmland_cost_yuan_per_mu"] / 1e8
-
-    def _training_applicants(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Who applies for training this year: (applies, untrained labourers, tie-break).
-
-        Each household applies for its untrained labour with a binary logit on the net
-        gain (``eq.training_gain``: the skill premium on its off-farm labour, less the
-        wage forgone while training), one draw per household from the stream
-        ``training:{year}`` (a second draw per household from it breaks ties in the
-        rationing). Off-farm labour is last year's (the land market and links of
-        this year come after training in the schedule).
-        """
-        f = self.farmers
-        off = eq.off_farm_labour(f.land_operated, self.const["max_mu_per_labourer"],
-                                 f.labourers, f.job)
-        gain = eq.training_gain(self.wage, f.skill, self.const["skill_premium"], off,
-                                f.labourers, self.const["training_time_cost_share"])
-        rng = stream(self.seed, f"training:{year}")
-        u, tie = rng.random(f.n), rng.random(f.n)
-        applies = u < eq.choice_probability(gain, self.uncertain["adoption_sensitivity"])
-        return applies, f.weight * f.labourers * (1.0 - f.skill), tie
-
-    def _train(self, year: int, places: float) -> float:
-        """Fill the year's training places with applicants; returns the places filled.
-
-        Households decide whether to apply (``_training_applicants``); places are rationed
-        among applicants least-skilled first, ties broken at random, so each place reaches
-        a labourer not yet trained (the plan counts persons trained). Places no one applies
-        for stay unfilled. The households that train are the ones whose skill rises: the
-        filled share of each one's untrained labour becomes trained, so the labourers newly
-        trained (weighted) sum to the places filled.
-        """
-        f = self.farmers
-        applies, size, tie = self._training_applicants(year)
-        share = eq.ration(np.zeros(f.n, np.int16), 1, size, applies.astype(float),
-                          np.array([places]), f.skill + 1e-9 * tie)
-        filled = float(np.sum(size * share))
-        self.training_log[year] = {"places": places, "filled": filled,
-                                   "applicants": float(np.sum(size * applies))}
-        if filled > 0:
-            f.set_skill(f.skill + (1.0 - f.skill) * share)
-        return filled
 
     def end_year(self) -> None:
         """Last quarter: platforms trade, cooperatives settle, incomes, entry/exit, record."""

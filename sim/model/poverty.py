@@ -175,8 +175,8 @@ class Poverty:
         d = unc["policy_delivery"]  # support not delivered stays at its 2020 level
         self.support = d * float(m.levers["poverty_support_kept"][yi]) + (1 - d)
         # budget cost of support above (below: saving) its 2020 level, 亿元
-        m.fiscal["poverty_support"] += (self.support - 1.0) * self.support_other0 \
-            * m.transfer_growth * self.persons / 1e8
+        m.fiscal.charge("poverty_support", (self.support - 1.0) * self.support_other0
+                        * m.transfer_growth * self.persons / 1e8)
         self.pv_pp = unc["pv_income_yi"] * 1e8 * m.const["pv_household_share"] / self.persons
         self.income = self._income(m, off_wage * employed + job_wage)
 

@@ -125,9 +125,9 @@ def _firms(r: dict, m, ctx: Year) -> None:
     r["firms_alive"] = float(alive.sum())
     r["leading_firms"] = float((alive & ft.leading).sum())
     r["investment_cum"] = m.cum_investment_yi
-    for item, v in m.fiscal.items():
+    for item, v in m.fiscal.totals.items():
         r[f"fiscal_{item}_yi"] = v
-    r["fiscal_cost_yi"] = float(sum(m.fiscal.values()))
+    r["fiscal_cost_yi"] = m.fiscal.total()
 
 
 def _platforms(r: dict, m, ctx: Year) -> None:
@@ -167,8 +167,8 @@ def _province(r: dict, m, ctx: Year) -> None:
     r["processing_ratio"] = r["processing_output"] / agri
     r["primary_va"] = m.const["primary_va_2020_yi"] * (1 + u["primary_va_growth"]) ** n * dfac
     r["grain"] = plan.PROVINCE.grain_2020_wan_t * (1 + u["grain_trend"]) ** n * dfac
-    r["trained_wan"] = m.trained_wan
-    r["certified_share"] = u["training_certified_share"] if m.trained_wan > 0 else 0.0
+    r["trained_wan"] = m.training.trained_wan
+    r["certified_share"] = u["training_certified_share"] if m.training.trained_wan > 0 else 0.0
     r["farmland_hs"] = m.farmland_wan_mu
     fruit = m.platforms[plan.PLATFORM_KEYS.index("fruit_export")]
     r["precooling_rate"] = plan.PROVINCE.precooling_2020 * (
