@@ -43,14 +43,14 @@ def test_property_closure_moves_with_modelled_rents_not_with_wages(plan_scn):
     assert base == pytest.approx(m.other_prop_pp, rel=1e-12)
     m.wage *= 1.2
     assert m._other_property() == base
-    m.rent = m.rent * 1.1
+    m.land.rent = m.land.rent * 1.1
     m._update_property_index()
     assert m.prop_index > 1.0
     assert m._other_property() == pytest.approx(m.other_prop_pp * m.prop_index, rel=1e-12)
     # so property income (modelled flows + closure) is a fixed share of the modelled flows
     f = m.farmers
     persons = np.sum(f.weight * f.persons)
-    flows = np.sum(f.weight * (f.land_out * m.rent[f.city] + m.dividend)) / persons
+    flows = np.sum(f.weight * (f.land_out * m.land.rent[f.city] + m.dividend)) / persons
     assert (flows + m._other_property()) / flows == pytest.approx(
         1 + m.other_prop_pp / m.prop_modelled0, rel=1e-9)
 

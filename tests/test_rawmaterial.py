@@ -151,11 +151,11 @@ def test_faster_demand_growth_raises_2025_farm_gate_prices_in_paired_runs():
 
 def test_a_higher_farm_gate_price_raises_land_rent():
     m, _ = _in_2021()
-    m._land_market(m.year)
-    rent = m.rent.copy()
+    m.clear_land_market(m.year)
+    rent = m.land.rent.copy()
     m.raw.x = m.raw.x * 1.15
-    m._land_market(m.year)  # same draws (stream land:2021), higher returns per mu
-    assert np.all(m.rent >= rent - 1e-9) and np.any(m.rent > rent)
+    m.clear_land_market(m.year)  # same draws (stream land:2021), higher returns per mu
+    assert np.all(m.land.rent >= rent - 1e-9) and np.any(m.land.rent > rent)
 
 
 def test_a_higher_contract_premium_raises_linked_farmers():

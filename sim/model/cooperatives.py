@@ -96,7 +96,7 @@ def settle_all(m, year: int, grant_yi: float, form_new: bool = True) -> None:
         net = land_net_table(m)[city, [c.cluster for c in coops]]
         grant = grant_yi * 1e8 * (members / total_members if total_members else 0.0)
         surplus = eq.coop_surplus(sold, const["coop_margin"], land_mu, net,
-                                  land_mu * m.rent[city],
+                                  land_mu * m.land.rent[city],
                                   const["coop_fixed_cost_wan_yuan"] * 1e4, grant)
         pool = eq.dividends(surplus, const["coop_payout_share"],
                             np.where(sold[j] > 0, basis, w), j)
@@ -146,7 +146,7 @@ def appraise_slots(m, slots: list[tuple[int, int]], grant_yi: float, sales: np.n
     cut = const["coop_service_cost_cut"] * cost * f.land_operated[rows_all]
     sold = sales[rows_all]
     net = land_net_table(m)
-    per_mu = [net[city, cluster] - m.rent[city] for city, cluster in slots]
+    per_mu = [net[city, cluster] - m.land.rent[city] for city, cluster in slots]
     out = [(0.0, 0.0, 0.0)] * len(slots)
     add = np.add.reduce  # np.sum's reduction, without its Python wrapper
     live = [i for i in range(len(slots)) if n[i] > 0]

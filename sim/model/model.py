@@ -26,6 +26,7 @@ from sim.model.cooperatives import Cooperative
 from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
 from sim.model.firms import FirmTable
 from sim.model.fiscal import FiscalAccounts
+from sim.model.landmarket import LandMarket
 from sim.model.outcomes import FISCAL_LABELS
 from sim.model.province import LevelScales
 from sim.model.recorder import YearRecorder
@@ -93,7 +94,7 @@ class ClusterModel(mesa.Model):
         self.fiscal = FiscalAccounts(FISCAL_ITEMS)  # 亿元, cumulative 2021-2025
         self.cold_new_wan_t = 0.0
         self.training = Training(self.seed, self.const, self.uncertain["adoption_sensitivity"])
-        self.farmland_wan_mu = plan.PROVINCE.farmland_hs_2020_wan_mu
+        self.land = LandMarket(self.seed, self.const, self.uncertain)
         self._init_households()
         firms.init_firms(self)
         self._calibrate_2020()
@@ -185,24 +186,19 @@ class ClusterModel(mesa.Model):
         self.yield_city = np.ones(NC)
         self.cluster_yield = np.ones(NK)
         self.disease_keep = np.ones(NK)
-        self.rent = np.zeros(NC)
         self.coops: list[Cooperative] = []
         for c in range(NC):
             for ki in range(NK):
                 if self.presence[c, ki] >= 2:
                     self.coops.append(Cooperative(self, c, ki))
         self.wage = self.wage0
-        self.transaction_cost = float(eq.transaction_cost(
-            self.const["land_transaction_cost_yuan_per_mu"],
-                                             self.const["land_service_coverage_2020"],
-                                             self.uncertain["land_service_cost_cut"]))
         self.subsidy = 0.0
         # Spin-up: the 2020 year is played until land, links, cooperatives and incomes are
         # consistent with each other (cooperatives bid for land only once they have
         # members; the wage is rescaled to the 2020 income structure after each pass), so
         # that 2021 starts from a state at rest, not from a first guess.
         for i in range(int(self.const["spinup_passes"])):
-            self._land_market(plan.BASE_YEAR)
+            self.clear_land_market(plan.BASE_YEAR)
             purchases = rawmaterial.local_purchases(self, calibrate=True)
             self._links(plan.BASE_YEAR, purchases, calibrate=True)
             rawmaterial.clear(self, calibrate=True, purchases=purchases)
@@ -347,8 +343,8 @@ class ClusterModel(mesa.Model):
                 "contract_premium", self.uncertain["contract_premium"] * self.raw.cover, 0.0),
             subsidy_yuan_per_mu=self.subsidy,
             coop_cost_cut=self.const["coop_service_cost_cut"],
-            transaction_cost=self.transaction_cost,
-            rent_yuan_per_mu=per_household("rent", self.rent[:, None], self.rent),
+            transaction_cost=self.land.transaction_cost,
+            rent_yuan_per_mu=per_household("rent", self.land.rent[:, None], self.land.rent),
             coop_open=per_household("coop_open", coop_open, False),
             contract_open=per_household("contract_open", firm_city, False),
             job_open=per_household("job_open", job_city[:, None], job_city),
@@ -395,7 +391,7 @@ class ClusterModel(mesa.Model):
         """Set ``prop_index``: the year's rents received and dividends per person over 2020's."""
         f = self.farmers
         persons = np.sum(f.weight * f.persons)
-        paid = np.sum(f.weight * (f.land_out * self.rent[f.city] + self.dividend)) / persons
+        paid = np.sum(f.weight * (f.land_out * self.land.rent[f.city] + self.dividend)) / persons
         self.prop_index = paid / self.prop_modelled0 if self.prop_modelled0 > 0 else 1.0
 
     def _link_env(self) -> Env:
@@ -409,41 +405,10 @@ class ClusterModel(mesa.Model):
         return env
 
     # ------------------------------------------------------------------ submodels
-    def _land_market(self, year: int) -> None:
-        """Households and cooperatives trade land-use rights, city by city."""
-        f = self.farmers
-        env = self.env()
-        r, q_o, wtp, q_b = f.land_sides(env)
-        rng = stream(self.seed, f"land:{year}")
-        u_o, u_b = rng.random(f.n), rng.random(f.n)
-        # Cooperatives bid for land to farm for their members (trusteeship, 托管).
-        coop_city = np.array([c.city for c in self.coops], int)
-        coop_cluster = np.array([c.cluster for c in self.coops], int)
-        coop_q = np.array([c.members for c in self.coops], float) \
-            * self.const["coop_land_bid_mu_per_member"]
-        coop_wtp = cooperatives.land_net_table(self)[coop_city, coop_cluster] \
-            - self.transaction_cost
-        # one draw per (city, cluster) slot, so a cooperative's draw does not depend on
-        # which other cooperatives exist (common random numbers)
-        slot = stream(self.seed, f"land:coops:{year}").random((NC, NK))
-        uc_o = np.ones(len(self.coops))
-        uc_b = slot[coop_city, coop_cluster]
-        deal = self.city_deal()  # the cooperatives after the households, as they come
-        if deal is not None:
-            deal = np.concatenate([deal, np.arange(f.n, f.n + len(self.coops))])
-        rent, out, inn = land.clear(
-            np.concatenate([f.city, coop_city]), NC,
-            np.concatenate([f.weight, np.ones(len(self.coops))]),
-            np.concatenate([r, np.full(len(self.coops), land.RENT_MAX_YUAN * 10)]),
-            np.concatenate([q_o, np.zeros(len(self.coops))]),
-            np.concatenate([wtp, coop_wtp]), np.concatenate([q_b, coop_q]),
-            self.uncertain["adoption_sensitivity"], np.concatenate([u_o, uc_o]),
-            np.concatenate([u_b, uc_b]), deal=deal)
-        n = f.n
-        f.apply_land(out[:n], inn[:n])
-        for c, mu in zip(self.coops, inn[n:], strict=True):
-            c.land_mu = float(mu)
-        self.rent = rent
+    def clear_land_market(self, year: int) -> None:
+        """Households and cooperatives trade land-use rights, city by city (``LandMarket``)."""
+        self.land.clear(year, self.farmers, self.env(), self.coops,
+                        cooperatives.land_net_table(self), self.city_deal())
 
     def _foresee_cover(self, env: Env, supply: np.ndarray, out_k: np.ndarray,
                        purchases: dict) -> None:
@@ -584,7 +549,7 @@ class ClusterModel(mesa.Model):
         self.income = None
         self._draw_shocks(year)
         delivered = self._deliver_policy(year, year_index)
-        self._land_market(year)
+        self.clear_land_market(year)
         firms.grow_and_invest(self, year_index)
         purchases = rawmaterial.local_purchases(self)  # contracts do not change them
         self._links(year, purchases)
@@ -625,8 +590,7 @@ class ClusterModel(mesa.Model):
         d = unc["policy_delivery"]
         cov = min(1.0, d * self.levers["land_service_coverage"][year_index]
                   + (1 - d) * self.const["land_service_coverage_2020"])
-        self.transaction_cost = float(eq.transaction_cost(
-            self.const["land_transaction_cost_yuan_per_mu"], cov, unc["land_service_cost_cut"]))
+        self.land.set_service_coverage(cov)
         # Cold storage is the platform operators' investment (Platform.build_cold_storage):
         # the lever is the subsidised programme on offer; delivery scales the subsidy that
         # arrives (its share of the construction cost), not the tonnes.
@@ -645,7 +609,7 @@ class ClusterModel(mesa.Model):
         self.coverage = platforms.cluster_coverage(self)
         places = self.training.train(self.farmers, self.wage, year,
                                      float(self.lever("training_places_wan", year_index)) * 1e4)
-        self.farmland_wan_mu += float(self.lever("farmland_construction_wan_mu", year_index))
+        self.land.build_farmland(float(self.lever("farmland_construction_wan_mu", year_index)))
         return {"coverage": cov, "cold_subsidy": cold_subsidy, "places": places}
 
     def end_year(self) -> None:

@@ -169,7 +169,7 @@ def _province(r: dict, m, ctx: Year) -> None:
     r["grain"] = plan.PROVINCE.grain_2020_wan_t * (1 + u["grain_trend"]) ** n * dfac
     r["trained_wan"] = m.training.trained_wan
     r["certified_share"] = u["training_certified_share"] if m.training.trained_wan > 0 else 0.0
-    r["farmland_hs"] = m.farmland_wan_mu
+    r["farmland_hs"] = m.land.farmland_wan_mu
     fruit = m.platforms[plan.PLATFORM_KEYS.index("fruit_export")]
     r["precooling_rate"] = plan.PROVINCE.precooling_2020 * (
         r["cold_chain_total"] / m.cold_2020_wan_t) / (fruit.volume_wan_t
@@ -200,7 +200,7 @@ def _incomes_and_land(r: dict, m, ctx: Year) -> None:
     r["land_transferred_share"] = float((np.sum(w * f.land_out)) / own)
     r["land_conservation_error"] = float(
         (np.sum(w * f.land_operated) + coop_land - own) / own)
-    r["rent_yuan_per_mu"] = float(np.sum(hh * m.rent) / hh.sum())
+    r["rent_yuan_per_mu"] = float(np.sum(hh * m.land.rent) / hh.sum())
     r["coops"] = float(len(m.coops))
     r["coop_member_share"] = float(np.sum(w * (f.coop >= 0)) / np.sum(w))
     r["contract_share"] = float(np.sum(w * f.contract) / np.sum(w))
