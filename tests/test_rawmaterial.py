@@ -163,8 +163,8 @@ def test_a_higher_contract_premium_raises_linked_farmers():
     # the 2020 take-up); a premium raised from 2021 on brings more households to sign.
     def linked(raise_by):
         m = build_model(load("plan"), 7, households_per_agent=HPA)
-        m.uncertain = dict(m.uncertain, contract_premium=m.uncertain["contract_premium"]
-                           + raise_by)
+        # in place: the submodels (sim.model.links) read the model's own dict
+        m.uncertain["contract_premium"] += raise_by
         m.run()
         rows = m.record.rows
         return np.array([[rows[y][f"farmers_{c.key}"] for c in plan.CLUSTERS]

@@ -27,6 +27,7 @@ from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
 from sim.model.firms import FirmTable
 from sim.model.fiscal import FiscalAccounts
 from sim.model.landmarket import LandMarket
+from sim.model.links import Links
 from sim.model.outcomes import FISCAL_LABELS
 from sim.model.province import LevelScales
 from sim.model.recorder import YearRecorder
@@ -84,7 +85,6 @@ class ClusterModel(mesa.Model):
         # The 2020 spin-up is played in the base year (``year`` reads 2020: its input costs,
         # not 2021's); the run's first quarter is 2021Q1.
         self.quarter_index = -plan.QUARTERS_PER_YEAR
-        self.contract_ratio = None
         self._coop_ids = 0
         self.presence = city_cluster_weights()
         self.lag = int(self.uncertain["construction_lag_quarters"])
@@ -159,11 +159,7 @@ class ClusterModel(mesa.Model):
                         else FarmerPopulation(**cols))
         self.n_households = n
         self.dividend = np.zeros(n)
-        self.contract_taste = stream(self.seed, "links:contract-taste").random(
-            n, dtype=np.float32)
-        u = self.contract_taste.astype(float)
-        with np.errstate(divide="ignore"):
-            self.contract_taste_logit = np.log(u) - np.log1p(-u)  # rawmaterial.expected_cover
+        self.links = Links(self.seed, n, self.const, self.uncertain)
         # Farm economics at 2020 prices: net return per mu at mean productivity matches the
         # land-based part of operating income.
         inc = plan.PROVINCE.rural_income_2020_yuan * const["persons_per_household"]
@@ -200,7 +196,7 @@ class ClusterModel(mesa.Model):
         for i in range(int(self.const["spinup_passes"])):
             self.clear_land_market(plan.BASE_YEAR)
             purchases = rawmaterial.local_purchases(self, calibrate=True)
-            self._links(plan.BASE_YEAR, purchases, calibrate=True)
+            self.form_links(plan.BASE_YEAR, purchases, calibrate=True)
             rawmaterial.clear(self, calibrate=True, purchases=purchases)
             # the cooperatives that 2020's gains would have formed form after the first
             # pass, so the later passes give them members, then land (as years do later)
@@ -394,143 +390,16 @@ class ClusterModel(mesa.Model):
         paid = np.sum(f.weight * (f.land_out * self.land.rent[f.city] + self.dividend)) / persons
         self.prop_index = paid / self.prop_modelled0 if self.prop_modelled0 > 0 else 1.0
 
-    def _link_env(self) -> Env:
-        """``env()`` plus the non-monetary cost of a contract, read by the link choices only.
-
-        (Kept out of ``env()`` to spare a household column during the land market.)
-        """
-        env = self.env()
-        cl = self.farmers.cluster
-        env.contract_cost_yuan = np.where(cl >= 0, self.contract_cost[np.maximum(cl, 0)], 0.0)
-        return env
-
     # ------------------------------------------------------------------ submodels
     def clear_land_market(self, year: int) -> None:
         """Households and cooperatives trade land-use rights, city by city (``LandMarket``)."""
         self.land.clear(year, self.farmers, self.env(), self.coops,
                         cooperatives.land_net_table(self), self.city_deal())
 
-    def _foresee_cover(self, env: Env, supply: np.ndarray, out_k: np.ndarray,
-                       purchases: dict) -> None:
-        """Set ``env``'s contract premium at the cover this year's contracts will get.
-
-        What processors buy locally this year does not depend on who holds a contract and
-        is known when contracts are signed (Q1, with the production plans), so households
-        weigh a contract at the share of their harvest it will take this year
-        (``rawmaterial.expected_cover``), not at last year's share: with last year's, a
-        year of low cover drew few applicants, so the next had high cover and many, and
-        contract take-up swung in a two-year cycle (a cobweb) where contracts outgrow
-        local purchases.
-        """
-        f = self.farmers
-        cl = f.cluster
-        k = np.maximum(cl, 0)
-        pop = f if isinstance(f, FarmerPopulation) else FarmerPopulation(**f.state())
-        premium = np.where(cl >= 0, self.uncertain["contract_premium"], 0.0)
-        a, g_zero = pop.contract_gain_parts(env)  # the gain is premium x cover x a + g_zero
-        g_full = premium * a + g_zero
-        ratio = self.contract_ratio if self.contract_ratio is not None else np.full(NK, np.inf)
-        harvest = f.weight * purchases["h"] / 1e8  # this year's, as the market has it
-        self.cover_expected = rawmaterial.expected_cover(
-            g_zero, g_full, np.broadcast_to(env.contract_cost_yuan, (f.n,)),
-            self.contract_taste_logit, k,
-            (cl >= 0) & env.contract_open, harvest, f.weight * supply, ratio * out_k * 1e8,
-            purchases["local"], self.uncertain["adoption_sensitivity"])
-        self._weigh_at_cover(env)
-
-    def _weigh_at_cover(self, env: Env) -> None:
-        """Households weigh a contract's premium at the foreseen cover of their cluster."""
-        cl = self.farmers.cluster
-        premium = np.where(cl >= 0, self.uncertain["contract_premium"], 0.0)
-        env.contract_premium = premium * self.cover_expected[np.maximum(cl, 0)]
-
-    def _links(self, year: int, purchases: dict, calibrate: bool = False) -> None:
-        """Coop membership, firm contracts and processing jobs for the year.
-
-        ``purchases``: this year's ``rawmaterial.local_purchases`` (what processors buy from
-        Shanxi's farms, and the harvest), which sets the cover contracts will get.
-        """
-        f = self.farmers
-        env = self._link_env()
-        rng = stream(self.seed, f"links:{year}")
-        u_coop, u_job = rng.random(f.n), rng.random(f.n)
-        prio = rng.random(f.n)
-        # Households differ persistently in how much they mind a contract's obligations: one
-        # draw each, kept across years, so the same households keep their contracts while
-        # the gain holds (take-up moves with gains, not with a yearly redraw).
-        u_con = self.contract_taste
-        supply = (f.productivity * self.revenue0 * f.land_operated)
-        # the offer follows this year's production plan, as the raw material bought does
-        # (``rawmaterial.need``); the output of the quarter before lags it a year, and in
-        # the spin-up equals it, so an offer calibrated in 2020 then stood still in 2021
-        out_k = purchases["planned"]  # rawmaterial.planned_by_cluster (firms unchanged since)
-        if calibrate and getattr(self, "cover_expected", None) is not None:
-            # a later spin-up pass: the contract cost is recalibrated below at the last
-            # pass's cover and the cover then foreseen at the new cost (one fixed point)
-            self._weigh_at_cover(env)
-        else:
-            self._foresee_cover(env, supply, out_k, purchases)
-        join, apply_c, apply_j = f.link_choices(env, u_coop, u_con, u_job)
-        # Cooperative membership: the coop of the household's city and cluster.
-        table = np.full((NC, NK), -1)
-        for c in self.coops:
-            table[c.city, c.cluster] = c.coop_id
-        cl = f.cluster
-        ids = np.where(join & (cl >= 0), table[f.city, np.maximum(cl, 0)], -1)
-        # Jobs: each city's processing firms hire local rural labour; skilled first.
-        alive = self.firms.alive
-        emp_ck = np.zeros((NC, NK))
-        np.add.at(emp_ck, (self.firms.city[alive], self.firms.cluster[alive]),
-                  self.firms.output[alive] * 1e4 / self.const["output_per_worker_wan_yuan"])
-        slots = self.const["local_hire_share"] * emp_ck.sum(axis=1)
-        self.job_share_ck = emp_ck / np.maximum(emp_ck.sum(axis=1, keepdims=True), 1e-9)
-        job = eq.ration(f.city, NC, f.weight, apply_j.astype(float), slots,
-                      -(f.skill + prio))
-        # Contracts: firms contract a volume of local raw material; coop members first.
-        if calibrate:
-            # 2020: the contracted volume is set so that linked farmers are the assumed
-            # share of each cluster's 2025 target (docs/ODD.md, initialisation). The first
-            # spin-up pass guesses it from persons; later passes correct it under the same
-            # value-based rule every later year uses, so 2021 continues 2020.
-            goal = self.uncertain["linked_2020_fraction"] * np.array(
-                [c.farmers_target_wan for c in plan.CLUSTERS]) * 1e4
-            # persons in processing jobs per cluster: each city's jobs split by its clusters'
-            # shares of employment
-            job_persons = self.city_sums(f.weight * job) @ self.job_share_ck
-            need_persons = np.maximum(goal - job_persons, 0.0)
-            # Households sign with a logit on the gain less a non-monetary cost of the
-            # contract, set so that the expected signers are the 2020 count; firms then
-            # contract the volume those signers farm, so in 2020 both sides balance.
-            pop = f if isinstance(f, FarmerPopulation) else FarmerPopulation(**f.state())
-            self.contract_cost = rawmaterial.contract_cost(
-                pop.link_gains(env)[1], np.maximum(cl, 0), f.weight * f.labourers,
-                (cl >= 0) & env.contract_open, need_persons,
-                self.uncertain["adoption_sensitivity"])
-            env = self._link_env()
-            self._foresee_cover(env, supply, out_k, purchases)
-            apply_c = f.link_choices(env, u_coop, u_con, u_job)[1]
-            if getattr(self, "contract_ratio", None) is None:
-                first = eq.ration(np.maximum(cl, 0), NK, f.weight * f.labourers,
-                                  apply_c.astype(float), need_persons,
-                                  -((ids >= 0) + prio)) > 0
-                vol = np.bincount(np.maximum(cl, 0), f.weight * supply * first, minlength=NK)
-                self.contract_ratio = vol / np.maximum(out_k, 1e-9) / 1e8
-        keep = f.contract.astype(float)
-
-        def offered(ratio):
-            return eq.ration(np.maximum(cl, 0), NK, f.weight * supply, apply_c.astype(float),
-                             ratio * out_k * 1e8, -((ids >= 0) + keep + prio)) > 0
-        contract = offered(self.contract_ratio)
-        if calibrate:
-            achieved = np.bincount(np.maximum(cl, 0), f.weight * f.labourers * contract
-                                   * (cl >= 0), minlength=NK)
-            self.contract_ratio = self.contract_ratio * np.where(
-                achieved > 0, need_persons / np.maximum(achieved, 1e-9), 1.0)
-            # the 2020 contracts are the ones the corrected offer gives, so 2021 (same offer,
-            # holders first) continues them instead of jumping to the correction
-            contract = offered(self.contract_ratio)
-        contract &= cl >= 0
-        f.set_links(ids, contract, job)
+    def form_links(self, year: int, purchases: dict, calibrate: bool = False) -> None:
+        """Coop membership, firm contracts and processing jobs for the year (``Links``)."""
+        self.links.assign(year, self.farmers, self.env, self.coops, self.firms, self.revenue0,
+                          purchases, self.city_sums, calibrate=calibrate)
 
     def _incomes(self) -> dict[str, np.ndarray]:
         inc = self.farmers.incomes(self.env())
@@ -552,7 +421,7 @@ class ClusterModel(mesa.Model):
         self.clear_land_market(year)
         firms.grow_and_invest(self, year_index)
         purchases = rawmaterial.local_purchases(self)  # contracts do not change them
-        self._links(year, purchases)
+        self.form_links(year, purchases)
         rawmaterial.clear(self, purchases=purchases)
         self.output_q = np.zeros(NK)
         self.top_output_q = np.zeros(NK)

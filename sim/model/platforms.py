@@ -351,7 +351,7 @@ def linked_farmers(m) -> tuple[np.ndarray, np.ndarray]:
         a = m.platform_catchment[p.index] * share * taken  # (city, cluster)
         # a processing job counts by the served clusters' share of the city's jobs
         served = [plan.CLUSTER_KEYS.index(key) for key in plan.PLATFORMS[p.index].clusters]
-        job_share = m.job_share_ck[:, served].sum(axis=1)[:, None]
+        job_share = m.links.job_share_ck[:, served].sum(axis=1)[:, None]
         persons[p.index] = float(np.sum(a * lab))
         income[p.index] = float(np.sum(a * (link + job * job_share)))
     return persons, income

@@ -129,7 +129,6 @@ def init(m) -> None:
     """An empty market at 2020 prices (before the spin-up fills it)."""
     m.raw = Market()
     m.raw_calibration = None
-    m.contract_cost = np.zeros(NK)  # non-monetary cost of a contract, yuan/yr (calibrated)
 
 
 # ---------------------------------------------------------------------- the pieces
@@ -253,7 +252,7 @@ def local_purchases(m, calibrate: bool = False) -> dict:
 
     None of it depends on who holds a contract (contracts only split the local purchases
     between contract and spot), so it is known when contracts are signed in Q1
-    (``ClusterModel._links``) and the same when the market clears after them (``clear``).
+    (``Links.assign``) and the same when the market clears after them (``clear``).
     With ``calibrate`` (the 2020 spin-up) the calibration is this year's (returned as
     ``"calibration"``, not stored) and the price factor is 1.
     """
@@ -264,7 +263,7 @@ def local_purchases(m, calibrate: bool = False) -> dict:
     coop_k = np.array([c.cluster for c in m.coops], int)
     hc = np.bincount(coop_k, h_coop, minlength=NK) / 1e8 if len(coop_k) else np.zeros(NK)
     harvest = (np.bincount(cl, f.weight * h, minlength=NK) / 1e8) + hc
-    planned = planned_by_cluster(m)  # also the contracts' offer (ClusterModel._links)
+    planned = planned_by_cluster(m)  # also the contracts' offer (Links.assign)
     r = need(m, planned)
     cal = _calibration(m, harvest, r) if calibrate else m.raw_calibration
     other0 = cal.other_2020

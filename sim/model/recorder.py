@@ -71,7 +71,7 @@ def _linked(m) -> dict:
     f, inc, w = m.farmers, m.income, m.farmers.weight
     nk, nc = len(plan.CLUSTERS), len(plan.CITIES)
     city = f.city
-    share = m.job_share_ck  # (city, cluster): a city's processing jobs by cluster
+    share = m.links.job_share_ck  # (city, cluster): a city's processing jobs by cluster
     link_income = inc["link_contract"] + inc["link_dividend"]
     # Households linked by contract, by (city, cluster); job labour by city, and the
     # job labour of contract households by (city, cluster) so nobody counts twice.
