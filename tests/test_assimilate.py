@@ -126,7 +126,7 @@ def test_after_anchoring_the_households_would_earn_the_observed_incomes(plain, m
         # drought and disease draws of the year are its own, not the survey's)
         kept = m.yield_city, m.cluster_yield
         m.yield_city, m.cluster_yield = np.ones_like(kept[0]), np.ones_like(kept[1])
-        seen["income"] = m._incomes()
+        seen["income"] = m.incomes()
         m.yield_city, m.cluster_yield = kept
         return done
 

@@ -36,23 +36,24 @@ def test_property_closure_moves_with_modelled_rents_not_with_wages(plan_scn):
     # the wage: a wage rise then lowered property income. Now it moves with the modelled
     # flows (a measurement gap on them) and not at all with wages.
     m = _model(plan_scn, 1)
-    assert m.other_prop_pp < 0
-    m._update_property_index()
-    assert m.prop_index == pytest.approx(1.0, rel=1e-9)  # 2020's state is the reference
-    base = m._other_property()
-    assert base == pytest.approx(m.other_prop_pp, rel=1e-12)
-    m.wage *= 1.2
-    assert m._other_property() == base
+    acc = m.accounts
+    assert acc.other_prop_pp < 0
+    m.accounts.update_property_index(m.farmers, m.land.rent)
+    assert acc.prop_index == pytest.approx(1.0, rel=1e-9)  # 2020's state is the reference
+    base = acc.other_property()
+    assert base == pytest.approx(acc.other_prop_pp, rel=1e-12)
+    acc.wage *= 1.2
+    assert acc.other_property() == base
     m.land.rent = m.land.rent * 1.1
-    m._update_property_index()
-    assert m.prop_index > 1.0
-    assert m._other_property() == pytest.approx(m.other_prop_pp * m.prop_index, rel=1e-12)
+    m.accounts.update_property_index(m.farmers, m.land.rent)
+    assert acc.prop_index > 1.0
+    assert acc.other_property() == pytest.approx(acc.other_prop_pp * acc.prop_index, rel=1e-12)
     # so property income (modelled flows + closure) is a fixed share of the modelled flows
     f = m.farmers
     persons = np.sum(f.weight * f.persons)
-    flows = np.sum(f.weight * (f.land_out * m.land.rent[f.city] + m.dividend)) / persons
-    assert (flows + m._other_property()) / flows == pytest.approx(
-        1 + m.other_prop_pp / m.prop_modelled0, rel=1e-9)
+    flows = np.sum(f.weight * (f.land_out * m.land.rent[f.city] + acc.dividend)) / persons
+    assert (flows + acc.other_property()) / flows == pytest.approx(
+        1 + acc.other_prop_pp / acc.prop_modelled0, rel=1e-9)
 
 
 def test_same_seed_same_result(plan_scn):
@@ -78,7 +79,7 @@ def test_coop_dividends_equal_distributable_surplus(plan_scn):
     paid_any = False
     for c in m.coops:
         members = f.coop == c.coop_id
-        paid = np.sum(f.weight[members] * m.dividend[members])
+        paid = np.sum(f.weight[members] * m.accounts.dividend[members])
         expected = m.const["coop_payout_share"] * max(c.surplus_yuan, 0.0)
         assert paid == pytest.approx(expected, rel=1e-9, abs=1e-6)
         paid_any |= paid > 0

@@ -114,27 +114,23 @@ def _incomes(m, sim: dict, observed: dict, done: dict) -> None:
     """
     if "rural_income_wage" in observed:
         r = observed["rural_income_wage"] / sim["rural_income_wage"]
-        m.wage0 *= r
-        m.wage *= r
+        m.accounts.rescale_wage(r)
         done["rural_income_wage"] = r
     parts = [s for s in INCOME_PARTS[1:] if f"rural_income_{s}" in observed]
     if not parts:
         return
     # the incomes in average weather (drought and disease factors have mean one): the gap
     # to the survey persists, the replicate's weather draw of the year must not
-    kept = m.yield_city, m.cluster_yield
-    m.yield_city, m.cluster_yield = np.ones_like(kept[0]), np.ones_like(kept[1])
-    inc, f = m._incomes(), m.farmers
-    m.yield_city, m.cluster_yield = kept
+    inc, f, acc = m.incomes(average_weather=True), m.farmers, m.accounts
     persons = np.sum(f.weight * f.persons)
     gap = {s: observed[f"rural_income_{s}"] - np.sum(f.weight * inc[s]) / persons
            for s in parts}
     if "operating" in gap:
-        m.other_op_pp += gap["operating"] / m.other_operating(1.0)
+        acc.add_operating(gap["operating"] / m.other_operating(1.0))
     if "property" in gap:
-        m.set_other_property(m._other_property() + gap["property"])
+        acc.set_other_property(acc.other_property() + gap["property"])
     if "transfer" in gap:
-        m.transfer_pp += gap["transfer"] / m.transfer_growth
+        acc.add_transfer(gap["transfer"] / acc.transfer_growth)
     done.update({f"rural_income_{s}": float(g) for s, g in gap.items()})
 
 

@@ -50,10 +50,10 @@ def land_net_table(m) -> np.ndarray:
     const = m.const
     years = max(m.year - plan.BASE_YEAR, 0)  # as in the households' ``ClusterModel.env``
     cost_idx = (1 + m.uncertain["input_cost_inflation"]) ** years
-    revenue = (const["coop_land_productivity"] * m.revenue0 * m.farm_price * m.raw.x[None, :]
-               * m.yield_city[:, None] * m.cluster_yield[None, :])
-    return (revenue - m.cost0 * cost_idx * (1 - const["coop_service_cost_cut"])
-            - m.wage / const["max_mu_per_labourer"])
+    revenue = (const["coop_land_productivity"] * m.accounts.revenue0 * m.farm_price
+               * m.raw.x[None, :] * m.yield_city[:, None] * m.cluster_yield[None, :])
+    return (revenue - m.accounts.cost0 * cost_idx * (1 - const["coop_service_cost_cut"])
+            - m.accounts.wage / const["max_mu_per_labourer"])
 
 
 def member_sales(m) -> np.ndarray:
@@ -61,7 +61,7 @@ def member_sales(m) -> np.ndarray:
     f = m.farmers
     has = f.cluster >= 0
     k = np.maximum(f.cluster, 0)
-    return (f.productivity * m.revenue0 * f.land_operated * m.farm_price
+    return (f.productivity * m.accounts.revenue0 * f.land_operated * m.farm_price
             * np.where(has, m.raw.x[k] * m.cluster_yield[k], 1.0) * m.yield_city[f.city])
 
 
@@ -77,7 +77,7 @@ def settle_all(m, year: int, grant_yi: float, form_new: bool = True) -> None:
     over members), then the failed ones dissolve.
     """
     f, const = m.farmers, m.const
-    m.dividend = np.zeros(f.n)
+    dividend = np.zeros(f.n)
     sales = member_sales(m)
     coops = list(m.coops)
     members_rows = np.flatnonzero(f.coop >= 0)
@@ -100,7 +100,7 @@ def settle_all(m, year: int, grant_yi: float, form_new: bool = True) -> None:
                                   const["coop_fixed_cost_wan_yuan"] * 1e4, grant)
         pool = eq.dividends(surplus, const["coop_payout_share"],
                             np.where(sold[j] > 0, basis, w), j)
-        m.dividend[members_rows] = np.where(w > 0, pool / np.where(w > 0, w, 1.0), 0.0)
+        dividend[members_rows] = np.where(w > 0, pool / np.where(w > 0, w, 1.0), 0.0)
         paid = np.bincount(j, pool, minlength=nco)
         for i, c in enumerate(coops):
             c.members = float(members[i])
@@ -109,6 +109,7 @@ def settle_all(m, year: int, grant_yi: float, form_new: bool = True) -> None:
             c.loss_years = c.loss_years + 1 if surplus[i] < 0 else 0
             if c.loss_years >= 2 or (year > plan.BASE_YEAR and members[i] == 0):
                 dissolve(m, c)
+    m.accounts.pay_dividends(dividend)
     if form_new:
         form(m, year, grant_yi, sales, total_members)
 
@@ -142,7 +143,7 @@ def appraise_slots(m, slots: list[tuple[int, int]], grant_yi: float, sales: np.n
     rows_all = np.concatenate(rows) if rows else np.zeros(0, np.intp)
     w = f.weight[rows_all]
     years = max(m.year - plan.BASE_YEAR, 0)
-    cost = m.cost0 * (1 + m.uncertain["input_cost_inflation"]) ** years
+    cost = m.accounts.cost0 * (1 + m.uncertain["input_cost_inflation"]) ** years
     cut = const["coop_service_cost_cut"] * cost * f.land_operated[rows_all]
     sold = sales[rows_all]
     net = land_net_table(m)

@@ -14,7 +14,7 @@ from sim.model import (
     assimilate,
     cooperatives,
     firms,
-    land,
+    households,
     national,
     plan,
     platforms,
@@ -26,6 +26,7 @@ from sim.model.cooperatives import Cooperative
 from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
 from sim.model.firms import FirmTable
 from sim.model.fiscal import FiscalAccounts
+from sim.model.households import HouseholdIndex, IncomeAccounts
 from sim.model.landmarket import LandMarket
 from sim.model.links import Links
 from sim.model.outcomes import FISCAL_LABELS
@@ -36,9 +37,6 @@ from sim.model.training import Training
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 FISCAL_ITEMS = tuple(item for item, _, _ in FISCAL_LABELS)
-# Up to this many households the model keeps helper arrays between calls (env's views, the
-# households dealt out by city); above, it recomputes (1:1: the 2 GiB memory goal).
-KEEP_MAX_HOUSEHOLDS = 1_000_000
 
 
 def city_cluster_weights() -> np.ndarray:
@@ -122,62 +120,19 @@ class ClusterModel(mesa.Model):
 
     # ------------------------------------------------------------------ init
     def _init_households(self) -> None:
-        rng = stream(self.seed, "init:households")
-        const = self.const
-        rural = np.array([c.population_wan_2020 * (1 - c.urbanisation_2020) * 1e4
-                          for c in plan.CITIES])
-        hh_city = rural / const["persons_per_household"]
-        self.total_households = hh_city.sum()
-        n_city = np.maximum(np.round(hh_city / self.households_per_agent).astype(int), 1)
-        city = np.repeat(np.arange(NC, dtype=np.int16), n_city)
-        weight = (hh_city / n_city)[city]
-        n = len(city)
-        land = const["land_mu_per_household"] * rng.lognormal(-0.18, 0.6, n)
-        land *= const["land_mu_per_household"] * weight.sum() / np.sum(land * weight)
-        sd = const["productivity_sd"]
-        prod = rng.lognormal(-0.5 * sd * sd, sd, n)
-        # Potential supplier households per cluster and city: a share of all households,
-        # split across clusters by the plan's farmer targets and across cities by the
-        # core (2) / sub-core (1) layout weighted by rural households.
-        farmers = np.array([c.farmers_target_wan for c in plan.CLUSTERS])
-        suppliers_k = const["supplier_share"] * self.total_households * farmers / farmers.sum()
-        share_ck = self.presence * hh_city[:, None]
-        share_ck = share_ck / share_ck.sum(axis=0, keepdims=True)
-        p_ck = suppliers_k[None, :] * share_ck / hh_city[:, None]
-        p_ck = p_ck / np.maximum(p_ck.sum(axis=1, keepdims=True), 1.0)
-        cum = np.cumsum(p_ck, axis=1)[city]
-        draw = rng.random(n)
-        cl = (draw[:, None] >= cum).sum(axis=1)
-        cl = np.where(cl >= NK, -1, cl).astype(np.int16)
-        cols = dict(city=city, cluster=cl, weight=weight,
-                    persons=np.full(n, const["persons_per_household"]),
-                    labourers=np.full(n, const["labourers_per_household"]), land_own=land,
-                    productivity=prod, skill=np.zeros(n), coop=np.full(n, -1, np.int32),
-                    contract=np.zeros(n, bool), job=np.zeros(n), land_out=np.zeros(n),
-                    land_in=np.zeros(n))
+        """Draw the 2020 households; their index, income accounts and links' state."""
+        cols = households.populate(self.seed, self.const, self.presence,
+                                   self.households_per_agent)
         self.farmers = (ReferenceFarmers(self, **cols) if self.reference
                         else FarmerPopulation(**cols))
-        self.n_households = n
-        self.dividend = np.zeros(n)
-        self.links = Links(self.seed, n, self.const, self.uncertain)
-        # Farm economics at 2020 prices: net return per mu at mean productivity matches the
-        # land-based part of operating income.
-        inc = plan.PROVINCE.rural_income_2020_yuan * const["persons_per_household"]
-        net0 = const["land_share_of_operating"] * const["income_share_operating"] * inc \
-            / const["land_mu_per_household"]
-        self.revenue0 = net0 / (1.0 - const["farm_cost_share"])
-        self.cost0 = const["farm_cost_share"] * self.revenue0
-        off = np.sum(weight * eq.off_farm_labour(land, const["max_mu_per_labourer"],
-                                                 cols["labourers"], 0.0))
-        self.wage0 = const["income_share_wage"] * inc * weight.sum() / off
+        self.index = HouseholdIndex()
+        self.accounts = IncomeAccounts(self.const, cols)
+        self.links = Links(self.seed, len(cols["city"]), self.const, self.uncertain)
 
     def _calibrate_2020(self) -> None:
         """Clear the 2020 land market, set 2020 links, and close the income accounts."""
-        self.transfer_pp = self.other_op_pp = self.other_prop_pp = 0.0
-        self.prop_index = 1.0  # the 2020 state: modelled property flows at their 2020 level
         self.farm_price = 1.0
         rawmaterial.init(self)
-        self.transfer_growth = 1.0
         self.price = np.ones(NK)
         self.yield_city = np.ones(NC)
         self.cluster_yield = np.ones(NK)
@@ -187,7 +142,6 @@ class ClusterModel(mesa.Model):
             for ki in range(NK):
                 if self.presence[c, ki] >= 2:
                     self.coops.append(Cooperative(self, c, ki))
-        self.wage = self.wage0
         self.subsidy = 0.0
         # Spin-up: the 2020 year is played until land, links, cooperatives and incomes are
         # consistent with each other (cooperatives bid for land only once they have
@@ -203,117 +157,41 @@ class ClusterModel(mesa.Model):
             cooperatives.settle_all(self, plan.BASE_YEAR,
                                     grant_yi=self.const["coop_grant_2020_yi"], form_new=i == 0)
             self._close_income_accounts()
-        self.income = self._incomes()
+        self.income = self.incomes()
 
     def _close_income_accounts(self) -> None:
         """Scale the wage and set the unmodelled income parts to the 2020 structure."""
-        inc = self._incomes()
-        persons = np.sum(self.farmers.weight * self.farmers.persons)
-        target = plan.PROVINCE.rural_income_2020_yuan
-        const = self.const
-        share_transfer = 1 - const["income_share_wage"] - const["income_share_operating"] \
-            - const["income_share_property"]
-        mean = {s: np.sum(self.farmers.weight * inc[s]) / persons for s in
-                ("wage", "operating", "property", "transfer")}
-        self.wage0 *= const["income_share_wage"] * target / mean["wage"]
-        self.wage = self.wage0
-        self.other_op_pp += const["income_share_operating"] * target - mean["operating"]
-        # property income the model itself pays (rent received, dividends), per person
-        self.prop_modelled0 = mean["property"] - self._other_property()
-        self.other_prop_pp += const["income_share_property"] * target - mean["property"]
-        self.transfer_pp += share_transfer * target - mean["transfer"]
-
-    def _slots(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each household's (city, cluster) slot, its rows grouped by slot, group bounds.
-
-        Cluster -1 (no cluster) is column 0 of a city's slots. Households never move, so
-        this is computed once per farmer population (again only if the population object
-        is replaced, as the benchmarks do).
-        """
-        f = self.farmers
-        if getattr(self, "_slots_of", None) is not f:
-            slot = (np.asarray(f.city).astype(np.intp) * (NK + 1)
-                    + (np.asarray(f.cluster).astype(np.intp) + 1))
-            order = np.argsort(slot, kind="stable")
-            bounds = np.searchsorted(slot[order], np.arange(NC * (NK + 1) + 1))
-            self._slot_cache, self._slots_of = (slot, order, bounds), f
-        return self._slot_cache
+        self.accounts.close(self.incomes(), self.farmers.weight, self.farmers.persons)
 
     def city_deal(self) -> np.ndarray | None:
-        """``land.interleave`` of the households' cities, kept (households never move).
-
-        None above ``KEEP_MAX_HOUSEHOLDS`` households: there sums run over the rows as
-        they are (the same results), sparing the memory.
-        """
-        f = self.farmers
-        if getattr(self, "_city_deal_of", None) is not f:
-            if f.n <= KEEP_MAX_HOUSEHOLDS:
-                deal = land.interleave(f.city, NC)
-                self._city_deal_cache = deal, np.asarray(f.city)[deal].astype(np.intp)
-            else:
-                self._city_deal_cache = None, None
-            self._city_deal_of = f
-        return self._city_deal_cache[0]
+        """The households' rows dealt out city by city (``HouseholdIndex.city_deal``)."""
+        return self.index.city_deal(self.farmers)
 
     def city_sums(self, values: np.ndarray) -> np.ndarray:
-        """``np.bincount(f.city, values, minlength=NC)``: per-city sums over the households.
-
-        Bit for bit the same (each city adds the same terms in the same order), over the
-        rows dealt out city by city (``city_deal``), so that the additions of rows sorted
-        by city do not wait on each other (76 -> 41 us at 1:250).
-        """
-        deal = self.city_deal()
-        if deal is None:
-            return np.bincount(self.farmers.city, values, minlength=NC)
-        return np.bincount(self._city_deal_cache[1], np.asarray(values)[deal], minlength=NC)
+        """Per-city sums over the households (``HouseholdIndex.city_sums``)."""
+        return self.index.city_sums(self.farmers, values)
 
     @property
     def household_slot(self) -> np.ndarray:
         """Each household's (city, cluster) slot: ``city × (NK + 1) + cluster + 1``."""
-        return self._slots()[0]
+        return self.index.slots(self.farmers)[0]
 
     def rows_of(self, city: int, cluster: int) -> np.ndarray:
         """The households of a city and cluster (row indices, ascending)."""
-        _, order, bounds = self._slots()
-        s = city * (NK + 1) + cluster + 1
-        return order[bounds[s]:bounds[s + 1]]
+        return self.index.rows_of(self.farmers, city, cluster)
 
     # ------------------------------------------------------------------ environment
-    def _firm_wage(self) -> float:
-        return self.wage * (1.0 + self.const["firm_wage_premium"])
-
-    def env(self) -> Env:
-        """What each household sees this year.
+    def env(self, average_weather: bool = False) -> Env:
+        """What each household sees this year (in average weather: yields at one).
 
         Everything a household sees depends on its city and cluster only, so each view is
         built as a small (city, cluster) table (column 0: households outside the clusters)
-        and read once per household through its slot (``_slots``).
+        and read once per household through its slot (``HouseholdIndex.view``).
         """
-        # Cluster suppliers sell at their raw-material market's farm-gate price (the last
-        # one cleared); other farming at the reference index.
-        slot = self._slots()[0]
-        # A view whose table is unchanged since the last call (bit for bit) is reused, not
-        # read again: most are, between the several calls of a year. Read-only, so no caller
-        # can change a kept one. Not kept above KEEP_MAX_HOUSEHOLDS (the eight views would
-        # hold ~200 MB at 1:1 between calls, against the 2 GiB of the 1:1 goal).
-        if getattr(self, "_env_views_of", None) is not slot:
-            self._env_views, self._env_views_of = {}, slot
-        views = self._env_views if slot.size <= KEEP_MAX_HOUSEHOLDS else {}
+        f, acc = self.farmers, self.accounts
 
         def per_household(name, by_cluster, outside, by_city=None):
-            t = np.empty((NC, NK + 1), np.result_type(by_cluster, outside))
-            t[:, 0] = outside
-            t[:, 1:] = by_cluster
-            if by_city is not None:
-                t = by_city[:, None] * t
-            key = (t.dtype.str, t.tobytes())
-            hit = views.get(name)
-            if hit is not None and hit[0] == key:
-                return hit[1]
-            v = np.take(t.ravel(), slot)
-            v.flags.writeable = False
-            views[name] = (key, v)
-            return v
+            return self.index.view(f, name, by_cluster, outside, by_city)
 
         coop_open = np.zeros((NC, NK), bool)
         div = np.zeros((NC, NK))
@@ -327,14 +205,17 @@ class ClusterModel(mesa.Model):
         job_city = firm_city.any(axis=1)
         years = max(self.year - plan.BASE_YEAR, 0)
         cost_idx = (1 + self.uncertain["input_cost_inflation"]) ** years
+        yield_city, cluster_yield = ((np.ones(NC), np.ones(NK)) if average_weather
+                                     else (self.yield_city, self.cluster_yield))
+        # Cluster suppliers sell at their raw-material market's farm-gate price (the last
+        # one cleared); other farming at the reference index.
         return Env(
             price_index=per_household("price_index", self.raw.x * self.farm_price,
                                       self.farm_price),
-            yield_factor=per_household("yield_factor", self.cluster_yield, 1.0,
-                                       by_city=self.yield_city),
-            wage_yuan=self.wage,
-            firm_wage_yuan=self._firm_wage(), revenue_yuan_per_mu=self.revenue0,
-            cost_yuan_per_mu=self.cost0 * cost_idx,
+            yield_factor=per_household("yield_factor", cluster_yield, 1.0, by_city=yield_city),
+            wage_yuan=acc.wage,
+            firm_wage_yuan=acc.firm_wage(), revenue_yuan_per_mu=acc.revenue0,
+            cost_yuan_per_mu=acc.cost0 * cost_idx,
             contract_premium=per_household(
                 "contract_premium", self.uncertain["contract_premium"] * self.raw.cover, 0.0),
             subsidy_yuan_per_mu=self.subsidy,
@@ -348,9 +229,9 @@ class ClusterModel(mesa.Model):
             skill_premium=self.const["skill_premium"],
             max_mu_per_labourer=self.const["max_mu_per_labourer"],
             sensitivity=self.uncertain["adoption_sensitivity"],
-            transfer_yuan_per_person=self.transfer_pp * self.transfer_growth,
-            other_operating_yuan_per_person=self.other_operating(self.other_op_pp),
-            other_property_yuan_per_person=self._other_property())
+            transfer_yuan_per_person=acc.transfer(),
+            other_operating_yuan_per_person=self.other_operating(acc.other_op_pp),
+            other_property_yuan_per_person=acc.other_property())
 
     def other_operating(self, per_person_2020: float) -> float:
         """An unmodelled operating income per person at 2020 terms, valued in this year.
@@ -362,34 +243,6 @@ class ClusterModel(mesa.Model):
         return per_person_2020 * self.farm_price * float(eq.covid_rebound(
             self.uncertain["covid_2020_shortfall"], self.year, plan.BASE_YEAR))
 
-    def set_other_property(self, closure: float) -> None:
-        """Set the property closure so that ``_other_property()`` returns ``closure`` now."""
-        if closure >= 0:
-            self.other_prop_pp = closure * self.wage0 / self.wage
-        else:
-            self.other_prop_pp = closure / self.prop_index
-
-    def _other_property(self) -> float:
-        """Property income per person beyond rent received and dividends (the closure).
-
-        Positive, it is property income the model does not carry (interest, house rents)
-        and moves with wages. Negative, the model's rents and dividends exceed what the
-        survey records as property income (transfers among relatives at no or nominal rent,
-        rent in kind): a measurement gap on the modelled flows, so it moves with them
-        (``prop_index``, set at each year's close) — scaled by wages instead, a wage rise
-        would lower property income.
-        """
-        if self.other_prop_pp >= 0:
-            return self.other_prop_pp * self.wage / self.wage0
-        return self.other_prop_pp * self.prop_index
-
-    def _update_property_index(self) -> None:
-        """Set ``prop_index``: the year's rents received and dividends per person over 2020's."""
-        f = self.farmers
-        persons = np.sum(f.weight * f.persons)
-        paid = np.sum(f.weight * (f.land_out * self.land.rent[f.city] + self.dividend)) / persons
-        self.prop_index = paid / self.prop_modelled0 if self.prop_modelled0 > 0 else 1.0
-
     # ------------------------------------------------------------------ submodels
     def clear_land_market(self, year: int) -> None:
         """Households and cooperatives trade land-use rights, city by city (``LandMarket``)."""
@@ -398,13 +251,16 @@ class ClusterModel(mesa.Model):
 
     def form_links(self, year: int, purchases: dict, calibrate: bool = False) -> None:
         """Coop membership, firm contracts and processing jobs for the year (``Links``)."""
-        self.links.assign(year, self.farmers, self.env, self.coops, self.firms, self.revenue0,
+        self.links.assign(year, self.farmers, self.env, self.coops, self.firms,
+                          self.accounts.revenue0,
                           purchases, self.city_sums, calibrate=calibrate)
 
-    def _incomes(self) -> dict[str, np.ndarray]:
-        inc = self.farmers.incomes(self.env())
-        inc["property"] = inc["property"] + self.dividend
-        inc["link_dividend"] = self.dividend * self.farmers.contract
+    def incomes(self, average_weather: bool = False) -> dict[str, np.ndarray]:
+        """Each household's income by source this year, dividends included."""
+        inc = self.farmers.incomes(self.env(average_weather))
+        dividend = self.accounts.dividend
+        inc["property"] = inc["property"] + dividend
+        inc["link_dividend"] = dividend * self.farmers.contract
         return inc
 
     # ------------------------------------------------------------------ firms
@@ -452,8 +308,8 @@ class ClusterModel(mesa.Model):
     def _deliver_policy(self, year: int, year_index: int) -> dict:
         """Wages, transfers and the levers delivered this year; returns what costs money."""
         unc = self.uncertain
-        self.wage = self.wage0 * (1 + unc["off_farm_wage_growth"]) ** (year - plan.BASE_YEAR)
-        self.transfer_growth = (1 + unc["transfer_income_growth"]) ** (year - plan.BASE_YEAR)
+        self.accounts.grow(year - plan.BASE_YEAR, unc["off_farm_wage_growth"],
+                           unc["transfer_income_growth"])
         self.subsidy = float(self.lever("producer_subsidy_yuan_per_mu", year_index))
         # Coverage not delivered stays at the 2020 level, not at zero.
         d = unc["policy_delivery"]
@@ -476,7 +332,7 @@ class ClusterModel(mesa.Model):
         # Coverage changes only when storage is commissioned (Q1) or platform volumes move
         # (Q4, after the year's last production), so it is computed once a year.
         self.coverage = platforms.cluster_coverage(self)
-        places = self.training.train(self.farmers, self.wage, year,
+        places = self.training.train(self.farmers, self.accounts.wage, year,
                                      float(self.lever("training_places_wan", year_index)) * 1e4)
         self.land.build_farmland(float(self.lever("farmland_construction_wan_mu", year_index)))
         return {"coverage": cov, "cold_subsidy": cold_subsidy, "places": places}
@@ -486,8 +342,8 @@ class ClusterModel(mesa.Model):
         year, year_index = self.year, self.year - plan.YEARS[0]
         platforms.trade_all(self)
         cooperatives.settle_all(self, year, float(self.lever("coop_grant_yi_yuan", year_index)))
-        self._update_property_index()
-        self.income = self._incomes()
+        self.accounts.update_property_index(self.farmers, self.land.rent)
+        self.income = self.incomes()
         self.poverty.update(self, year)
         firms.recognise_leaders(self)
         self.record.year(self, year)

@@ -138,13 +138,13 @@ def household_harvest(m) -> np.ndarray:
     # yield by (city, cluster) slot, 0 outside the clusters (one lookup, not two)
     slot_yield = np.zeros((len(m.yield_city), len(m.cluster_yield) + 1))
     slot_yield[:, 1:] = np.outer(m.yield_city, m.cluster_yield)
-    return (f.productivity * m.revenue0 * f.land_operated
+    return (f.productivity * m.accounts.revenue0 * f.land_operated
             * np.take(slot_yield.ravel(), m.household_slot))
 
 
 def coop_harvest(m) -> np.ndarray:
     """Each cooperative's harvest from the land it farms (2020 yuan)."""
-    prod = m.const["coop_land_productivity"] * m.revenue0
+    prod = m.const["coop_land_productivity"] * m.accounts.revenue0
     if not m.coops:
         return np.zeros(0)
     city, cluster = np.array([(c.city, c.cluster) for c in m.coops]).T
