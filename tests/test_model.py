@@ -26,7 +26,7 @@ def test_2020_calibration(plan_scn):
                                                            rel=0.01)
         assert row["output_total"] == pytest.approx(850.7, rel=0.01)
         assert row["rural_income"] == pytest.approx(13878.0, rel=0.01)
-        assert m.n_leading_2020 == 470
+        assert m.firms.n_leading_2020 == 470
         assert int(np.sum(m.firms.leading & m.firms.alive)) == 470
 
 

@@ -161,8 +161,8 @@ def test_bigger_served_output_raises_volume_up_to_capacity():
 
 def test_platform_flows_grow_with_served_output_and_are_counted_once():
     m = build_model(load("plan"), 1, households_per_agent=HPA)
-    base = platforms.flows_wan_t(m, m.base_output)
-    more = m.base_output.copy()
+    base = platforms.flows_wan_t(m, m.firms.base_output)
+    more = m.firms.base_output.copy()
     more[plan.CLUSTER_KEYS.index("fruit")] *= 1.5
     bigger = platforms.flows_wan_t(m, more)
     fruit = [i for i, p in enumerate(plan.PLATFORMS) if "fruit" in p.clusters]

@@ -191,10 +191,10 @@ def _produce_once(m):
     """Output of one quarter's production, leaving the firms' state as it was."""
     ft = m.firms
     saved = (ft.capacity.copy(), ft.pipeline.copy(), ft.low_util.copy(), ft.output.copy(),
-             m.output_q.copy())
+             m.firms.output_q.copy())
     firms.produce(m)
     out = ft.output.copy()
-    ft.capacity, ft.pipeline, ft.low_util, ft.output, m.output_q = saved
+    ft.capacity, ft.pipeline, ft.low_util, ft.output, m.firms.output_q = saved
     return out
 
 
@@ -241,7 +241,7 @@ def test_raw_material_bought_in_q1_covers_the_whole_years_output():
     sp = eq.spoilage(m.coverage, m.const["spoilage_2020"],
                            m.const["cold_coverage_2020"], m.const["spoilage_elasticity"])
     keep = np.where(perish, (1 - sp) / (1 - m.const["spoilage_2020"]), 1.0)
-    used = m.output_q / (m.price * keep * raw.output_share)  # output at the plan's prices
+    used = m.firms.output_q / (m.price * keep * raw.output_share)  # output at the plan's prices
     np.testing.assert_allclose(raw.need * raw.reference / rms, used, rtol=1e-10)
 
 

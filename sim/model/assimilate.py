@@ -89,9 +89,9 @@ def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
     clusters = sum(sim[f"output_{c.key}"] / shock[k] for k, c in enumerate(plan.CLUSTERS))
     for k, c in enumerate(plan.CLUSTERS):
         metric = f"{TOP}{c.key}"
-        if metric in observed and sim[metric] > 0 and m.firms.alive[m.top_firm[k]]:
+        if metric in observed and sim[metric] > 0 and m.firms.alive[m.firms.top_firm[k]]:
             r = observed[metric] / (sim[metric] / shock[k])
-            _resize_top_firm(m, k, r)
+            firms.resize_top_firm(m, k, r)
             clusters += observed[metric] - sim[metric] / shock[k]
             done[metric] = r
     if PROCESSING in observed:
@@ -132,12 +132,3 @@ def _incomes(m, sim: dict, observed: dict, done: dict) -> None:
     if "transfer" in gap:
         acc.add_transfer(gap["transfer"] / acc.transfer_growth)
     done.update({f"rural_income_{s}": float(g) for s, g in gap.items()})
-
-
-def _resize_top_firm(m, cluster: int, r: float) -> None:
-    """Scale a cluster's largest firm by ``r``; the change is demand for its cluster."""
-    ft, row = m.firms, m.top_firm[cluster]
-    m.demand[cluster] += (r - 1.0) * ft.sales[row]
-    ft.sales[row] *= r
-    ft.capacity[row] *= r
-    ft.pipeline[row] *= r

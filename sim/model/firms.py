@@ -38,6 +38,22 @@ class FirmTable:
         self.invested = np.zeros(0)  # cumulative gross investment, 亿元
         self.pipeline = np.zeros((0, lag_max + 1))  # capacity arriving in q quarters
         self.agents: list[Firm | None] = []  # each row's agent (None once it has exited)
+        # the clusters' state the firms' rules keep (set by ``init_firms``)
+        self.base_output = np.zeros(NK)  # 2020 output by cluster, 亿元
+        self.demand = np.zeros(NK)  # each cluster's market, current 亿元 (nominal)
+        self.market_growth = np.zeros(NK)  # this year's demand growth (log, 1/yr)
+        self.coverage_last = np.zeros(NK)  # cold-chain coverage the last growth saw
+        self.top_firm = np.zeros(NK, int)  # row of each cluster's 2020 largest firm
+        self.n_leading_2020 = 0
+        self.leading_threshold_yi = np.inf  # recognition threshold (calibrated in 2020)
+        self.output_q = np.zeros(NK)  # this year's output so far, by cluster, 亿元
+        self.top_output_q = np.zeros(NK)  # the same for each cluster's 2020 largest firm
+        self.cum_investment_yi = 0.0  # gross investment since 2021, 亿元
+
+    def start_year(self) -> None:
+        """Zero the year's output accounts (Q1)."""
+        self.output_q = np.zeros(NK)
+        self.top_output_q = np.zeros(NK)
 
     def add(self, cluster, city, capacity, sales, leading) -> np.ndarray:
         """Append firms; returns their row indices."""
@@ -97,7 +113,7 @@ def init_firms(m) -> None:
     w = np.sqrt(base)
     n_lead = np.maximum(np.round(plan.PROVINCE.leading_firms_2020 * w / w.sum()), 1)
     n_lead[np.argmax(n_lead)] += plan.PROVINCE.leading_firms_2020 - n_lead.sum()
-    m.n_leading_2020 = int(n_lead.sum())
+    m.firms.n_leading_2020 = int(n_lead.sum())
     top = np.zeros(NK, int)
     cols, top_row = [], len(m.firms.cluster)  # each cluster's columns, appended at once
     for ci, c in enumerate(plan.CLUSTERS):
@@ -116,12 +132,12 @@ def init_firms(m) -> None:
         top_row += n
     rows = m.firms.add(*(np.concatenate(c) for c in zip(*cols, strict=True)))
     m.firms.agents.extend(Firm(m, int(r)) for r in rows)
-    m.top_firm = top
-    m.top_output_q = np.zeros(NK)
-    m.base_output = base
-    m.demand = base.copy()  # each cluster's market, current 亿元 (nominal): 2020 sales
-    m.coverage_last = np.full(NK, const["cold_coverage_2020"])
-    m.market_growth = np.zeros(NK)
+    m.firms.top_firm = top
+    m.firms.top_output_q = np.zeros(NK)
+    m.firms.base_output = base
+    m.firms.demand = base.copy()  # each cluster's market, current 亿元 (nominal): 2020 sales
+    m.firms.coverage_last = np.full(NK, const["cold_coverage_2020"])
+    m.firms.market_growth = np.zeros(NK)
 
 
 def market_growth(m, year_index: int) -> np.ndarray:
@@ -137,11 +153,11 @@ def market_growth(m, year_index: int) -> np.ndarray:
     cs = m.lever("capital_subsidy_rate", year_index)
     brand = m.lever("brand_fund_yi_yuan", year_index)
     perish = np.array([c.perishable for c in plan.CLUSTERS], float)
-    cov_change = m.coverage - m.coverage_last
-    m.coverage_last = m.coverage
+    cov_change = m.coverage - m.firms.coverage_last
+    m.firms.coverage_last = m.coverage
     cost_cut = cs * unc["capital_output_ratio"] * const["interest_rate"]
     gain = eq.share_gain(unc["shanxi_share_gain"], unc["brand_effect"], brand,
-                         np.maximum(m.demand, 1e-6), unc["cold_chain_effect"],
+                         np.maximum(m.firms.demand, 1e-6), unc["cold_chain_effect"],
                          perish * cov_change, unc["subsidy_passthrough"], cost_cut)
     national = unc["national_demand_growth"]
     reported = m.national_markets.get(m.year)   # observed up to data_until (sim.model.national)
@@ -188,7 +204,7 @@ def growth_sd(m) -> np.ndarray:
 def grow_and_invest(m, year_index: int) -> None:
     """Demand grows; firms compete for it; firms decide on capacity investment.
 
-    Each cluster sells against its market (``m.demand``, current 亿元): firms' sales
+    Each cluster sells against its market (``m.firms.demand``, current 亿元): firms' sales
     are their shares of it, and shares move by Gibrat-type noise whose variance falls with
     size. Entrants take share from incumbents; the cluster's total grows with its market,
     not with the number of firms.
@@ -196,7 +212,7 @@ def grow_and_invest(m, year_index: int) -> None:
     ft = m.firms
     alive = ft.alive
     g = market_growth(m, year_index)
-    m.market_growth = g
+    m.firms.market_growth = g
     # COVID-19: 2020's markets sat covid_2020_shortfall below their trend and the gap closes
     # in 2021 (a level step, not growth: it is not in g, so no firm extrapolates it into
     # its capacity plans or entry)
@@ -207,7 +223,7 @@ def grow_and_invest(m, year_index: int) -> None:
     reported = m.national_markets.get(m.year)
     if reported is not None:                    # a reported year holds its own rebound
         step = np.where(np.isnan(reported), step, 1.0)
-    m.demand = m.demand * np.exp(g) * step
+    m.firms.demand = m.firms.demand * np.exp(g) * step
     sd = growth_sd(m)
     eps = per_cluster_draws(m, f"firms:growth:{m.year}",
                             lambda rng, n: rng.normal(0.0, 1.0, n)) * sd
@@ -221,15 +237,15 @@ def grow_and_invest(m, year_index: int) -> None:
     # wins is new demand for the cluster, so the other firms' sales are as without it.
     excess = np.asarray(m.uncertain["top_firm_excess_growth"], float)
     top_gain = np.where(excess != 0.0, excess - m.uncertain["shanxi_share_gain"], 0.0)
-    top = m.top_firm
+    top = m.firms.top_firm
     on = selling[top] & (top_gain != 0.0)
     if on.any():
         before = np.bincount(ft.cluster, weight, minlength=NK)
         extra = np.where(on, weight[top] * np.expm1(top_gain), 0.0)
-        m.demand = m.demand * (1.0 + extra / np.maximum(before, 1e-12))
+        m.firms.demand = m.firms.demand * (1.0 + extra / np.maximum(before, 1e-12))
         weight[top] = weight[top] + extra
     total = np.bincount(ft.cluster, weight, minlength=NK)
-    ft.sales = np.where(selling, m.demand[ft.cluster] * weight
+    ft.sales = np.where(selling, m.firms.demand[ft.cluster] * weight
                         / np.maximum(total[ft.cluster], 1e-12),
                         np.where(alive, ft.sales, 0.0))
     cs = m.lever("capital_subsidy_rate", year_index)
@@ -253,7 +269,7 @@ def grow_and_invest(m, year_index: int) -> None:
     add, capex = add * scale, capex * scale
     ft.pipeline[:, m.lag] += add
     ft.invested += capex
-    m.cum_investment_yi += float(capex.sum())
+    m.firms.cum_investment_yi += float(capex.sum())
     subsidy_cost(m, capex, ft.cluster, cs, isub)
 
 
@@ -297,8 +313,8 @@ def produce(m) -> None:
     ft.output = np.where(ft.alive, q, 0.0)
     util = np.divide(q, ft.capacity, out=np.zeros_like(q), where=ft.capacity > 0)
     ft.low_util = np.where(util < m.const["low_utilisation"], ft.low_util + 1, 0)
-    m.output_q += np.bincount(ft.cluster, ft.output / 4.0, minlength=NK)
-    m.top_output_q += ft.output[m.top_firm] / 4.0
+    m.firms.output_q += np.bincount(ft.cluster, ft.output / 4.0, minlength=NK)
+    m.firms.top_output_q += ft.output[m.firms.top_firm] / 4.0
 
 
 def entrant_size(m, ki: int) -> tuple[float, float]:
@@ -337,10 +353,10 @@ def recognise_leaders(m, first: bool = False) -> None:
     if first:
         sales = np.sort(ft.sales[eligible])[::-1]
         n = min(plan.PROVINCE.leading_firms_2020, sales.size)
-        m.leading_threshold_yi = float(sales[n - 1]) if n else np.inf
-    meets = eligible & (ft.sales >= m.leading_threshold_yi)
+        m.firms.leading_threshold_yi = float(sales[n - 1]) if n else np.inf
+    meets = eligible & (ft.sales >= m.firms.leading_threshold_yi)
     keeps = ft.alive & ft.leading & (ft.sales >= m.const["leading_retain_fraction"]
-                                     * m.leading_threshold_yi)
+                                     * m.firms.leading_threshold_yi)
     ft.leading = meets if first else meets | keeps
 
 
@@ -372,7 +388,7 @@ def entry_exit(m) -> None:
     # opens: entry rises with expected demand against the capacity there or being built.
     capacity = np.bincount(ft.cluster, (ft.capacity + ft.pipeline.sum(axis=1)) * ft.alive,
                            minlength=NK) * m.const["target_utilisation"]
-    expected = m.demand * np.exp(m.market_growth * (m.lag / 4.0 + 1.0))
+    expected = m.firms.demand * np.exp(m.firms.market_growth * (m.lag / 4.0 + 1.0))
     used = np.clip(expected / np.maximum(capacity, 1e-9), 0.0, 1.0)
     ret = eq.investment_return(effective_margin(m) * used, m.uncertain["capital_output_ratio"],
                                cs)
@@ -385,7 +401,7 @@ def entry_exit(m) -> None:
     # At full attractiveness the growth term keeps the count growing with the market.
     lam = n_alive * attract * (m.uncertain["entry_rate"] * m.const["entry_attraction_scale"]
                                + m.const["entry_growth_share"]
-                               * np.maximum(m.market_growth, 0.0))
+                               * np.maximum(m.firms.market_growth, 0.0))
     exits = per_cluster_draws(m, f"firms:exit:{m.year}", lambda rng, n: rng.random(n))
     entrants = []  # (cluster, city, planned output) of each cluster's entrants
     for ki, key in enumerate(plan.CLUSTER_KEYS):
@@ -409,7 +425,7 @@ def entry_exit(m) -> None:
         for ki, _, size in entrants:  # the sums cluster by cluster, as they were added
             c = capex[at:at + len(size)]
             at += len(size)
-            m.cum_investment_yi += float(c.sum())
+            m.firms.cum_investment_yi += float(c.sum())
             subsidy_cost(m, c, np.full(len(c), ki), cs, isub)
         ft.agents.extend(Firm(m, int(r)) for r in rows)
     exits = np.concatenate([exits, np.ones(len(ft.cluster) - len(exits))])  # entrants stay
@@ -421,6 +437,16 @@ def entry_exit(m) -> None:
     for r in np.flatnonzero(gone):  # in the order the firms were created
         ft.agents[r].exit()
         ft.agents[r] = None
+
+
+def resize_top_firm(m, cluster: int, r: float) -> None:
+    """Scale a cluster's 2020 largest firm by ``r``; the change is demand for its cluster."""
+    ft = m.firms
+    row = ft.top_firm[cluster]
+    ft.demand[cluster] += (r - 1.0) * ft.sales[row]
+    ft.sales[row] *= r
+    ft.capacity[row] *= r
+    ft.pipeline[row] *= r
 
 
 def cluster_output(m) -> np.ndarray:

@@ -88,7 +88,6 @@ class ClusterModel(mesa.Model):
         self.lag = int(self.uncertain["construction_lag_quarters"])
         self.firms = FirmTable(lag_max=int(max(self.lag, 8)))
         self.record = YearRecorder()
-        self.cum_investment_yi = 0.0
         self.fiscal = FiscalAccounts(FISCAL_ITEMS)  # 亿元, cumulative 2021-2025
         self.cold_new_wan_t = 0.0
         self.training = Training(self.seed, self.const, self.uncertain["adoption_sensitivity"])
@@ -279,8 +278,7 @@ class ClusterModel(mesa.Model):
         purchases = rawmaterial.local_purchases(self)  # contracts do not change them
         self.form_links(year, purchases)
         rawmaterial.clear(self, purchases=purchases)
-        self.output_q = np.zeros(NK)
-        self.top_output_q = np.zeros(NK)
+        self.firms.start_year()
         self.fiscal.charge_levers(self.lever, year_index, self.const, self.farmers,
                                   self.subsidy, **delivered)
 

@@ -231,7 +231,7 @@ def real_output(m) -> np.ndarray:
     sp = eq.spoilage(m.coverage, m.const["spoilage_2020"], m.const["cold_coverage_2020"],
                      m.const["spoilage_elasticity"])
     keep = np.where(PERISHABLE, (1 - sp) / (1 - m.const["spoilage_2020"]), 1.0)
-    return m.output_q / (m.price * keep)
+    return m.firms.output_q / (m.price * keep)
 
 
 def raw_surplus_ck(m) -> np.ndarray:
@@ -281,7 +281,7 @@ def init_platforms(m) -> None:
     """
     const = m.const
     m.platform_catchment = catchment(const["platform_reach_outside"])
-    flows = flows_wan_t(m, m.base_output)
+    flows = flows_wan_t(m, m.firms.base_output)
     ps = np.asarray(const["platform_perishable_share"], float)
     perishable = ps * flows
     total = m.uncertain["cold_chain_2020_wan_t"]

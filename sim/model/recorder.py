@@ -57,11 +57,11 @@ class YearRecorder:
 def _output(r: dict, m, ctx: Year) -> None:
     """Cluster output in the year (2020: the calibrated base) and the largest firms'."""
     base = ctx.year == plan.BASE_YEAR
-    out = m.base_output.copy() if base else m.output_q.copy()
+    out = m.firms.base_output.copy() if base else m.firms.output_q.copy()
     for i, c in enumerate(plan.CLUSTERS):
         r[f"output_{c.key}"] = float(out[i])
     r["output_total"] = float(out.sum())
-    top = (m.firms.output[m.top_firm] if base else m.top_output_q)
+    top = (m.firms.output[m.firms.top_firm] if base else m.firms.top_output_q)
     for i, c in enumerate(plan.CLUSTERS):
         r[f"top_firm_revenue_{c.key}"] = float(top[i])
 
@@ -124,7 +124,7 @@ def _firms(r: dict, m, ctx: Year) -> None:
         r[name] = float(np.sum(ft.output[alive] >= v))
     r["firms_alive"] = float(alive.sum())
     r["leading_firms"] = float((alive & ft.leading).sum())
-    r["investment_cum"] = m.cum_investment_yi
+    r["investment_cum"] = m.firms.cum_investment_yi
     for item, v in m.fiscal.totals.items():
         r[f"fiscal_{item}_yi"] = v
     r["fiscal_cost_yi"] = m.fiscal.total()
