@@ -13,6 +13,12 @@ HPA = 2000
 NK = len(plan.CLUSTERS)
 
 
+def _clear(m):
+    """Clear the year's raw-material market again on the model's state; the model keeps it."""
+    m.raw = rawmaterial.clear(m)
+    return m.raw
+
+
 def _in_2021(seed=3, scn="plan"):
     """A model after its first quarter of 2021, and its market cleared on that state.
 
@@ -21,7 +27,7 @@ def _in_2021(seed=3, scn="plan"):
     """
     m = build_model(load(scn), seed, households_per_agent=HPA)
     m.step()
-    return m, rawmaterial.clear(m)
+    return m, _clear(m)
 
 
 def test_clearing_price_matches_the_closed_form_and_the_corners():
@@ -96,7 +102,7 @@ def test_quantities_and_money_are_conserved_in_every_year():
 
 def _inside_band(m, market):
     """Clusters whose price is below the top of their band (not importing at the margin)."""
-    return market.x < rawmaterial.band(m, m.raw_calibration)[1]
+    return market.x < rawmaterial.band(m, m.raw.calibration)[1]
 
 
 def test_drought_raises_farm_gate_prices_and_lowers_supply():
@@ -104,7 +110,7 @@ def test_drought_raises_farm_gate_prices_and_lowers_supply():
     hit = [plan.CITY_KEYS.index(c) for c in plan.CLUSTERS[0].core_cities]
     m.yield_city = m.yield_city.copy()
     m.yield_city[hit] *= 0.7  # a drought in brewing's core cities
-    after = rawmaterial.clear(m)
+    after = _clear(m)
     cut = after.harvest < before.harvest
     inside = _inside_band(m, before)
     assert cut.sum() >= 8  # the cities grow for most clusters
@@ -122,7 +128,7 @@ def test_drought_raises_farm_gate_prices_and_lowers_supply():
 def test_bigger_firm_demand_raises_the_farm_gate_price():
     m, before = _in_2021()
     m.firms.sales = m.firms.sales * 1.3
-    after = rawmaterial.clear(m)
+    after = _clear(m)
     assert np.all(after.need > before.need)
     assert np.all(after.x >= before.x)
     inside = _inside_band(m, before)
@@ -205,7 +211,7 @@ def test_shortage_constrains_output_only_when_outside_supply_costs_more_than_the
     capped = _produce_once(m)  # before clearing: last clearing's shares (all 1)
     m.const = dict(m.const, outside_sourcing_premium=0.20,
                    operating_margin=np.full(NK, 0.02))
-    tight = rawmaterial.clear(m)
+    tight = _clear(m)
     k = np.flatnonzero(tight.unserved > 0)
     assert k.size > 0
     assert np.all(tight.output_share[k] < 1.0)
@@ -218,7 +224,7 @@ def test_shortage_constrains_output_only_when_outside_supply_costs_more_than_the
     assert np.all(capped >= full - 1e-12)
     # a cheap outside supply (within the margin): the same shortage is bought outside
     m.const = dict(m.const, outside_sourcing_premium=0.01)
-    cheap = rawmaterial.clear(m)
+    cheap = _clear(m)
     assert np.all(cheap.output_share == 1.0) and np.all(cheap.unserved == 0.0)
     assert cheap.outside[k].sum() > tight.outside[k].sum()
 
@@ -250,7 +256,7 @@ def test_need_is_the_plan_over_the_reference_index():
     material costs ``raw_material_share`` of the plan whatever farm-gate growth is."""
     m, before = _in_2021()
     m.farm_price = m.farm_price * 1.3  # faster agricultural output growth, same plans
-    after = rawmaterial.clear(m)
+    after = _clear(m)
     np.testing.assert_allclose(after.need * 1.3, before.need, rtol=1e-12)
     value = m.const["raw_material_share"] * np.bincount(
         m.firms.cluster, rawmaterial.planned_output(m), minlength=NK) \

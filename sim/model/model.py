@@ -131,7 +131,7 @@ class ClusterModel(mesa.Model):
     def _calibrate_2020(self) -> None:
         """Clear the 2020 land market, set 2020 links, and close the income accounts."""
         self.farm_price = 1.0
-        rawmaterial.init(self)
+        self.raw = rawmaterial.init()
         self.price = np.ones(NK)
         self.yield_city = np.ones(NC)
         self.cluster_yield = np.ones(NK)
@@ -150,7 +150,7 @@ class ClusterModel(mesa.Model):
             self.clear_land_market(plan.BASE_YEAR)
             purchases = rawmaterial.local_purchases(self, calibrate=True)
             self.form_links(plan.BASE_YEAR, purchases, calibrate=True)
-            rawmaterial.clear(self, calibrate=True, purchases=purchases)
+            self.raw = rawmaterial.clear(self, calibrate=True, purchases=purchases)
             # the cooperatives that 2020's gains would have formed form after the first
             # pass, so the later passes give them members, then land (as years do later)
             cooperatives.settle_all(self, plan.BASE_YEAR,
@@ -277,7 +277,7 @@ class ClusterModel(mesa.Model):
         firms.grow_and_invest(self, year_index)
         purchases = rawmaterial.local_purchases(self)  # contracts do not change them
         self.form_links(year, purchases)
-        rawmaterial.clear(self, purchases=purchases)
+        self.raw = rawmaterial.clear(self, purchases=purchases)
         self.firms.start_year()
         self.fiscal.charge_levers(self.lever, year_index, self.const, self.farmers,
                                   self.subsidy, **delivered)

@@ -98,6 +98,9 @@ class Market:
     paid_spot: np.ndarray = field(default_factory=_zeros)
     paid_outside: np.ndarray = field(default_factory=_zeros)
     cost_index: np.ndarray = field(default_factory=lambda: np.ones(NK))
+    # the 2020 structure every year is measured against (set by the spin-up's clearing,
+    # carried from each year's market to the next)
+    calibration: Calibration | None = None
 
     @property
     def local(self) -> np.ndarray:
@@ -125,10 +128,9 @@ class Calibration:
     cost_index_2020: np.ndarray  # raw-material cost per unit bought, 2020 (× P_ref)
 
 
-def init(m) -> None:
+def init() -> Market:
     """An empty market at 2020 prices (before the spin-up fills it)."""
-    m.raw = Market()
-    m.raw_calibration = None
+    return Market()
 
 
 # ---------------------------------------------------------------------- the pieces
@@ -265,7 +267,7 @@ def local_purchases(m, calibrate: bool = False) -> dict:
     harvest = (np.bincount(cl, f.weight * h, minlength=NK) / 1e8) + hc
     planned = planned_by_cluster(m)  # also the contracts' offer (Links.assign)
     r = need(m, planned)
-    cal = _calibration(m, harvest, r) if calibrate else m.raw_calibration
+    cal = _calibration(m, harvest, r) if calibrate else m.raw.calibration
     other0 = cal.other_2020
     demand = cal.local_share * r
     eps = m.uncertain["other_buyers_elasticity"]
@@ -288,7 +290,7 @@ def local_purchases(m, calibrate: bool = False) -> dict:
 
 
 def clear(m, calibrate: bool = False, purchases: dict | None = None) -> Market:
-    """Clear every cluster's raw-material market for the year; store it as ``m.raw``.
+    """Clear every cluster's raw-material market for the year; the model keeps it as ``m.raw``.
 
     With ``calibrate`` (the 2020 spin-up) the price factor is 1 by definition and the
     structure (local share, other buyers, 2020 cost index) is set from this year's state.
@@ -301,9 +303,7 @@ def clear(m, calibrate: bool = False, purchases: dict | None = None) -> Market:
     premium = unc["contract_premium"]
     cl = np.maximum(f.cluster, 0)
     lp = local_purchases(m, calibrate) if purchases is None else purchases
-    if calibrate:
-        m.raw_calibration = lp["calibration"]
-    cal = m.raw_calibration
+    cal = lp["calibration"] if calibrate else m.raw.calibration
     h, hc, harvest, r = lp["h"], lp["hc"], lp["harvest"], lp["need"]
     demand, imports, x, local = lp["demand"], lp["imports"], lp["x"], lp["local"]
     contract = f.contract & (f.cluster >= 0)
@@ -324,18 +324,17 @@ def clear(m, calibrate: bool = False, purchases: dict | None = None) -> Market:
         other=harvest - local, outside=outside, shortfall=shortfall, unserved=unserved,
         cover=cover, spot_share=spot_share, output_share=output_share,
         paid_contract=p * x * (1 + premium) * delivered, paid_spot=p * x * spot,
-        paid_outside=p * cal.centre * (1 + t) * outside)
+        paid_outside=p * cal.centre * (1 + t) * outside, calibration=cal)
     bought = mk.bought
     mk.cost_index = np.where(bought > 0, mk.paid / (p * np.maximum(bought, 1e-300)), 1.0)
     if calibrate:
         cal.cost_index_2020 = mk.cost_index.copy()
-    m.raw = mk
     return mk
 
 
 def cost_gap(m) -> np.ndarray:
     """Raw-material cost per unit bought above its 2020 level (× reference index)."""
-    return m.raw.cost_index - m.raw_calibration.cost_index_2020
+    return m.raw.cost_index - m.raw.calibration.cost_index_2020
 
 
 # ---------------------------------------------------------------------- contracts
