@@ -170,7 +170,7 @@ def test_platform_flows_grow_with_served_output_and_are_counted_once():
     assert np.all(bigger[fruit] > base[fruit])
     assert np.array_equal(bigger[others], base[others])
     # no (city, cluster) flow is split across platforms beyond the whole of it
-    assert np.all(m.platform_catchment.sum(axis=0) <= 1.0 + 1e-12)
+    assert np.all(m.platforms.catchment.sum(axis=0) <= 1.0 + 1e-12)
 
 
 def test_platform_money_is_conserved(plan_scn):
@@ -178,7 +178,7 @@ def test_platform_money_is_conserved(plan_scn):
     cap0 = [p.capacity_wan_t for p in m.platforms]
     cold0 = [p.cold_wan_t for p in m.platforms]
     m.run()
-    need, capex = m.cold_need_t_per_t, CONST["platform_capex_yuan_per_t"]
+    need, capex = m.platforms.cold_need_t_per_t, CONST["platform_capex_yuan_per_t"]
     reinvested_any = kept_any = False
     for p, c0, s0 in zip(m.platforms, cap0, cold0, strict=True):
         # every yuan of fees is either reinvested or kept

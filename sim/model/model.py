@@ -89,13 +89,12 @@ class ClusterModel(mesa.Model):
         self.firms = FirmTable(lag_max=int(max(self.lag, 8)))
         self.record = YearRecorder()
         self.fiscal = FiscalAccounts(FISCAL_ITEMS)  # 亿元, cumulative 2021-2025
-        self.cold_new_wan_t = 0.0
         self.training = Training(self.seed, self.const, self.uncertain["adoption_sensitivity"])
         self.land = LandMarket(self.seed, self.const, self.uncertain)
         self._init_households()
         firms.init_firms(self)
         self._calibrate_2020()
-        platforms.init_platforms(self)  # from the 2020 flows, so after calibration
+        self.platforms = platforms.init_platforms(self)  # from the 2020 flows: after calibration
         firms.recognise_leaders(self, first=True)
         self.poverty = poverty.Poverty(self)  # formerly poor counties (Ch.4), own streams
         self.record.year(self, plan.BASE_YEAR)
@@ -319,13 +318,7 @@ class ClusterModel(mesa.Model):
         # arrives (its share of the construction cost), not the tonnes.
         programme = self.levers["cold_chain_new_capacity_wan_t"][..., year_index]
         rate = self.const["cold_chain_subsidy_share"] * d
-        subsidised = 0.0
-        for p, offered in zip(self.platforms, programme, strict=True):
-            sub, unsub = p.build_cold_storage(float(offered), rate, self.cold_need_t_per_t,
-                                              self.const, unc["hurdle_rate"])
-            p.add_cold_storage(sub + unsub, self.cold_need_t_per_t)
-            self.cold_new_wan_t += sub + unsub
-            subsidised += sub
+        subsidised = platforms.build_cold_storage(self, programme, rate)
         cold_subsidy = subsidised * self.const["cold_chain_cost_yi_per_wan_t"] * rate
         # Coverage changes only when storage is commissioned (Q1) or platform volumes move
         # (Q4, after the year's last production), so it is computed once a year.

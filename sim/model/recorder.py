@@ -145,7 +145,7 @@ def _platforms(r: dict, m, ctx: Year) -> None:
         r[f"linkage_income_{spec.key}"] = income[p.index] / max(persons[p.index], 1.0)
     r["volume_platforms"] = vol_total
     r["cold_chain_total"] = float(sum(p.cold_wan_t for p in m.platforms))
-    r["cold_chain_new"] = m.cold_new_wan_t
+    r["cold_chain_new"] = m.platforms.cold_new_wan_t
 
 
 def _province(r: dict, m, ctx: Year) -> None:
@@ -172,7 +172,7 @@ def _province(r: dict, m, ctx: Year) -> None:
     r["farmland_hs"] = m.land.farmland_wan_mu
     fruit = m.platforms[plan.PLATFORM_KEYS.index("fruit_export")]
     r["precooling_rate"] = plan.PROVINCE.precooling_2020 * (
-        r["cold_chain_total"] / m.cold_2020_wan_t) / (fruit.volume_wan_t
+        r["cold_chain_total"] / m.platforms.cold_2020_wan_t) / (fruit.volume_wan_t
                                                       / fruit.volume_2020_wan_t)
 
 
