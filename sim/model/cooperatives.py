@@ -13,6 +13,19 @@ NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 APPRAISE_BATCH_ROWS = 100_000  # households appraised at once by ``form``
 
 
+class CoopRegistry(list):
+    """The live cooperatives (a list, in the order they formed) and the ids issued so far."""
+
+    def __init__(self):
+        super().__init__()
+        self.issued = 0  # ids run 0 .. issued - 1 (dissolved cooperatives' ids included)
+
+    def new_id(self) -> int:
+        """A fresh cooperative id."""
+        self.issued += 1
+        return self.issued - 1
+
+
 class Cooperative(mesa.Agent):
     """A farmer cooperative of one cluster in one city.
 
@@ -25,7 +38,7 @@ class Cooperative(mesa.Agent):
     def __init__(self, model: mesa.Model, city: int, cluster: int):
         super().__init__(model)
         self.city, self.cluster = city, cluster
-        self.coop_id = model.next_coop_id()
+        self.coop_id = model.coops.new_id()
         self.members = 0.0  # member households (real)
         self.land_mu = 0.0  # land the cooperative operates (rented in)
         self.surplus_yuan = 0.0
@@ -84,7 +97,7 @@ def settle_all(m, year: int, grant_yi: float, form_new: bool = True) -> None:
     total_members = float(np.sum(f.weight[members_rows]))
     if coops:
         nco = len(coops)
-        position = np.full(m._coop_ids, -1)  # coop id -> its index in ``coops``
+        position = np.full(m.coops.issued, -1)  # coop id -> its index in ``coops``
         position[[c.coop_id for c in coops]] = np.arange(nco)
         j = position[f.coop[members_rows]]
         w = f.weight[members_rows]

@@ -22,7 +22,7 @@ from sim.model import (
     rawmaterial,
 )
 from sim.model import equations as eq
-from sim.model.cooperatives import Cooperative
+from sim.model.cooperatives import Cooperative, CoopRegistry
 from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
 from sim.model.firms import FirmTable
 from sim.model.fiscal import FiscalAccounts
@@ -83,7 +83,6 @@ class ClusterModel(mesa.Model):
         # The 2020 spin-up is played in the base year (``year`` reads 2020: its input costs,
         # not 2021's); the run's first quarter is 2021Q1.
         self.quarter_index = -plan.QUARTERS_PER_YEAR
-        self._coop_ids = 0
         self.presence = city_cluster_weights()
         self.lag = int(self.uncertain["construction_lag_quarters"])
         self.firms = FirmTable(lag_max=int(max(self.lag, 8)))
@@ -101,11 +100,6 @@ class ClusterModel(mesa.Model):
         self.quarter_index = 0
 
     # ------------------------------------------------------------------ helpers
-    def next_coop_id(self) -> int:
-        """A fresh cooperative id."""
-        self._coop_ids += 1
-        return self._coop_ids - 1
-
     @property
     def year(self) -> int:
         """Calendar year of the current step."""
@@ -135,7 +129,7 @@ class ClusterModel(mesa.Model):
         self.yield_city = np.ones(NC)
         self.cluster_yield = np.ones(NK)
         self.disease_keep = np.ones(NK)
-        self.coops: list[Cooperative] = []
+        self.coops = CoopRegistry()
         for c in range(NC):
             for ki in range(NK):
                 if self.presence[c, ki] >= 2:
