@@ -46,6 +46,10 @@ class Cooperative(mesa.Agent):
         self.loss_years = 0
         self.alive = True
 
+    def rent_in(self, mu: float) -> None:
+        """The land the cooperative farms this year, as the land market cleared it (mu)."""
+        self.land_mu = float(mu)
+
 
 def land_net(m, city: int, cluster: int) -> float:
     """Net return per mu a cooperative earns farming rented land (before rent), this year.

@@ -87,5 +87,5 @@ class LandMarket:
         n = f.n
         f.apply_land(out[:n], inn[:n])
         for c, mu in zip(coops, inn[n:], strict=True):
-            c.land_mu = float(mu)
+            c.rent_in(mu)
         self.rent = rent
