@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from sim.config.scenario import derive, load
+from sim.model import contracts, firms, plan, rawmaterial
 from sim.model import equations as eq
-from sim.model import firms, plan, rawmaterial
 from sim.run.replicate import build_model, run_replicate
 
 HPA = 2000
@@ -308,7 +308,7 @@ def test_foreseen_cover_is_the_fixed_point_of_the_households_choices():
         sens = rng.uniform(0.5, 3.0)
         with np.errstate(divide="ignore"):
             logit = np.log(u) - np.log1p(-u)
-        got = rawmaterial.expected_cover(g0, g1, cost, logit, k, eligible, harvest, size,
+        got = contracts.expected_cover(g0, g1, cost, logit, k, eligible, harvest, size,
                                          capacity, local, sens)
         ref = _cover_by_brute_force(g0, g1, cost, u, k, eligible, harvest, size, capacity,
                                     local, sens)

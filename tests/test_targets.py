@@ -94,7 +94,7 @@ def test_contract_premium_raises_income_gains_in_paired_runs(plan_scn):
     # per linked farmer a cluster's gain can move either way in one seed: a higher premium
     # also links more, smaller households (composition); most clusters still move up. The
     # per-seed mean gain was held above 100 元 before contracts paid the premium only on the
-    # share of the harvest processors take (cover, rawmaterial.expected_cover) and 2020's
+    # share of the harvest processors take (cover, contracts.expected_cover) and 2020's
     # cooperatives formed in the spin-up; now it is 52-267 元 in seeds 0-5, so the size of
     # the effect is asserted on the total above, where composition cancels.
     assert up > 0.5 * pairs

@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from sim.model import equations as eq
-from sim.model import plan, rawmaterial
+from sim.model import plan
 from sim.model.rng import stream
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
@@ -285,7 +285,7 @@ def subsidy_cost(m, capex: np.ndarray, cluster: np.ndarray, cs: np.ndarray,
 # ---- raw material (sim/model/rawmaterial.py clears the market; issue #9, item 1) ----
 def effective_margin(m) -> np.ndarray:
     """Operating margin per cluster after raw material's cost rose above its 2020 level."""
-    return m.const["operating_margin"] - m.const["raw_material_share"] * rawmaterial.cost_gap(m)
+    return m.const["operating_margin"] - m.const["raw_material_share"] * m.raw.cost_gap()
 
 
 def year_draws(m) -> np.ndarray:

@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sim.model import contracts, plan
 from sim.model import equations as eq
-from sim.model import plan, rawmaterial
 from sim.model.farmers import Env, FarmerPopulation
 from sim.model.rng import stream
 
@@ -46,7 +46,7 @@ class Links:
             n_households, dtype=np.float32)
         u = self.contract_taste.astype(float)
         with np.errstate(divide="ignore"):
-            self.contract_taste_logit = np.log(u) - np.log1p(-u)  # rawmaterial.expected_cover
+            self.contract_taste_logit = np.log(u) - np.log1p(-u)  # contracts.expected_cover
         self.contract_ratio: np.ndarray | None = None  # contracted volume / planned output
         self.contract_cost = np.zeros(NK)  # non-monetary cost of a contract, yuan/yr
         self.cover_expected: np.ndarray | None = None  # cover foreseen this year
@@ -69,7 +69,7 @@ class Links:
         What processors buy locally this year does not depend on who holds a contract and
         is known when contracts are signed (Q1, with the production plans), so households
         weigh a contract at the share of their harvest it will take this year
-        (``rawmaterial.expected_cover``), not at last year's share: with last year's, a
+        (``contracts.expected_cover``), not at last year's share: with last year's, a
         year of low cover drew few applicants, so the next had high cover and many, and
         contract take-up swung in a two-year cycle (a cobweb) where contracts outgrow
         local purchases.
@@ -82,7 +82,7 @@ class Links:
         g_full = premium * a + g_zero
         ratio = self.contract_ratio if self.contract_ratio is not None else np.full(NK, np.inf)
         harvest = f.weight * purchases["h"] / 1e8  # this year's, as the market has it
-        self.cover_expected = rawmaterial.expected_cover(
+        self.cover_expected = contracts.expected_cover(
             g_zero, g_full, np.broadcast_to(env.contract_cost_yuan, (f.n,)),
             self.contract_taste_logit, k,
             (cl >= 0) & env.contract_open, harvest, f.weight * supply, ratio * out_k * 1e8,
@@ -182,7 +182,7 @@ class Links:
         # Households sign with a logit on the gain less a non-monetary cost of the
         # contract, set so that the expected signers are the 2020 count; firms then
         # contract the volume those signers farm, so in 2020 both sides balance.
-        self.contract_cost = rawmaterial.contract_cost(
+        self.contract_cost = contracts.contract_cost(
             _population(f).link_gains(env)[1], np.maximum(cl, 0), f.weight * f.labourers,
             (cl >= 0) & env.contract_open, need_persons,
             self.uncertain["adoption_sensitivity"])

@@ -17,7 +17,8 @@ import mesa
 import numpy as np
 
 from sim.model import equations as eq
-from sim.model import plan, rawmaterial
+from sim.model import plan
+from sim.model.harvest import household_harvest
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 PERISHABLE = np.array([c.perishable for c in plan.CLUSTERS])
@@ -244,7 +245,7 @@ def raw_surplus_ck(m) -> np.ndarray:
     f = m.farmers
     has = f.cluster >= 0
     k = np.maximum(f.cluster, 0)
-    value = rawmaterial.household_harvest(m) * f.weight * has / 1e8
+    value = household_harvest(m) * f.weight * has / 1e8
     # per (city, cluster): the same additions in the same (row) order as np.add.at makes
     supply = np.bincount(f.city * NK + k, value, minlength=NC * NK).reshape(NC, NK)
     raw = m.raw
