@@ -6,7 +6,7 @@ Issue #9, items 2 and 3: each test moves one input and checks the direction of w
 import numpy as np
 
 from sim.config.scenario import derive, load
-from sim.model import firms, plan
+from sim.model import entry, firms, plan
 from sim.run.replicate import build_model
 
 HPA = 4000
@@ -69,12 +69,12 @@ def test_entrants_come_from_their_cluster_size_distribution():
     m = build_model(load("plan"), 4, households_per_agent=HPA)
     ft = m.firms
     for key in ("brewing", "cosmetics"):
-        mu, sigma = firms.entrant_size(m, K[key])
+        mu, sigma = entry.entrant_size(m, K[key])
         sales = ft.sales[ft.alive & (ft.cluster == K[key])]
         want = np.median(np.log(sales)) + np.log(m.const["entrant_relative_size"])
         assert mu == np.float64(want) and 0.3 <= sigma <= 2.0
     # clusters of different sizes give entrants of different sizes
-    assert firms.entrant_size(m, K["brewing"])[0] != firms.entrant_size(m, K["cosmetics"])[0]
+    assert entry.entrant_size(m, K["brewing"])[0] != entry.entrant_size(m, K["cosmetics"])[0]
 
 
 def test_leading_status_is_earned_and_lost():

@@ -13,6 +13,7 @@ import numpy as np
 from sim.model import (
     assimilate,
     cooperatives,
+    entry,
     firms,
     households,
     national,
@@ -94,7 +95,7 @@ class ClusterModel(mesa.Model):
         firms.init_firms(self)
         self._calibrate_2020()
         self.platforms = platforms.init_platforms(self)  # from the 2020 flows: after calibration
-        firms.recognise_leaders(self, first=True)
+        entry.recognise_leaders(self, first=True)
         self.poverty = poverty.Poverty(self)  # formerly poor counties (Ch.4), own streams
         self.record.year(self, plan.BASE_YEAR)
         self.quarter_index = 0
@@ -330,9 +331,9 @@ class ClusterModel(mesa.Model):
         self.accounts.update_property_index(self.farmers, self.land.rent)
         self.income = self.incomes()
         self.poverty.update(self, year)
-        firms.recognise_leaders(self)
+        entry.recognise_leaders(self)
         self.record.year(self, year)
-        firms.entry_exit(self)
+        entry.entry_exit(self)
         if year in self.anchor_state:
             self.assimilated[year] = assimilate.anchor(self, year, self.anchor_state[year])
 

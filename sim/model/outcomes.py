@@ -64,7 +64,7 @@ def _metrics() -> tuple[Metric, ...]:
         m.append(Metric(name, "firms", f"Province: firms ≥{v:g} 亿", f"全省≥{v:g}亿企业数"))
     m += [Metric("firms_alive", "firms", "Processing firms", "加工企业数"),
           Metric("leading_firms", "firms", "Leading firms (recognised)", "龙头企业数",
-                 "firms holding provincial leading-firm status (sim.model.firms."
+                 "firms holding provincial leading-firm status (sim.model.entry."
                  "recognise_leaders)"),
           Metric("investment_cum", "亿元", "Investment since 2021", "累计投资",
                  since_base=True)]
