@@ -42,6 +42,11 @@ class Metric:
 
 
 def _metrics() -> tuple[Metric, ...]:
+    return tuple(_firm_metrics() + _province_metrics() + _poverty_metrics())
+
+
+def _firm_metrics() -> list[Metric]:
+    """Clusters, their firms, investment and the fiscal cost."""
     m: list[Metric] = []
     for c in plan.CLUSTERS:
         m.append(Metric(f"output_{c.key}", "亿元", f"{c.en}: output", f"{c.zh}产值",
@@ -73,6 +78,12 @@ def _metrics() -> tuple[Metric, ...]:
                         "cumulative since 2021", since_base=True))
     m.append(Metric("fiscal_cost_yi", "亿元", "Fiscal cost of the levers", "政策财政成本",
                     "cumulative since 2021", since_base=True))
+    return m
+
+
+def _province_metrics() -> list[Metric]:
+    """Platforms, cold storage, the province's levels, incomes, land and links."""
+    m: list[Metric] = []
     for p in plan.PLATFORMS:
         m.append(Metric(f"volume_{p.key}", "万吨", f"{p.en}: volume", f"{p.zh}交易量"))
         if p.target_value_yi_yuan:
@@ -123,8 +134,7 @@ def _metrics() -> tuple[Metric, ...]:
         Metric("coop_member_share", "share", "Households in cooperatives", "入社农户比例"),
         Metric("contract_share", "share", "Households under firm contract", "订单农户比例"),
     ]
-    m += _poverty_metrics()
-    return tuple(m)
+    return m
 
 
 def _poverty_metrics() -> list[Metric]:
@@ -214,6 +224,11 @@ HEADLINE_GROUPS = ("cluster_output", "province", "platforms", "poverty")  # grou
 
 
 def _targets() -> tuple[Target, ...]:
+    return tuple(_cluster_targets() + _province_targets())
+
+
+def _cluster_targets() -> list[Target]:
+    """The clusters' output, farmers, income gains and firm tiers; investment."""
     t: list[Target] = []
     for c in plan.CLUSTERS:
         t.append(Target(f"output_{c.key}", f"output_{c.key}", c.target_output_yi_yuan, "亿元",
@@ -240,6 +255,12 @@ def _targets() -> tuple[Target, ...]:
                         f"Province: {n} firm(s) ≥{v:g} 亿", f"全省{n}家≥{v:g}亿", "firm_tiers"))
     t.append(Target("investment", "investment_cum", plan.PROVINCE.investment_target_yi, "亿元",
                     "Ch.6 intro", "Investment 2021-2025", "招商引资", "province"))
+    return t
+
+
+def _province_targets() -> list[Target]:
+    """The platforms, the province's targets and poverty."""
+    t: list[Target] = []
     for p in plan.PLATFORMS:
         t.append(Target(f"volume_{p.key}", f"volume_{p.key}", p.target_volume_wan_t, "万吨",
                         p.section, f"{p.en}: volume", f"{p.zh}交易量", "platforms"))
@@ -292,7 +313,7 @@ def _targets() -> tuple[Target, ...]:
                       "spread (3-8% below it in 2020, officially 0); nominal growth lifts it "
                       "above the indexed line by 2025"),
     ]
-    return tuple(t)
+    return t
 
 
 TARGETS: tuple[Target, ...] = _targets()
