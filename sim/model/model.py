@@ -106,10 +106,24 @@ class ClusterModel(mesa.Model):
         """Calendar year of the current step."""
         return plan.YEARS[0] + self.quarter_index // 4
 
+    # Delivery (``policy_delivery``, d): the one place a lever's scheduled value becomes
+    # what arrives. Three forms, by what an undelivered part means for the lever:
     def lever(self, name: str, year_idx: int) -> np.ndarray:
-        """A lever's delivered value in a year (scaled by the delivery uncertainty)."""
+        """A lever's delivered value in a year: the scheduled value × d (none arrives else)."""
         arr = self.levers[name]
         return arr[..., year_idx] * self.uncertain["policy_delivery"]
+
+    def lever_or_2020(self, name: str, year_idx: int, level_2020: float) -> np.ndarray:
+        """A lever whose undelivered part stays at its 2020 level: d × value + (1 − d) × 2020."""
+        d = self.uncertain["policy_delivery"]
+        return d * self.levers[name][..., year_idx] + (1 - d) * level_2020
+
+    def delivered_share(self, share: float) -> float:
+        """A subsidy's share of a cost as it arrives: the share × d.
+
+        (The quantity on offer, the lever, is not scaled.)
+        """
+        return share * self.uncertain["policy_delivery"]
 
     # ------------------------------------------------------------------ init
     def _init_households(self) -> None:
@@ -304,15 +318,14 @@ class ClusterModel(mesa.Model):
                            unc["transfer_income_growth"])
         self.subsidy = float(self.lever("producer_subsidy_yuan_per_mu", year_index))
         # Coverage not delivered stays at the 2020 level, not at zero.
-        d = unc["policy_delivery"]
-        cov = min(1.0, d * self.levers["land_service_coverage"][year_index]
-                  + (1 - d) * self.const["land_service_coverage_2020"])
+        cov = min(1.0, self.lever_or_2020("land_service_coverage", year_index,
+                                          self.const["land_service_coverage_2020"]))
         self.land.set_service_coverage(cov)
         # Cold storage is the platform operators' investment (Platform.build_cold_storage):
         # the lever is the subsidised programme on offer; delivery scales the subsidy that
         # arrives (its share of the construction cost), not the tonnes.
         programme = self.levers["cold_chain_new_capacity_wan_t"][..., year_index]
-        rate = self.const["cold_chain_subsidy_share"] * d
+        rate = self.delivered_share(self.const["cold_chain_subsidy_share"])
         subsidised = platforms.build_cold_storage(self, programme, rate)
         cold_subsidy = subsidised * self.const["cold_chain_cost_yi_per_wan_t"] * rate
         # Coverage changes only when storage is commissioned (Q1) or platform volumes move

@@ -172,8 +172,8 @@ class Poverty:
         self.employed = employed
         self.job_prev = job
         yi = year - plan.YEARS[0]
-        d = unc["policy_delivery"]  # support not delivered stays at its 2020 level
-        self.support = d * float(m.levers["poverty_support_kept"][yi]) + (1 - d)
+        # support not delivered stays at its 2020 level (1)
+        self.support = float(m.lever_or_2020("poverty_support_kept", yi, 1.0))
         # budget cost of support above (below: saving) its 2020 level, 亿元
         m.fiscal.charge("poverty_support", (self.support - 1.0) * self.support_other0
                         * m.accounts.transfer_growth * self.persons / 1e8)
