@@ -13,7 +13,7 @@ year is re-anchored every year, as in a filter):
 
 * **Household incomes by source** (``rural_income_wage/operating/property/transfer``): the
   income accounts are closed again on Y's survey values, as in 2020
-  (``ClusterModel._close_income_accounts``): the wage level is rescaled so that the wage
+  (``IncomeAccounts.close``): the wage level is rescaled so that the wage
   income the households earn equals the survey's, and the unmodelled operating, property
   and transfer parts absorb the difference between the model's flows and the survey's,
   computed in average weather (the replicate's drought and disease draws of the year are its
