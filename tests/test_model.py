@@ -170,3 +170,34 @@ def test_each_reporter_writes_exactly_the_metrics_it_declares(plan_scn):
         rep.function(r, m, ctx)
         assert list(r)[len(before):] == list(rep.metrics), rep.function.__name__
     assert list(r) == list(m.record.rows[2025])  # the recorder's own order
+
+
+def test_no_submodel_assigns_the_models_attributes_or_calls_its_private_methods():
+    # issue #23: each submodel owns its state; only sim/model/model.py (the wiring) sets
+    # the model's attributes, and nothing outside it calls the model's private methods
+    import ast
+    from pathlib import Path
+
+    import sim.model
+
+    def model_ref(node):  # m.x, model.x, self.model.x
+        v = node.value
+        return (isinstance(v, ast.Name) and v.id in ("m", "model")) or (
+            isinstance(v, ast.Attribute) and v.attr == "model")
+
+    found = []
+    for path in sorted(Path(sim.model.__file__).parent.glob("*.py")):
+        if path.name == "model.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = (node.targets if isinstance(node, ast.Assign)
+                       else [node.target] if isinstance(node, ast.AugAssign) else [])
+            for t in targets:
+                while isinstance(t, ast.Subscript):  # m.x[i] = ... changes m.x too
+                    t = t.value
+                if isinstance(t, ast.Attribute) and model_ref(t):
+                    found.append(f"{path.name}:{node.lineno} assigns .{t.attr}")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr.startswith("_") and model_ref(node.func)):
+                found.append(f"{path.name}:{node.lineno} calls .{node.func.attr}")
+    assert not found, found
