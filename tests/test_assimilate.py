@@ -86,7 +86,7 @@ def test_the_models_own_values_change_nothing(plain, monkeypatch):
 def test_the_years_draws_do_not_persist(plain):
     # anchored on the same observation, replicates that drew different weather in the
     # cut-off year continue from the same gross output level in average weather
-    from sim.model.outcomes import agri_output_trend
+    from sim.model.province import agri_output_trend
     scn, _ = plain
     weather = set()
     for seed in (1, 2, 3, 4, 5, 6):
@@ -126,7 +126,7 @@ def test_after_anchoring_the_households_would_earn_the_observed_incomes(plain, m
         # drought and disease draws of the year are its own, not the survey's)
         kept = m.yield_city, m.cluster_yield
         m.yield_city, m.cluster_yield = np.ones_like(kept[0]), np.ones_like(kept[1])
-        seen["income"] = m._incomes()
+        seen["income"] = m.incomes()
         m.yield_city, m.cluster_yield = kept
         return done
 
@@ -147,8 +147,8 @@ def test_a_leader_is_resized_and_no_other_firm_changes(plain):
     before = _model_through(scn, YEAR)
     metric = "top_firm_revenue_brewing"
     after = _model_through(_with_state(scn, {metric: traj[YEAR][metric] * 1.25}), YEAR)
-    top = before.top_firm[k]
-    assert after.top_firm[k] == top
+    top = before.firms.top_firm[k]
+    assert after.firms.top_firm[k] == top
     # the year's price and disease draws divided out: resized to 1.25 x in average terms
     r = 1.25 * before.price[k] ** (1 - before.const["demand_price_elasticity"]) \
         * before.disease_keep[k]
@@ -159,7 +159,7 @@ def test_a_leader_is_resized_and_no_other_firm_changes(plain):
         np.testing.assert_array_equal(a[others], b[others])
     np.testing.assert_allclose(after.firms.pipeline[top], r * before.firms.pipeline[top])
     # what the leader gains is new demand for its cluster
-    gain = after.demand[k] - before.demand[k]
+    gain = after.firms.demand[k] - before.firms.demand[k]
     assert gain == pytest.approx((r - 1) * before.firms.sales[top], rel=1e-9)
 
 

@@ -84,12 +84,12 @@ def test_cluster_confined_subsidy_raises_its_market_and_no_other():
         mb = build_model(more, s, households_per_agent=HPA)
         ma.run()
         mb.run()
-        assert mb.demand[k] > ma.demand[k]
+        assert mb.firms.demand[k] > ma.firms.demand[k]
         others = np.arange(len(plan.CLUSTERS)) != k
         perish = np.array([c.perishable for c in plan.CLUSTERS])
-        np.testing.assert_array_equal(mb.demand[others & ~perish], ma.demand[others & ~perish])
-        np.testing.assert_allclose(mb.demand[others & perish], ma.demand[others & perish],
-                                   rtol=1e-4, atol=0)
+        da, db = ma.firms.demand, mb.firms.demand
+        np.testing.assert_array_equal(db[others & ~perish], da[others & ~perish])
+        np.testing.assert_allclose(db[others & perish], da[others & perish], rtol=1e-4, atol=0)
         rows_a, rows_b = ma.record.rows[2025], mb.record.rows[2025]
         diffs.append(rows_b["output_brewing"] - rows_a["output_brewing"])
     assert np.mean(diffs) > 0, diffs

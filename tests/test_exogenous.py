@@ -305,7 +305,7 @@ def _one_year(scn, seed=4):
     from sim.model import plan
     from sim.run.replicate import build_model
     m = build_model(scn, seed, households_per_agent=HPA)
-    d0 = m.demand.copy()
+    d0 = m.firms.demand.copy()
     for _ in range(plan.QUARTERS_PER_YEAR):
         m.step()
     return m, d0
@@ -324,7 +324,7 @@ def test_a_reported_year_replaces_the_trend_and_its_rebound_in_that_cluster_only
     rebound = float(eq.covid_rebound(u["covid_2020_shortfall"], 2021, plan.BASE_YEAR))
     for k in keys:
         i = keys.index(k)
-        ratio = b.demand[i] / a.demand[i]
+        ratio = b.firms.demand[i] / a.firms.demand[i]
         if k in ("brewing", "dairy", "tcm", "cosmetics"):
             # growth: the reported rate in place of the sampled trend; no rebound on top
             reported = cut["exogenous"]["market_growth"][k]["2021"]
@@ -333,7 +333,7 @@ def test_a_reported_year_replaces_the_trend_and_its_rebound_in_that_cluster_only
         else:
             assert ratio == 1.0, k                     # bit for bit
     # brewing's reported 18.6% is above its whole trend range: the data moved it
-    assert b.demand[keys.index("brewing")] / a.demand[keys.index("brewing")] > 1.03
+    assert b.firms.demand[keys.index("brewing")] / a.firms.demand[keys.index("brewing")] > 1.03
 
 
 def test_years_without_a_report_keep_the_sampled_trend():
@@ -342,8 +342,8 @@ def test_years_without_a_report_keep_the_sampled_trend():
     a, _ = _one_year(_without_markets(cut))
     b, _ = _one_year(cut)
     assert a.year == b.year == 2022
-    b.coverage_last, b.coverage = a.coverage_last.copy(), a.coverage.copy()
-    b.demand = a.demand.copy()
+    b.firms.coverage_last, b.coverage = a.firms.coverage_last.copy(), a.coverage.copy()
+    b.firms.demand = a.firms.demand.copy()
     ga, gb = firms.market_growth(a, 1), firms.market_growth(b, 1)
     brewing, cosmetics = plan.CLUSTER_KEYS.index("brewing"), plan.CLUSTER_KEYS.index("cosmetics")
     assert gb[brewing] == ga[brewing]                   # brewing: no 2022 report

@@ -14,7 +14,7 @@ def _run(scn, seed, reference):
 def test_vectorised_farmers_agree_with_per_object_reference(plan_scn):
     vec = _run(plan_scn, 11, False)
     ref = _run(plan_scn, 11, True)
-    assert ref.n_households == vec.n_households > 200
+    assert ref.farmers.n == vec.farmers.n > 200
     sv, sr = vec.farmers.state(), ref.farmers.state()
     for k in sv:
         np.testing.assert_allclose(sr[k].astype(float), sv[k].astype(float), rtol=1e-9,
@@ -25,7 +25,7 @@ def test_vectorised_farmers_agree_with_per_object_reference(plan_scn):
                 (year, metric)
     # the reference really is one Mesa agent per household
     from sim.model.farmers import FarmerAgent
-    assert len(ref.agents_by_type[FarmerAgent]) == ref.n_households
+    assert len(ref.agents_by_type[FarmerAgent]) == ref.farmers.n
 
 
 def test_incomes_equal_sum_of_sources(plan_scn):

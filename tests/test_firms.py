@@ -6,7 +6,7 @@ Issue #9, items 2 and 3: each test moves one input and checks the direction of w
 import numpy as np
 
 from sim.config.scenario import derive, load
-from sim.model import firms, plan
+from sim.model import entry, firms, plan
 from sim.run.replicate import build_model
 
 HPA = 4000
@@ -27,7 +27,7 @@ def test_cluster_sales_equal_its_market():
     ft = m.firms
     selling = ft.alive & (ft.capacity > 0)  # plants still being built are not selling yet
     sold = np.bincount(ft.cluster, ft.sales * selling, minlength=len(plan.CLUSTERS))
-    np.testing.assert_allclose(sold, m.demand, rtol=1e-9)  # shares sum to the market
+    np.testing.assert_allclose(sold, m.firms.demand, rtol=1e-9)  # shares sum to the market
 
 
 def test_a_bigger_market_raises_entry_into_that_cluster():
@@ -48,11 +48,11 @@ def test_brand_funds_raise_a_cluster_market_and_cold_chain_only_perishables():
     base = load("plan")
     m0, _ = _run(base, 2)
     m1, _ = _run(derive(base, {"levers.brand_fund_yi_yuan.tcm": 2.0}), 2)
-    assert m1.demand[K["tcm"]] > m0.demand[K["tcm"]]
+    assert m1.firms.demand[K["tcm"]] > m0.firms.demand[K["tcm"]]
     m2, _ = _run(load("cold_chain_push"), 2)
     perish = np.array([c.perishable for c in plan.CLUSTERS])
-    assert np.all(m2.demand[perish] > m0.demand[perish])
-    np.testing.assert_array_equal(m2.demand[~perish], m0.demand[~perish])
+    assert np.all(m2.firms.demand[perish] > m0.firms.demand[perish])
+    np.testing.assert_array_equal(m2.firms.demand[~perish], m0.firms.demand[~perish])
 
 
 def test_growth_spread_falls_with_size():
@@ -69,12 +69,12 @@ def test_entrants_come_from_their_cluster_size_distribution():
     m = build_model(load("plan"), 4, households_per_agent=HPA)
     ft = m.firms
     for key in ("brewing", "cosmetics"):
-        mu, sigma = firms.entrant_size(m, K[key])
+        mu, sigma = entry.entrant_size(m, K[key])
         sales = ft.sales[ft.alive & (ft.cluster == K[key])]
         want = np.median(np.log(sales)) + np.log(m.const["entrant_relative_size"])
         assert mu == np.float64(want) and 0.3 <= sigma <= 2.0
     # clusters of different sizes give entrants of different sizes
-    assert firms.entrant_size(m, K["brewing"])[0] != firms.entrant_size(m, K["cosmetics"])[0]
+    assert entry.entrant_size(m, K["brewing"])[0] != entry.entrant_size(m, K["cosmetics"])[0]
 
 
 def test_leading_status_is_earned_and_lost():
@@ -87,7 +87,7 @@ def test_leading_status_is_earned_and_lost():
         ft = m.firms
         lead = ft.leading & ft.alive
         assert np.all(ft.sales[lead] >= m.const["leading_retain_fraction"]
-                      * m.leading_threshold_yi)
+                      * m.firms.leading_threshold_yi)
     assert any(c != [plan.PROVINCE.leading_firms_2020] * len(c) for c in counts)
 
 
@@ -98,7 +98,7 @@ def _first_growth_step(excess):
     m._draw_shocks(m.year)  # 2021's first quarter as start_year plays it, to the growth
     m._deliver_policy(m.year, 0)
     firms.grow_and_invest(m, 0)
-    return m.firms.sales.copy(), m.top_firm.copy(), m.demand.copy()
+    return m.firms.sales.copy(), m.firms.top_firm.copy(), m.firms.demand.copy()
 
 
 def test_the_largest_firm_grows_by_its_excess_and_the_rest_of_its_cluster_does_not_pay():

@@ -26,7 +26,7 @@ def test_2020_calibration(plan_scn):
                                                            rel=0.01)
         assert row["output_total"] == pytest.approx(850.7, rel=0.01)
         assert row["rural_income"] == pytest.approx(13878.0, rel=0.01)
-        assert m.n_leading_2020 == 470
+        assert m.firms.n_leading_2020 == 470
         assert int(np.sum(m.firms.leading & m.firms.alive)) == 470
 
 
@@ -36,23 +36,24 @@ def test_property_closure_moves_with_modelled_rents_not_with_wages(plan_scn):
     # the wage: a wage rise then lowered property income. Now it moves with the modelled
     # flows (a measurement gap on them) and not at all with wages.
     m = _model(plan_scn, 1)
-    assert m.other_prop_pp < 0
-    m._update_property_index()
-    assert m.prop_index == pytest.approx(1.0, rel=1e-9)  # 2020's state is the reference
-    base = m._other_property()
-    assert base == pytest.approx(m.other_prop_pp, rel=1e-12)
-    m.wage *= 1.2
-    assert m._other_property() == base
-    m.rent = m.rent * 1.1
-    m._update_property_index()
-    assert m.prop_index > 1.0
-    assert m._other_property() == pytest.approx(m.other_prop_pp * m.prop_index, rel=1e-12)
+    acc = m.accounts
+    assert acc.other_prop_pp < 0
+    m.accounts.update_property_index(m.farmers, m.land.rent)
+    assert acc.prop_index == pytest.approx(1.0, rel=1e-9)  # 2020's state is the reference
+    base = acc.other_property()
+    assert base == pytest.approx(acc.other_prop_pp, rel=1e-12)
+    acc.wage *= 1.2
+    assert acc.other_property() == base
+    m.land.rent = m.land.rent * 1.1
+    m.accounts.update_property_index(m.farmers, m.land.rent)
+    assert acc.prop_index > 1.0
+    assert acc.other_property() == pytest.approx(acc.other_prop_pp * acc.prop_index, rel=1e-12)
     # so property income (modelled flows + closure) is a fixed share of the modelled flows
     f = m.farmers
     persons = np.sum(f.weight * f.persons)
-    flows = np.sum(f.weight * (f.land_out * m.rent[f.city] + m.dividend)) / persons
-    assert (flows + m._other_property()) / flows == pytest.approx(
-        1 + m.other_prop_pp / m.prop_modelled0, rel=1e-9)
+    flows = np.sum(f.weight * (f.land_out * m.land.rent[f.city] + acc.dividend)) / persons
+    assert (flows + acc.other_property()) / flows == pytest.approx(
+        1 + acc.other_prop_pp / acc.prop_modelled0, rel=1e-9)
 
 
 def test_same_seed_same_result(plan_scn):
@@ -78,7 +79,7 @@ def test_coop_dividends_equal_distributable_surplus(plan_scn):
     paid_any = False
     for c in m.coops:
         members = f.coop == c.coop_id
-        paid = np.sum(f.weight[members] * m.dividend[members])
+        paid = np.sum(f.weight[members] * m.accounts.dividend[members])
         expected = m.const["coop_payout_share"] * max(c.surplus_yuan, 0.0)
         assert paid == pytest.approx(expected, rel=1e-9, abs=1e-6)
         paid_any |= paid > 0
@@ -154,3 +155,49 @@ def test_every_recorded_metric_is_declared_once():
     for year, row in r["trajectory"].items():
         assert set(row) == set(METRIC_BY_NAME), year
     assert {t.metric for t in TARGETS} <= set(METRIC_BY_NAME)
+
+
+def test_each_reporter_writes_exactly_the_metrics_it_declares(plan_scn):
+    # the recorder's reporters (sim.model.recorder) are declared with the metrics they
+    # compute: run them one by one on a finished run's state and compare what each writes
+    from sim.model.recorder import REPORTERS, Year
+    m = build_model(plan_scn, 3, households_per_agent=8000)
+    m.run()
+    r: dict = {}
+    ctx = Year(2025, m.record.rows[2020])
+    for rep in REPORTERS:
+        before = list(r)
+        rep.function(r, m, ctx)
+        assert list(r)[len(before):] == list(rep.metrics), rep.function.__name__
+    assert list(r) == list(m.record.rows[2025])  # the recorder's own order
+
+
+def test_no_submodel_assigns_the_models_attributes_or_calls_its_private_methods():
+    # issue #23: each submodel owns its state; only sim/model/model.py (the wiring) sets
+    # the model's attributes, and nothing outside it calls the model's private methods
+    import ast
+    from pathlib import Path
+
+    import sim.model
+
+    def model_ref(node):  # m.x, model.x, self.model.x
+        v = node.value
+        return (isinstance(v, ast.Name) and v.id in ("m", "model")) or (
+            isinstance(v, ast.Attribute) and v.attr == "model")
+
+    found = []
+    for path in sorted(Path(sim.model.__file__).parent.glob("*.py")):
+        if path.name == "model.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = (node.targets if isinstance(node, ast.Assign)
+                       else [node.target] if isinstance(node, ast.AugAssign) else [])
+            for t in targets:
+                while isinstance(t, ast.Subscript):  # m.x[i] = ... changes m.x too
+                    t = t.value
+                if isinstance(t, ast.Attribute) and model_ref(t):
+                    found.append(f"{path.name}:{node.lineno} assigns .{t.attr}")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr.startswith("_") and model_ref(node.func)):
+                found.append(f"{path.name}:{node.lineno} calls .{node.func.attr}")
+    assert not found, found

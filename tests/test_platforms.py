@@ -161,8 +161,8 @@ def test_bigger_served_output_raises_volume_up_to_capacity():
 
 def test_platform_flows_grow_with_served_output_and_are_counted_once():
     m = build_model(load("plan"), 1, households_per_agent=HPA)
-    base = platforms.flows_wan_t(m, m.base_output)
-    more = m.base_output.copy()
+    base = platforms.flows_wan_t(m, m.firms.base_output)
+    more = m.firms.base_output.copy()
     more[plan.CLUSTER_KEYS.index("fruit")] *= 1.5
     bigger = platforms.flows_wan_t(m, more)
     fruit = [i for i, p in enumerate(plan.PLATFORMS) if "fruit" in p.clusters]
@@ -170,7 +170,7 @@ def test_platform_flows_grow_with_served_output_and_are_counted_once():
     assert np.all(bigger[fruit] > base[fruit])
     assert np.array_equal(bigger[others], base[others])
     # no (city, cluster) flow is split across platforms beyond the whole of it
-    assert np.all(m.platform_catchment.sum(axis=0) <= 1.0 + 1e-12)
+    assert np.all(m.platforms.catchment.sum(axis=0) <= 1.0 + 1e-12)
 
 
 def test_platform_money_is_conserved(plan_scn):
@@ -178,7 +178,7 @@ def test_platform_money_is_conserved(plan_scn):
     cap0 = [p.capacity_wan_t for p in m.platforms]
     cold0 = [p.cold_wan_t for p in m.platforms]
     m.run()
-    need, capex = m.cold_need_t_per_t, CONST["platform_capex_yuan_per_t"]
+    need, capex = m.platforms.cold_need_t_per_t, CONST["platform_capex_yuan_per_t"]
     reinvested_any = kept_any = False
     for p, c0, s0 in zip(m.platforms, cap0, cold0, strict=True):
         # every yuan of fees is either reinvested or kept

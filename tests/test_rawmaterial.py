@@ -5,12 +5,18 @@ import numpy as np
 import pytest
 
 from sim.config.scenario import derive, load
+from sim.model import contracts, firms, plan, rawmaterial
 from sim.model import equations as eq
-from sim.model import firms, plan, rawmaterial
 from sim.run.replicate import build_model, run_replicate
 
 HPA = 2000
 NK = len(plan.CLUSTERS)
+
+
+def _clear(m):
+    """Clear the year's raw-material market again on the model's state; the model keeps it."""
+    m.raw = rawmaterial.clear(m)
+    return m.raw
 
 
 def _in_2021(seed=3, scn="plan"):
@@ -21,7 +27,7 @@ def _in_2021(seed=3, scn="plan"):
     """
     m = build_model(load(scn), seed, households_per_agent=HPA)
     m.step()
-    return m, rawmaterial.clear(m)
+    return m, _clear(m)
 
 
 def test_clearing_price_matches_the_closed_form_and_the_corners():
@@ -96,7 +102,7 @@ def test_quantities_and_money_are_conserved_in_every_year():
 
 def _inside_band(m, market):
     """Clusters whose price is below the top of their band (not importing at the margin)."""
-    return market.x < rawmaterial.band(m, m.raw_calibration)[1]
+    return market.x < rawmaterial.band(m, m.raw.calibration)[1]
 
 
 def test_drought_raises_farm_gate_prices_and_lowers_supply():
@@ -104,7 +110,7 @@ def test_drought_raises_farm_gate_prices_and_lowers_supply():
     hit = [plan.CITY_KEYS.index(c) for c in plan.CLUSTERS[0].core_cities]
     m.yield_city = m.yield_city.copy()
     m.yield_city[hit] *= 0.7  # a drought in brewing's core cities
-    after = rawmaterial.clear(m)
+    after = _clear(m)
     cut = after.harvest < before.harvest
     inside = _inside_band(m, before)
     assert cut.sum() >= 8  # the cities grow for most clusters
@@ -122,7 +128,7 @@ def test_drought_raises_farm_gate_prices_and_lowers_supply():
 def test_bigger_firm_demand_raises_the_farm_gate_price():
     m, before = _in_2021()
     m.firms.sales = m.firms.sales * 1.3
-    after = rawmaterial.clear(m)
+    after = _clear(m)
     assert np.all(after.need > before.need)
     assert np.all(after.x >= before.x)
     inside = _inside_band(m, before)
@@ -151,11 +157,11 @@ def test_faster_demand_growth_raises_2025_farm_gate_prices_in_paired_runs():
 
 def test_a_higher_farm_gate_price_raises_land_rent():
     m, _ = _in_2021()
-    m._land_market(m.year)
-    rent = m.rent.copy()
+    m.clear_land_market(m.year)
+    rent = m.land.rent.copy()
     m.raw.x = m.raw.x * 1.15
-    m._land_market(m.year)  # same draws (stream land:2021), higher returns per mu
-    assert np.all(m.rent >= rent - 1e-9) and np.any(m.rent > rent)
+    m.clear_land_market(m.year)  # same draws (stream land:2021), higher returns per mu
+    assert np.all(m.land.rent >= rent - 1e-9) and np.any(m.land.rent > rent)
 
 
 def test_a_higher_contract_premium_raises_linked_farmers():
@@ -163,8 +169,8 @@ def test_a_higher_contract_premium_raises_linked_farmers():
     # the 2020 take-up); a premium raised from 2021 on brings more households to sign.
     def linked(raise_by):
         m = build_model(load("plan"), 7, households_per_agent=HPA)
-        m.uncertain = dict(m.uncertain, contract_premium=m.uncertain["contract_premium"]
-                           + raise_by)
+        # in place: the submodels (sim.model.links) read the model's own dict
+        m.uncertain["contract_premium"] += raise_by
         m.run()
         rows = m.record.rows
         return np.array([[rows[y][f"farmers_{c.key}"] for c in plan.CLUSTERS]
@@ -191,10 +197,10 @@ def _produce_once(m):
     """Output of one quarter's production, leaving the firms' state as it was."""
     ft = m.firms
     saved = (ft.capacity.copy(), ft.pipeline.copy(), ft.low_util.copy(), ft.output.copy(),
-             m.output_q.copy())
+             m.firms.output_q.copy())
     firms.produce(m)
     out = ft.output.copy()
-    ft.capacity, ft.pipeline, ft.low_util, ft.output, m.output_q = saved
+    ft.capacity, ft.pipeline, ft.low_util, ft.output, m.firms.output_q = saved
     return out
 
 
@@ -205,7 +211,7 @@ def test_shortage_constrains_output_only_when_outside_supply_costs_more_than_the
     capped = _produce_once(m)  # before clearing: last clearing's shares (all 1)
     m.const = dict(m.const, outside_sourcing_premium=0.20,
                    operating_margin=np.full(NK, 0.02))
-    tight = rawmaterial.clear(m)
+    tight = _clear(m)
     k = np.flatnonzero(tight.unserved > 0)
     assert k.size > 0
     assert np.all(tight.output_share[k] < 1.0)
@@ -218,7 +224,7 @@ def test_shortage_constrains_output_only_when_outside_supply_costs_more_than_the
     assert np.all(capped >= full - 1e-12)
     # a cheap outside supply (within the margin): the same shortage is bought outside
     m.const = dict(m.const, outside_sourcing_premium=0.01)
-    cheap = rawmaterial.clear(m)
+    cheap = _clear(m)
     assert np.all(cheap.output_share == 1.0) and np.all(cheap.unserved == 0.0)
     assert cheap.outside[k].sum() > tight.outside[k].sum()
 
@@ -241,7 +247,7 @@ def test_raw_material_bought_in_q1_covers_the_whole_years_output():
     sp = eq.spoilage(m.coverage, m.const["spoilage_2020"],
                            m.const["cold_coverage_2020"], m.const["spoilage_elasticity"])
     keep = np.where(perish, (1 - sp) / (1 - m.const["spoilage_2020"]), 1.0)
-    used = m.output_q / (m.price * keep * raw.output_share)  # output at the plan's prices
+    used = m.firms.output_q / (m.price * keep * raw.output_share)  # output at the plan's prices
     np.testing.assert_allclose(raw.need * raw.reference / rms, used, rtol=1e-10)
 
 
@@ -250,7 +256,7 @@ def test_need_is_the_plan_over_the_reference_index():
     material costs ``raw_material_share`` of the plan whatever farm-gate growth is."""
     m, before = _in_2021()
     m.farm_price = m.farm_price * 1.3  # faster agricultural output growth, same plans
-    after = rawmaterial.clear(m)
+    after = _clear(m)
     np.testing.assert_allclose(after.need * 1.3, before.need, rtol=1e-12)
     value = m.const["raw_material_share"] * np.bincount(
         m.firms.cluster, rawmaterial.planned_output(m), minlength=NK) \
@@ -302,7 +308,7 @@ def test_foreseen_cover_is_the_fixed_point_of_the_households_choices():
         sens = rng.uniform(0.5, 3.0)
         with np.errstate(divide="ignore"):
             logit = np.log(u) - np.log1p(-u)
-        got = rawmaterial.expected_cover(g0, g1, cost, logit, k, eligible, harvest, size,
+        got = contracts.expected_cover(g0, g1, cost, logit, k, eligible, harvest, size,
                                          capacity, local, sens)
         ref = _cover_by_brute_force(g0, g1, cost, u, k, eligible, harvest, size, capacity,
                                     local, sens)

@@ -94,7 +94,7 @@ def test_contract_premium_raises_income_gains_in_paired_runs(plan_scn):
     # per linked farmer a cluster's gain can move either way in one seed: a higher premium
     # also links more, smaller households (composition); most clusters still move up. The
     # per-seed mean gain was held above 100 元 before contracts paid the premium only on the
-    # share of the harvest processors take (cover, rawmaterial.expected_cover) and 2020's
+    # share of the harvest processors take (cover, contracts.expected_cover) and 2020's
     # cooperatives formed in the spin-up; now it is 52-267 元 in seeds 0-5, so the size of
     # the effect is asserted on the total above, where composition cancels.
     assert up > 0.5 * pairs
@@ -118,14 +118,14 @@ def test_lever_delivered_metrics_are_the_delivered_lever_and_nothing_else(plan_s
         # training places are filled by households who apply (tests/test_training.py), so
         # trained = places filled = min(places, applicants) each year; the identity above
         # holds because applicants outnumber the places, not by construction
-        for log in m.training_log.values():
+        for log in m.training.log.values():
             assert log["filled"] == pytest.approx(min(log["places"], log["applicants"]))
             assert log["applicants"] > 10 * log["places"]
         # New cold storage is no longer the programme as delivered (issue #9, item 7): it
         # is what the operators built, all of it on the platforms, and it differs from
         # the programme × delivery the flag used to assume.
         new = rows[plan.TARGET_YEAR]["cold_chain_new"]
-        built = sum(p.cold_wan_t for p in m.platforms) - m.cold_2020_wan_t
+        built = sum(p.cold_wan_t for p in m.platforms) - m.platforms.cold_2020_wan_t
         assert new == pytest.approx(built, rel=1e-9)
         programme = float(np.sum(inputs["levers"]["cold_chain_new_capacity_wan_t"]))
         assert new != pytest.approx(programme * d, rel=1e-3)

@@ -33,8 +33,8 @@ def test_training_gain_by_hand():
 def _train(model, places):
     f = model.farmers
     skill0 = f.skill.copy()
-    applies, size, _ = model._training_applicants(YEAR)
-    filled = model._train(YEAR, places)
+    applies, size, _ = model.training.applicants(model.farmers, model.accounts.wage, YEAR)
+    filled = model.training.train(model.farmers, model.accounts.wage, YEAR, places)
     rise = f.skill - skill0
     f.set_skill(skill0)  # leave the shared model as it was
     return filled, rise, applies, size
@@ -74,7 +74,8 @@ def test_higher_skill_premium_raises_take_up(model):
     out = []
     for sp in (0.05, base, 0.3):
         const["skill_premium"] = sp
-        applies, size, _ = model._training_applicants(YEAR)  # same draws (CRN)
+        # same draws (CRN)
+        applies, size, _ = model.training.applicants(model.farmers, model.accounts.wage, YEAR)
         out.append(float(np.sum(size * applies)))
     const["skill_premium"] = base
     assert out[0] < out[1] < out[2]
@@ -86,7 +87,7 @@ def test_a_longer_course_lowers_take_up(model):
     out = []
     for c in (0.02, 0.08):
         const["training_time_cost_share"] = c
-        applies, size, _ = model._training_applicants(YEAR)
+        applies, size, _ = model.training.applicants(model.farmers, model.accounts.wage, YEAR)
         out.append(float(np.sum(size * applies)))
     const["training_time_cost_share"] = base
     assert out[1] < out[0]
@@ -103,6 +104,6 @@ def test_applicants_exceed_places_at_the_least_favourable_corner():
     m = build_model(scn, 0, households_per_agent=HPA)
     for _ in range(plan.QUARTERS_PER_YEAR):
         m.step()
-    log = m.training_log[YEAR]
+    log = m.training.log[YEAR]
     assert log["applicants"] > 5 * log["places"]
     assert log["filled"] == pytest.approx(log["places"])

@@ -13,7 +13,7 @@ year is re-anchored every year, as in a filter):
 
 * **Household incomes by source** (``rural_income_wage/operating/property/transfer``): the
   income accounts are closed again on Y's survey values, as in 2020
-  (``ClusterModel._close_income_accounts``): the wage level is rescaled so that the wage
+  (``IncomeAccounts.close``): the wage level is rescaled so that the wage
   income the households earn equals the survey's, and the unmodelled operating, property
   and transfer parts absorb the difference between the model's flows and the survey's,
   computed in average weather (the replicate's drought and disease draws of the year are its
@@ -52,6 +52,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model import firms, plan
+from sim.model.province import agri_output_trend
 
 INCOME_PARTS = ("wage", "operating", "property", "transfer")
 PROCESSING = "processing_output"
@@ -73,7 +74,6 @@ def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
 
     Returns the factor or shift applied per metric (kept in the model's ``assimilated``).
     """
-    from sim.model.outcomes import agri_output_trend  # (outcomes imports this module)
     sim = m.record.rows[year]
     done: dict[str, float] = {}
     _incomes(m, sim, observed, done)
@@ -81,7 +81,7 @@ def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
         # against the level in average weather: the replicate's drought draw of the year is
         # its own, not the one behind the observation, and must not persist
         r = observed["agri_output"] / agri_output_trend(m, year)
-        m.level_scale["agri_output"] = m.level_scale.get("agri_output", 1.0) * r
+        m.levels.rescale("agri_output", r)
         done["agri_output"] = r
     # the clusters' output with the year's price and disease draws divided out, as for the
     # weather above; then each anchored leader at its observed revenue
@@ -89,9 +89,9 @@ def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
     clusters = sum(sim[f"output_{c.key}"] / shock[k] for k, c in enumerate(plan.CLUSTERS))
     for k, c in enumerate(plan.CLUSTERS):
         metric = f"{TOP}{c.key}"
-        if metric in observed and sim[metric] > 0 and m.firms.alive[m.top_firm[k]]:
+        if metric in observed and sim[metric] > 0 and m.firms.alive[m.firms.top_firm[k]]:
             r = observed[metric] / (sim[metric] / shock[k])
-            _resize_top_firm(m, k, r)
+            firms.resize_top_firm(m, k, r)
             clusters += observed[metric] - sim[metric] / shock[k]
             done[metric] = r
     if PROCESSING in observed:
@@ -101,7 +101,7 @@ def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
         want = observed[PROCESSING] - clusters
         if want > 0 and own > 0:
             r = want / own
-            m.level_scale[PROCESSING] = m.level_scale.get(PROCESSING, 1.0) * r
+            m.levels.rescale(PROCESSING, r)
             done[PROCESSING] = r
     return done
 
@@ -114,39 +114,21 @@ def _incomes(m, sim: dict, observed: dict, done: dict) -> None:
     """
     if "rural_income_wage" in observed:
         r = observed["rural_income_wage"] / sim["rural_income_wage"]
-        m.wage0 *= r
-        m.wage *= r
+        m.accounts.rescale_wage(r)
         done["rural_income_wage"] = r
     parts = [s for s in INCOME_PARTS[1:] if f"rural_income_{s}" in observed]
     if not parts:
         return
     # the incomes in average weather (drought and disease factors have mean one): the gap
     # to the survey persists, the replicate's weather draw of the year must not
-    kept = m.yield_city, m.cluster_yield
-    m.yield_city, m.cluster_yield = np.ones_like(kept[0]), np.ones_like(kept[1])
-    inc, f = m._incomes(), m.farmers
-    m.yield_city, m.cluster_yield = kept
+    inc, f, acc = m.incomes(average_weather=True), m.farmers, m.accounts
     persons = np.sum(f.weight * f.persons)
     gap = {s: observed[f"rural_income_{s}"] - np.sum(f.weight * inc[s]) / persons
            for s in parts}
     if "operating" in gap:
-        m.other_op_pp += gap["operating"] / m.other_operating(1.0)
+        acc.add_operating(gap["operating"] / m.other_operating(1.0))
     if "property" in gap:
-        m.set_other_property(m._other_property() + gap["property"])
+        acc.set_other_property(acc.other_property() + gap["property"])
     if "transfer" in gap:
-        m.transfer_pp += gap["transfer"] / m.transfer_growth
+        acc.add_transfer(gap["transfer"] / acc.transfer_growth)
     done.update({f"rural_income_{s}": float(g) for s, g in gap.items()})
-
-
-def _resize_top_firm(m, cluster: int, r: float) -> None:
-    """Scale a cluster's largest firm by ``r``; the change is demand for its cluster."""
-    ft, row = m.firms, m.top_firm[cluster]
-    m.demand[cluster] += (r - 1.0) * ft.sales[row]
-    ft.sales[row] *= r
-    ft.capacity[row] *= r
-    ft.pipeline[row] *= r
-
-
-def scale(m, metric: str) -> float:
-    """The factor on a reduced-form level (1 until anchored)."""
-    return m.level_scale.get(metric, 1.0)

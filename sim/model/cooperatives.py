@@ -13,6 +13,19 @@ NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 APPRAISE_BATCH_ROWS = 100_000  # households appraised at once by ``form``
 
 
+class CoopRegistry(list):
+    """The live cooperatives (a list, in the order they formed) and the ids issued so far."""
+
+    def __init__(self):
+        super().__init__()
+        self.issued = 0  # ids run 0 .. issued - 1 (dissolved cooperatives' ids included)
+
+    def new_id(self) -> int:
+        """A fresh cooperative id."""
+        self.issued += 1
+        return self.issued - 1
+
+
 class Cooperative(mesa.Agent):
     """A farmer cooperative of one cluster in one city.
 
@@ -25,13 +38,17 @@ class Cooperative(mesa.Agent):
     def __init__(self, model: mesa.Model, city: int, cluster: int):
         super().__init__(model)
         self.city, self.cluster = city, cluster
-        self.coop_id = model.next_coop_id()
+        self.coop_id = model.coops.new_id()
         self.members = 0.0  # member households (real)
         self.land_mu = 0.0  # land the cooperative operates (rented in)
         self.surplus_yuan = 0.0
         self.dividend_per_member_yuan = 0.0
         self.loss_years = 0
         self.alive = True
+
+    def rent_in(self, mu: float) -> None:
+        """The land the cooperative farms this year, as the land market cleared it (mu)."""
+        self.land_mu = float(mu)
 
 
 def land_net(m, city: int, cluster: int) -> float:
@@ -50,10 +67,10 @@ def land_net_table(m) -> np.ndarray:
     const = m.const
     years = max(m.year - plan.BASE_YEAR, 0)  # as in the households' ``ClusterModel.env``
     cost_idx = (1 + m.uncertain["input_cost_inflation"]) ** years
-    revenue = (const["coop_land_productivity"] * m.revenue0 * m.farm_price * m.raw.x[None, :]
-               * m.yield_city[:, None] * m.cluster_yield[None, :])
-    return (revenue - m.cost0 * cost_idx * (1 - const["coop_service_cost_cut"])
-            - m.wage / const["max_mu_per_labourer"])
+    revenue = (const["coop_land_productivity"] * m.accounts.revenue0 * m.farm_price
+               * m.raw.x[None, :] * m.yield_city[:, None] * m.cluster_yield[None, :])
+    return (revenue - m.accounts.cost0 * cost_idx * (1 - const["coop_service_cost_cut"])
+            - m.accounts.wage / const["max_mu_per_labourer"])
 
 
 def member_sales(m) -> np.ndarray:
@@ -61,7 +78,7 @@ def member_sales(m) -> np.ndarray:
     f = m.farmers
     has = f.cluster >= 0
     k = np.maximum(f.cluster, 0)
-    return (f.productivity * m.revenue0 * f.land_operated * m.farm_price
+    return (f.productivity * m.accounts.revenue0 * f.land_operated * m.farm_price
             * np.where(has, m.raw.x[k] * m.cluster_yield[k], 1.0) * m.yield_city[f.city])
 
 
@@ -77,14 +94,14 @@ def settle_all(m, year: int, grant_yi: float, form_new: bool = True) -> None:
     over members), then the failed ones dissolve.
     """
     f, const = m.farmers, m.const
-    m.dividend = np.zeros(f.n)
+    dividend = np.zeros(f.n)
     sales = member_sales(m)
     coops = list(m.coops)
     members_rows = np.flatnonzero(f.coop >= 0)
     total_members = float(np.sum(f.weight[members_rows]))
     if coops:
         nco = len(coops)
-        position = np.full(m._coop_ids, -1)  # coop id -> its index in ``coops``
+        position = np.full(m.coops.issued, -1)  # coop id -> its index in ``coops``
         position[[c.coop_id for c in coops]] = np.arange(nco)
         j = position[f.coop[members_rows]]
         w = f.weight[members_rows]
@@ -96,11 +113,11 @@ def settle_all(m, year: int, grant_yi: float, form_new: bool = True) -> None:
         net = land_net_table(m)[city, [c.cluster for c in coops]]
         grant = grant_yi * 1e8 * (members / total_members if total_members else 0.0)
         surplus = eq.coop_surplus(sold, const["coop_margin"], land_mu, net,
-                                  land_mu * m.rent[city],
+                                  land_mu * m.land.rent[city],
                                   const["coop_fixed_cost_wan_yuan"] * 1e4, grant)
         pool = eq.dividends(surplus, const["coop_payout_share"],
                             np.where(sold[j] > 0, basis, w), j)
-        m.dividend[members_rows] = np.where(w > 0, pool / np.where(w > 0, w, 1.0), 0.0)
+        dividend[members_rows] = np.where(w > 0, pool / np.where(w > 0, w, 1.0), 0.0)
         paid = np.bincount(j, pool, minlength=nco)
         for i, c in enumerate(coops):
             c.members = float(members[i])
@@ -109,6 +126,7 @@ def settle_all(m, year: int, grant_yi: float, form_new: bool = True) -> None:
             c.loss_years = c.loss_years + 1 if surplus[i] < 0 else 0
             if c.loss_years >= 2 or (year > plan.BASE_YEAR and members[i] == 0):
                 dissolve(m, c)
+    m.accounts.pay_dividends(dividend)
     if form_new:
         form(m, year, grant_yi, sales, total_members)
 
@@ -142,11 +160,11 @@ def appraise_slots(m, slots: list[tuple[int, int]], grant_yi: float, sales: np.n
     rows_all = np.concatenate(rows) if rows else np.zeros(0, np.intp)
     w = f.weight[rows_all]
     years = max(m.year - plan.BASE_YEAR, 0)
-    cost = m.cost0 * (1 + m.uncertain["input_cost_inflation"]) ** years
+    cost = m.accounts.cost0 * (1 + m.uncertain["input_cost_inflation"]) ** years
     cut = const["coop_service_cost_cut"] * cost * f.land_operated[rows_all]
     sold = sales[rows_all]
     net = land_net_table(m)
-    per_mu = [net[city, cluster] - m.rent[city] for city, cluster in slots]
+    per_mu = [net[city, cluster] - m.land.rent[city] for city, cluster in slots]
     out = [(0.0, 0.0, 0.0)] * len(slots)
     add = np.add.reduce  # np.sum's reduction, without its Python wrapper
     live = [i for i in range(len(slots)) if n[i] > 0]

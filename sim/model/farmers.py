@@ -15,7 +15,7 @@ The rules each year (the model calls them in this order):
 2. ``link_choices``: given the options open to it, a household decides whether to join its
    cluster's cooperative, apply for a firm contract and apply for a processing job (binary
    logit on the income gain; a contract also carries a non-monetary cost, calibrated to the
-   2020 take-up, ``sim.model.rawmaterial.contract_cost``). Firms then ration contracts and
+   2020 take-up, ``sim.model.contracts.contract_cost``). Firms then ration contracts and
    jobs (``sim.model.model``).
 3. ``incomes``: income by source (wage, operating, property, transfer) and the part that
    comes from cluster linkage.

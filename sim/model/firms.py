@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from sim.model import equations as eq
-from sim.model import plan, rawmaterial
+from sim.model import plan
 from sim.model.rng import stream
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
@@ -38,6 +38,22 @@ class FirmTable:
         self.invested = np.zeros(0)  # cumulative gross investment, 亿元
         self.pipeline = np.zeros((0, lag_max + 1))  # capacity arriving in q quarters
         self.agents: list[Firm | None] = []  # each row's agent (None once it has exited)
+        # the clusters' state the firms' rules keep (set by ``init_firms``)
+        self.base_output = np.zeros(NK)  # 2020 output by cluster, 亿元
+        self.demand = np.zeros(NK)  # each cluster's market, current 亿元 (nominal)
+        self.market_growth = np.zeros(NK)  # this year's demand growth (log, 1/yr)
+        self.coverage_last = np.zeros(NK)  # cold-chain coverage the last growth saw
+        self.top_firm = np.zeros(NK, int)  # row of each cluster's 2020 largest firm
+        self.n_leading_2020 = 0
+        self.leading_threshold_yi = np.inf  # recognition threshold (calibrated in 2020)
+        self.output_q = np.zeros(NK)  # this year's output so far, by cluster, 亿元
+        self.top_output_q = np.zeros(NK)  # the same for each cluster's 2020 largest firm
+        self.cum_investment_yi = 0.0  # gross investment since 2021, 亿元
+
+    def start_year(self) -> None:
+        """Zero the year's output accounts (Q1)."""
+        self.output_q = np.zeros(NK)
+        self.top_output_q = np.zeros(NK)
 
     def add(self, cluster, city, capacity, sales, leading) -> np.ndarray:
         """Append firms; returns their row indices."""
@@ -97,7 +113,7 @@ def init_firms(m) -> None:
     w = np.sqrt(base)
     n_lead = np.maximum(np.round(plan.PROVINCE.leading_firms_2020 * w / w.sum()), 1)
     n_lead[np.argmax(n_lead)] += plan.PROVINCE.leading_firms_2020 - n_lead.sum()
-    m.n_leading_2020 = int(n_lead.sum())
+    m.firms.n_leading_2020 = int(n_lead.sum())
     top = np.zeros(NK, int)
     cols, top_row = [], len(m.firms.cluster)  # each cluster's columns, appended at once
     for ci, c in enumerate(plan.CLUSTERS):
@@ -116,12 +132,12 @@ def init_firms(m) -> None:
         top_row += n
     rows = m.firms.add(*(np.concatenate(c) for c in zip(*cols, strict=True)))
     m.firms.agents.extend(Firm(m, int(r)) for r in rows)
-    m.top_firm = top
-    m.top_output_q = np.zeros(NK)
-    m.base_output = base
-    m.demand = base.copy()  # each cluster's market, current 亿元 (nominal): 2020 sales
-    m.coverage_last = np.full(NK, const["cold_coverage_2020"])
-    m.market_growth = np.zeros(NK)
+    m.firms.top_firm = top
+    m.firms.top_output_q = np.zeros(NK)
+    m.firms.base_output = base
+    m.firms.demand = base.copy()  # each cluster's market, current 亿元 (nominal): 2020 sales
+    m.firms.coverage_last = np.full(NK, const["cold_coverage_2020"])
+    m.firms.market_growth = np.zeros(NK)
 
 
 def market_growth(m, year_index: int) -> np.ndarray:
@@ -137,11 +153,11 @@ def market_growth(m, year_index: int) -> np.ndarray:
     cs = m.lever("capital_subsidy_rate", year_index)
     brand = m.lever("brand_fund_yi_yuan", year_index)
     perish = np.array([c.perishable for c in plan.CLUSTERS], float)
-    cov_change = m.coverage - m.coverage_last
-    m.coverage_last = m.coverage
+    cov_change = m.coverage - m.firms.coverage_last
+    m.firms.coverage_last = m.coverage
     cost_cut = cs * unc["capital_output_ratio"] * const["interest_rate"]
     gain = eq.share_gain(unc["shanxi_share_gain"], unc["brand_effect"], brand,
-                         np.maximum(m.demand, 1e-6), unc["cold_chain_effect"],
+                         np.maximum(m.firms.demand, 1e-6), unc["cold_chain_effect"],
                          perish * cov_change, unc["subsidy_passthrough"], cost_cut)
     national = unc["national_demand_growth"]
     reported = m.national_markets.get(m.year)   # observed up to data_until (sim.model.national)
@@ -188,7 +204,7 @@ def growth_sd(m) -> np.ndarray:
 def grow_and_invest(m, year_index: int) -> None:
     """Demand grows; firms compete for it; firms decide on capacity investment.
 
-    Each cluster sells against its market (``m.demand``, current 亿元): firms' sales
+    Each cluster sells against its market (``m.firms.demand``, current 亿元): firms' sales
     are their shares of it, and shares move by Gibrat-type noise whose variance falls with
     size. Entrants take share from incumbents; the cluster's total grows with its market,
     not with the number of firms.
@@ -196,7 +212,7 @@ def grow_and_invest(m, year_index: int) -> None:
     ft = m.firms
     alive = ft.alive
     g = market_growth(m, year_index)
-    m.market_growth = g
+    m.firms.market_growth = g
     # COVID-19: 2020's markets sat covid_2020_shortfall below their trend and the gap closes
     # in 2021 (a level step, not growth: it is not in g, so no firm extrapolates it into
     # its capacity plans or entry)
@@ -207,7 +223,7 @@ def grow_and_invest(m, year_index: int) -> None:
     reported = m.national_markets.get(m.year)
     if reported is not None:                    # a reported year holds its own rebound
         step = np.where(np.isnan(reported), step, 1.0)
-    m.demand = m.demand * np.exp(g) * step
+    m.firms.demand = m.firms.demand * np.exp(g) * step
     sd = growth_sd(m)
     eps = per_cluster_draws(m, f"firms:growth:{m.year}",
                             lambda rng, n: rng.normal(0.0, 1.0, n)) * sd
@@ -221,20 +237,30 @@ def grow_and_invest(m, year_index: int) -> None:
     # wins is new demand for the cluster, so the other firms' sales are as without it.
     excess = np.asarray(m.uncertain["top_firm_excess_growth"], float)
     top_gain = np.where(excess != 0.0, excess - m.uncertain["shanxi_share_gain"], 0.0)
-    top = m.top_firm
+    top = m.firms.top_firm
     on = selling[top] & (top_gain != 0.0)
     if on.any():
         before = np.bincount(ft.cluster, weight, minlength=NK)
         extra = np.where(on, weight[top] * np.expm1(top_gain), 0.0)
-        m.demand = m.demand * (1.0 + extra / np.maximum(before, 1e-12))
+        m.firms.demand = m.firms.demand * (1.0 + extra / np.maximum(before, 1e-12))
         weight[top] = weight[top] + extra
     total = np.bincount(ft.cluster, weight, minlength=NK)
-    ft.sales = np.where(selling, m.demand[ft.cluster] * weight
+    ft.sales = np.where(selling, m.firms.demand[ft.cluster] * weight
                         / np.maximum(total[ft.cluster], 1e-12),
                         np.where(alive, ft.sales, 0.0))
+    invest(m, year_index, g, top_gain)
+
+
+def invest(m, year_index: int, g: np.ndarray, top_gain: np.ndarray) -> None:
+    """Firms close part of the gap to the capacity their expected sales need.
+
+    ``g``: this year's market growth by cluster; ``top_gain``: the excess growth of each
+    cluster's 2020 largest firm (``grow_and_invest``). Investment is capped by credit.
+    """
+    ft, top = m.firms, m.firms.top_firm
+    alive = ft.alive
     cs = m.lever("capital_subsidy_rate", year_index)
     isub = m.lever("interest_subsidy_pp", year_index)
-    # Investment: close part of the gap to the capacity needed for expected sales.
     horizon = m.lag / 4.0 + 1.0
     g_firm = g[ft.cluster]
     g_firm[top] = g_firm[top] + top_gain  # the gaining firm plans for its own growth
@@ -253,23 +279,23 @@ def grow_and_invest(m, year_index: int) -> None:
     add, capex = add * scale, capex * scale
     ft.pipeline[:, m.lag] += add
     ft.invested += capex
-    m.cum_investment_yi += float(capex.sum())
+    m.firms.cum_investment_yi += float(capex.sum())
     subsidy_cost(m, capex, ft.cluster, cs, isub)
 
 
 def subsidy_cost(m, capex: np.ndarray, cluster: np.ndarray, cs: np.ndarray,
                   isub: np.ndarray) -> None:
     """Fiscal cost of capital and interest subsidies on new investment (亿元)."""
-    m.fiscal["capital_subsidy"] += float(np.sum(capex * cs[cluster]))
-    m.fiscal["interest_subsidy"] += float(np.sum(
+    m.fiscal.charge("capital_subsidy", float(np.sum(capex * cs[cluster])))
+    m.fiscal.charge("interest_subsidy", float(np.sum(
         capex * m.const["loan_share_of_capex"] * isub[cluster] / 100.0
-        * m.const["interest_subsidy_years"]))
+        * m.const["interest_subsidy_years"])))
 
 
 # ---- raw material (sim/model/rawmaterial.py clears the market; issue #9, item 1) ----
 def effective_margin(m) -> np.ndarray:
     """Operating margin per cluster after raw material's cost rose above its 2020 level."""
-    return m.const["operating_margin"] - m.const["raw_material_share"] * rawmaterial.cost_gap(m)
+    return m.const["operating_margin"] - m.const["raw_material_share"] * m.raw.cost_gap()
 
 
 def year_draws(m) -> np.ndarray:
@@ -297,51 +323,8 @@ def produce(m) -> None:
     ft.output = np.where(ft.alive, q, 0.0)
     util = np.divide(q, ft.capacity, out=np.zeros_like(q), where=ft.capacity > 0)
     ft.low_util = np.where(util < m.const["low_utilisation"], ft.low_util + 1, 0)
-    m.output_q += np.bincount(ft.cluster, ft.output / 4.0, minlength=NK)
-    m.top_output_q += ft.output[m.top_firm] / 4.0
-
-
-def entrant_size(m, ki: int) -> tuple[float, float]:
-    """(log median, log SD) of an entrant's planned output, from its cluster's firms.
-
-    Entrants are drawn from their own cluster's size distribution, scaled down by
-    ``entrant_relative_size`` (entrants start smaller than incumbents).
-    """
-    s = m.firms.sales[m.firms.alive & (m.firms.cluster == ki) & (m.firms.sales > 0)]
-    if s.size < 2:
-        return float(np.log(m.const["entrant_median_yi"])), float(m.const["entrant_size_sd"])
-    logs = np.log(s)
-    return (float(median(logs) + np.log(m.const["entrant_relative_size"])),
-            float(np.clip(logs.std(), m.const["entrant_size_sd_min"],
-                          m.const["entrant_size_sd_max"])))
-
-
-def recognise_leaders(m, first: bool = False) -> None:
-    """Q4 recognition round: firms meeting the criteria become provincial leading firms.
-
-    A firm is recognised when its sales reach the recognition threshold and it buys under
-    contract from farmers of its city and cluster (the farmer-linkage criterion); a
-    recognised firm loses the status when its sales fall below ``leading_retain_fraction``
-    of the threshold. The count is an outcome (``leading_firms``), not a constant.
-
-    In 2020 (``first``) the threshold is calibrated, in the open, so that the linked firms
-    above it number the plan's 470 leading firms (Ch.1 §1); it is then held fixed in 2020
-    prices, as the province's published criteria are.
-    """
-    ft = m.firms
-    f = m.farmers
-    linked = np.zeros((NC, NK), bool)
-    has = f.contract & (f.cluster >= 0)
-    linked[f.city[has], f.cluster[has]] = True
-    eligible = ft.alive & linked[ft.city, ft.cluster]
-    if first:
-        sales = np.sort(ft.sales[eligible])[::-1]
-        n = min(plan.PROVINCE.leading_firms_2020, sales.size)
-        m.leading_threshold_yi = float(sales[n - 1]) if n else np.inf
-    meets = eligible & (ft.sales >= m.leading_threshold_yi)
-    keeps = ft.alive & ft.leading & (ft.sales >= m.const["leading_retain_fraction"]
-                                     * m.leading_threshold_yi)
-    ft.leading = meets if first else meets | keeps
+    m.firms.output_q += np.bincount(ft.cluster, ft.output / 4.0, minlength=NK)
+    m.firms.top_output_q += ft.output[m.firms.top_firm] / 4.0
 
 
 def per_cluster_draws(m, name: str, draw) -> np.ndarray:
@@ -358,69 +341,14 @@ def per_cluster_draws(m, name: str, draw) -> np.ndarray:
     return out
 
 
-def entry_exit(m) -> None:
-    """New firms enter where returns beat the hurdle; idle small firms exit.
-
-    Each cluster draws from its own streams (``firms:entry:YEAR:CLUSTER``,
-    ``firms:exit:YEAR:CLUSTER``), so entry in one cluster never shifts another's draws.
-    """
+def resize_top_firm(m, cluster: int, r: float) -> None:
+    """Scale a cluster's 2020 largest firm by ``r``; the change is demand for its cluster."""
     ft = m.firms
-    year_index = m.year - plan.YEARS[0]
-    cs = m.lever("capital_subsidy_rate", year_index)
-    isub = m.lever("interest_subsidy_pp", year_index)
-    # A new plant earns the margin on the share of its capacity the market will use when it
-    # opens: entry rises with expected demand against the capacity there or being built.
-    capacity = np.bincount(ft.cluster, (ft.capacity + ft.pipeline.sum(axis=1)) * ft.alive,
-                           minlength=NK) * m.const["target_utilisation"]
-    expected = m.demand * np.exp(m.market_growth * (m.lag / 4.0 + 1.0))
-    used = np.clip(expected / np.maximum(capacity, 1e-9), 0.0, 1.0)
-    ret = eq.investment_return(effective_margin(m) * used, m.uncertain["capital_output_ratio"],
-                               cs)
-    req = eq.required_return(m.uncertain["hurdle_rate"], isub)
-    attract = eq.invest_share(ret, req, m.const["investment_response"])  # in [0, 1]
-    n_alive = np.bincount(ft.cluster[ft.alive], minlength=NK)
-    # Churn entry (entry_rate) plus entry that keeps the number of firms growing with the
-    # market (entry_growth_share × market growth): with a stationary size distribution the
-    # count of firms grows with the market it serves (Luttmer 2007).
-    # At full attractiveness the growth term keeps the count growing with the market.
-    lam = n_alive * attract * (m.uncertain["entry_rate"] * m.const["entry_attraction_scale"]
-                               + m.const["entry_growth_share"]
-                               * np.maximum(m.market_growth, 0.0))
-    exits = per_cluster_draws(m, f"firms:exit:{m.year}", lambda rng, n: rng.random(n))
-    entrants = []  # (cluster, city, planned output) of each cluster's entrants
-    for ki, key in enumerate(plan.CLUSTER_KEYS):
-        rng = stream(m.seed, f"firms:entry:{m.year}:{key}")
-        count = int(rng.poisson(lam[ki]))
-        if count == 0:
-            continue
-        size = rng.lognormal(*entrant_size(m, ki), count)
-        city = rng.choice(NC, size=count, p=m.presence[:, ki] / m.presence[:, ki].sum())
-        entrants.append((ki, city, size))
-    if entrants:  # one append to the table for all clusters, rows in cluster order
-        sizes = np.concatenate([size for _, _, size in entrants])
-        rows = m.firms.add(np.concatenate([np.full(len(size), ki) for ki, _, size in entrants]),
-                           np.concatenate([city for _, city, _ in entrants]),
-                           np.zeros(len(sizes)), sizes, np.zeros(len(sizes), bool))
-        planned = sizes / m.const["target_utilisation"]
-        capex = planned * m.uncertain["capital_output_ratio"]
-        ft.pipeline[rows, m.lag] += planned
-        ft.invested[rows] += capex
-        at = 0
-        for ki, _, size in entrants:  # the sums cluster by cluster, as they were added
-            c = capex[at:at + len(size)]
-            at += len(size)
-            m.cum_investment_yi += float(c.sum())
-            subsidy_cost(m, c, np.full(len(c), ki), cs, isub)
-        ft.agents.extend(Firm(m, int(r)) for r in rows)
-    exits = np.concatenate([exits, np.ones(len(ft.cluster) - len(exits))])  # entrants stay
-    const = m.const
-    small = ft.capacity < const["exit_small_capacity_yi"]
-    idle = ft.low_util >= const["exit_idle_quarters"]
-    gone = ft.alive & ((idle & small & (exits < const["exit_probability"]))
-                       | ((ft.sales < const["exit_min_sales_yi"]) & (ft.capacity > 0)))
-    for r in np.flatnonzero(gone):  # in the order the firms were created
-        ft.agents[r].exit()
-        ft.agents[r] = None
+    row = ft.top_firm[cluster]
+    ft.demand[cluster] += (r - 1.0) * ft.sales[row]
+    ft.sales[row] *= r
+    ft.capacity[row] *= r
+    ft.pipeline[row] *= r
 
 
 def cluster_output(m) -> np.ndarray:

@@ -13,8 +13,9 @@ import numpy as np
 from sim.model import (
     assimilate,
     cooperatives,
+    entry,
     firms,
-    land,
+    households,
     national,
     plan,
     platforms,
@@ -22,17 +23,21 @@ from sim.model import (
     rawmaterial,
 )
 from sim.model import equations as eq
-from sim.model.cooperatives import Cooperative
+from sim.model.cooperatives import Cooperative, CoopRegistry
 from sim.model.farmers import Env, FarmerPopulation, ReferenceFarmers
 from sim.model.firms import FirmTable
-from sim.model.outcomes import FISCAL_LABELS, YearRecorder
+from sim.model.fiscal import FiscalAccounts
+from sim.model.households import HouseholdIndex, IncomeAccounts
+from sim.model.landmarket import LandMarket
+from sim.model.links import Links
+from sim.model.outcomes import FISCAL_LABELS
+from sim.model.province import LevelScales
+from sim.model.recorder import YearRecorder
 from sim.model.rng import stream
+from sim.model.training import Training
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 FISCAL_ITEMS = tuple(item for item, _, _ in FISCAL_LABELS)
-# Up to this many households the model keeps helper arrays between calls (env's views, the
-# households dealt out by city); above, it recomputes (1:1: the 2 GiB memory goal).
-KEEP_MAX_HOUSEHOLDS = 1_000_000
 
 
 def city_cluster_weights() -> np.ndarray:
@@ -70,7 +75,7 @@ class ClusterModel(mesa.Model):
         self.national_markets = national.observed_market_growth(exogenous)
         # data assimilation up to the cut-off year (sim.model.assimilate): {year: observed}
         self.anchor_state = assimilate.observed_state(exogenous)
-        self.level_scale: dict[str, float] = {}  # reduced-form levels re-anchored on data
+        self.levels = LevelScales()  # reduced-form levels re-anchored on data
         self.assimilated: dict[int, dict[str, float]] = {}  # year: factor or shift applied
         self.levers = levers
         self.const = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in constants.items()}
@@ -79,246 +84,121 @@ class ClusterModel(mesa.Model):
         # The 2020 spin-up is played in the base year (``year`` reads 2020: its input costs,
         # not 2021's); the run's first quarter is 2021Q1.
         self.quarter_index = -plan.QUARTERS_PER_YEAR
-        self.contract_ratio = None
-        self._coop_ids = 0
         self.presence = city_cluster_weights()
         self.lag = int(self.uncertain["construction_lag_quarters"])
         self.firms = FirmTable(lag_max=int(max(self.lag, 8)))
         self.record = YearRecorder()
-        self.cum_investment_yi = 0.0
-        self.fiscal = dict.fromkeys(FISCAL_ITEMS, 0.0)  # 亿元, cumulative 2021-2025
-        self.cold_new_wan_t = 0.0
-        self.trained_wan = 0.0
-        self.training_log: dict[int, dict[str, float]] = {}  # places, applicants, filled
-        self.farmland_wan_mu = plan.PROVINCE.farmland_hs_2020_wan_mu
+        self.fiscal = FiscalAccounts(FISCAL_ITEMS)  # 亿元, cumulative 2021-2025
+        self.training = Training(self.seed, self.const, self.uncertain["adoption_sensitivity"])
+        self.land = LandMarket(self.seed, self.const, self.uncertain)
         self._init_households()
         firms.init_firms(self)
         self._calibrate_2020()
-        platforms.init_platforms(self)  # from the 2020 flows, so after calibration
-        firms.recognise_leaders(self, first=True)
+        self.platforms = platforms.init_platforms(self)  # from the 2020 flows: after calibration
+        entry.recognise_leaders(self, first=True)
         self.poverty = poverty.Poverty(self)  # formerly poor counties (Ch.4), own streams
         self.record.year(self, plan.BASE_YEAR)
         self.quarter_index = 0
 
     # ------------------------------------------------------------------ helpers
-    def next_coop_id(self) -> int:
-        """A fresh cooperative id."""
-        self._coop_ids += 1
-        return self._coop_ids - 1
-
     @property
     def year(self) -> int:
         """Calendar year of the current step."""
         return plan.YEARS[0] + self.quarter_index // 4
 
+    # Delivery (``policy_delivery``, d): the one place a lever's scheduled value becomes
+    # what arrives. Three forms, by what an undelivered part means for the lever:
     def lever(self, name: str, year_idx: int) -> np.ndarray:
-        """A lever's delivered value in a year (scaled by the delivery uncertainty)."""
+        """A lever's delivered value in a year: the scheduled value × d (none arrives else)."""
         arr = self.levers[name]
         return arr[..., year_idx] * self.uncertain["policy_delivery"]
 
+    def lever_or_2020(self, name: str, year_idx: int, level_2020: float) -> np.ndarray:
+        """A lever whose undelivered part stays at its 2020 level: d × value + (1 − d) × 2020."""
+        d = self.uncertain["policy_delivery"]
+        return d * self.levers[name][..., year_idx] + (1 - d) * level_2020
+
+    def delivered_share(self, share: float) -> float:
+        """A subsidy's share of a cost as it arrives: the share × d.
+
+        (The quantity on offer, the lever, is not scaled.)
+        """
+        return share * self.uncertain["policy_delivery"]
+
     # ------------------------------------------------------------------ init
     def _init_households(self) -> None:
-        rng = stream(self.seed, "init:households")
-        const = self.const
-        rural = np.array([c.population_wan_2020 * (1 - c.urbanisation_2020) * 1e4
-                          for c in plan.CITIES])
-        hh_city = rural / const["persons_per_household"]
-        self.total_households = hh_city.sum()
-        n_city = np.maximum(np.round(hh_city / self.households_per_agent).astype(int), 1)
-        city = np.repeat(np.arange(NC, dtype=np.int16), n_city)
-        weight = (hh_city / n_city)[city]
-        n = len(city)
-        land = const["land_mu_per_household"] * rng.lognormal(-0.18, 0.6, n)
-        land *= const["land_mu_per_household"] * weight.sum() / np.sum(land * weight)
-        sd = const["productivity_sd"]
-        prod = rng.lognormal(-0.5 * sd * sd, sd, n)
-        # Potential supplier households per cluster and city: a share of all households,
-        # split across clusters by the plan's farmer targets and across cities by the
-        # core (2) / sub-core (1) layout weighted by rural households.
-        farmers = np.array([c.farmers_target_wan for c in plan.CLUSTERS])
-        suppliers_k = const["supplier_share"] * self.total_households * farmers / farmers.sum()
-        share_ck = self.presence * hh_city[:, None]
-        share_ck = share_ck / share_ck.sum(axis=0, keepdims=True)
-        p_ck = suppliers_k[None, :] * share_ck / hh_city[:, None]
-        p_ck = p_ck / np.maximum(p_ck.sum(axis=1, keepdims=True), 1.0)
-        cum = np.cumsum(p_ck, axis=1)[city]
-        draw = rng.random(n)
-        cl = (draw[:, None] >= cum).sum(axis=1)
-        cl = np.where(cl >= NK, -1, cl).astype(np.int16)
-        cols = dict(city=city, cluster=cl, weight=weight,
-                    persons=np.full(n, const["persons_per_household"]),
-                    labourers=np.full(n, const["labourers_per_household"]), land_own=land,
-                    productivity=prod, skill=np.zeros(n), coop=np.full(n, -1, np.int32),
-                    contract=np.zeros(n, bool), job=np.zeros(n), land_out=np.zeros(n),
-                    land_in=np.zeros(n))
+        """Draw the 2020 households; their index, income accounts and links' state."""
+        cols = households.populate(self.seed, self.const, self.presence,
+                                   self.households_per_agent)
         self.farmers = (ReferenceFarmers(self, **cols) if self.reference
                         else FarmerPopulation(**cols))
-        self.n_households = n
-        self.dividend = np.zeros(n)
-        self.contract_taste = stream(self.seed, "links:contract-taste").random(
-            n, dtype=np.float32)
-        u = self.contract_taste.astype(float)
-        with np.errstate(divide="ignore"):
-            self.contract_taste_logit = np.log(u) - np.log1p(-u)  # rawmaterial.expected_cover
-        # Farm economics at 2020 prices: net return per mu at mean productivity matches the
-        # land-based part of operating income.
-        inc = plan.PROVINCE.rural_income_2020_yuan * const["persons_per_household"]
-        net0 = const["land_share_of_operating"] * const["income_share_operating"] * inc \
-            / const["land_mu_per_household"]
-        self.revenue0 = net0 / (1.0 - const["farm_cost_share"])
-        self.cost0 = const["farm_cost_share"] * self.revenue0
-        off = np.sum(weight * eq.off_farm_labour(land, const["max_mu_per_labourer"],
-                                                 cols["labourers"], 0.0))
-        self.wage0 = const["income_share_wage"] * inc * weight.sum() / off
+        self.index = HouseholdIndex()
+        self.accounts = IncomeAccounts(self.const, cols)
+        self.links = Links(self.seed, len(cols["city"]), self.const, self.uncertain)
 
     def _calibrate_2020(self) -> None:
         """Clear the 2020 land market, set 2020 links, and close the income accounts."""
-        self.transfer_pp = self.other_op_pp = self.other_prop_pp = 0.0
-        self.prop_index = 1.0  # the 2020 state: modelled property flows at their 2020 level
         self.farm_price = 1.0
-        rawmaterial.init(self)
-        self.transfer_growth = 1.0
+        self.raw = rawmaterial.init()
         self.price = np.ones(NK)
         self.yield_city = np.ones(NC)
         self.cluster_yield = np.ones(NK)
         self.disease_keep = np.ones(NK)
-        self.rent = np.zeros(NC)
-        self.coops: list[Cooperative] = []
+        self.coops = CoopRegistry()
         for c in range(NC):
             for ki in range(NK):
                 if self.presence[c, ki] >= 2:
                     self.coops.append(Cooperative(self, c, ki))
-        self.wage = self.wage0
-        self.transaction_cost = float(eq.transaction_cost(
-            self.const["land_transaction_cost_yuan_per_mu"],
-                                             self.const["land_service_coverage_2020"],
-                                             self.uncertain["land_service_cost_cut"]))
         self.subsidy = 0.0
         # Spin-up: the 2020 year is played until land, links, cooperatives and incomes are
         # consistent with each other (cooperatives bid for land only once they have
         # members; the wage is rescaled to the 2020 income structure after each pass), so
         # that 2021 starts from a state at rest, not from a first guess.
         for i in range(int(self.const["spinup_passes"])):
-            self._land_market(plan.BASE_YEAR)
+            self.clear_land_market(plan.BASE_YEAR)
             purchases = rawmaterial.local_purchases(self, calibrate=True)
-            self._links(plan.BASE_YEAR, purchases, calibrate=True)
-            rawmaterial.clear(self, calibrate=True, purchases=purchases)
+            self.form_links(plan.BASE_YEAR, purchases, calibrate=True)
+            self.raw = rawmaterial.clear(self, calibrate=True, purchases=purchases)
             # the cooperatives that 2020's gains would have formed form after the first
             # pass, so the later passes give them members, then land (as years do later)
             cooperatives.settle_all(self, plan.BASE_YEAR,
                                     grant_yi=self.const["coop_grant_2020_yi"], form_new=i == 0)
             self._close_income_accounts()
-        self.income = self._incomes()
+        self.income = self.incomes()
 
     def _close_income_accounts(self) -> None:
         """Scale the wage and set the unmodelled income parts to the 2020 structure."""
-        inc = self._incomes()
-        persons = np.sum(self.farmers.weight * self.farmers.persons)
-        target = plan.PROVINCE.rural_income_2020_yuan
-        const = self.const
-        share_transfer = 1 - const["income_share_wage"] - const["income_share_operating"] \
-            - const["income_share_property"]
-        mean = {s: np.sum(self.farmers.weight * inc[s]) / persons for s in
-                ("wage", "operating", "property", "transfer")}
-        self.wage0 *= const["income_share_wage"] * target / mean["wage"]
-        self.wage = self.wage0
-        self.other_op_pp += const["income_share_operating"] * target - mean["operating"]
-        # property income the model itself pays (rent received, dividends), per person
-        self.prop_modelled0 = mean["property"] - self._other_property()
-        self.other_prop_pp += const["income_share_property"] * target - mean["property"]
-        self.transfer_pp += share_transfer * target - mean["transfer"]
-
-    def _slots(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Each household's (city, cluster) slot, its rows grouped by slot, group bounds.
-
-        Cluster -1 (no cluster) is column 0 of a city's slots. Households never move, so
-        this is computed once per farmer population (again only if the population object
-        is replaced, as the benchmarks do).
-        """
-        f = self.farmers
-        if getattr(self, "_slots_of", None) is not f:
-            slot = (np.asarray(f.city).astype(np.intp) * (NK + 1)
-                    + (np.asarray(f.cluster).astype(np.intp) + 1))
-            order = np.argsort(slot, kind="stable")
-            bounds = np.searchsorted(slot[order], np.arange(NC * (NK + 1) + 1))
-            self._slot_cache, self._slots_of = (slot, order, bounds), f
-        return self._slot_cache
+        self.accounts.close(self.incomes(), self.farmers.weight, self.farmers.persons)
 
     def city_deal(self) -> np.ndarray | None:
-        """``land.interleave`` of the households' cities, kept (households never move).
-
-        None above ``KEEP_MAX_HOUSEHOLDS`` households: there sums run over the rows as
-        they are (the same results), sparing the memory.
-        """
-        f = self.farmers
-        if getattr(self, "_city_deal_of", None) is not f:
-            if f.n <= KEEP_MAX_HOUSEHOLDS:
-                deal = land.interleave(f.city, NC)
-                self._city_deal_cache = deal, np.asarray(f.city)[deal].astype(np.intp)
-            else:
-                self._city_deal_cache = None, None
-            self._city_deal_of = f
-        return self._city_deal_cache[0]
+        """The households' rows dealt out city by city (``HouseholdIndex.city_deal``)."""
+        return self.index.city_deal(self.farmers)
 
     def city_sums(self, values: np.ndarray) -> np.ndarray:
-        """``np.bincount(f.city, values, minlength=NC)``: per-city sums over the households.
-
-        Bit for bit the same (each city adds the same terms in the same order), over the
-        rows dealt out city by city (``city_deal``), so that the additions of rows sorted
-        by city do not wait on each other (76 -> 41 us at 1:250).
-        """
-        deal = self.city_deal()
-        if deal is None:
-            return np.bincount(self.farmers.city, values, minlength=NC)
-        return np.bincount(self._city_deal_cache[1], np.asarray(values)[deal], minlength=NC)
+        """Per-city sums over the households (``HouseholdIndex.city_sums``)."""
+        return self.index.city_sums(self.farmers, values)
 
     @property
     def household_slot(self) -> np.ndarray:
         """Each household's (city, cluster) slot: ``city × (NK + 1) + cluster + 1``."""
-        return self._slots()[0]
+        return self.index.slots(self.farmers)[0]
 
     def rows_of(self, city: int, cluster: int) -> np.ndarray:
         """The households of a city and cluster (row indices, ascending)."""
-        _, order, bounds = self._slots()
-        s = city * (NK + 1) + cluster + 1
-        return order[bounds[s]:bounds[s + 1]]
+        return self.index.rows_of(self.farmers, city, cluster)
 
     # ------------------------------------------------------------------ environment
-    def _firm_wage(self) -> float:
-        return self.wage * (1.0 + self.const["firm_wage_premium"])
-
-    def env(self) -> Env:
-        """What each household sees this year.
+    def env(self, average_weather: bool = False) -> Env:
+        """What each household sees this year (in average weather: yields at one).
 
         Everything a household sees depends on its city and cluster only, so each view is
         built as a small (city, cluster) table (column 0: households outside the clusters)
-        and read once per household through its slot (``_slots``).
+        and read once per household through its slot (``HouseholdIndex.view``).
         """
-        # Cluster suppliers sell at their raw-material market's farm-gate price (the last
-        # one cleared); other farming at the reference index.
-        slot = self._slots()[0]
-        # A view whose table is unchanged since the last call (bit for bit) is reused, not
-        # read again: most are, between the several calls of a year. Read-only, so no caller
-        # can change a kept one. Not kept above KEEP_MAX_HOUSEHOLDS (the eight views would
-        # hold ~200 MB at 1:1 between calls, against the 2 GiB of the 1:1 goal).
-        if getattr(self, "_env_views_of", None) is not slot:
-            self._env_views, self._env_views_of = {}, slot
-        views = self._env_views if slot.size <= KEEP_MAX_HOUSEHOLDS else {}
+        f, acc = self.farmers, self.accounts
 
         def per_household(name, by_cluster, outside, by_city=None):
-            t = np.empty((NC, NK + 1), np.result_type(by_cluster, outside))
-            t[:, 0] = outside
-            t[:, 1:] = by_cluster
-            if by_city is not None:
-                t = by_city[:, None] * t
-            key = (t.dtype.str, t.tobytes())
-            hit = views.get(name)
-            if hit is not None and hit[0] == key:
-                return hit[1]
-            v = np.take(t.ravel(), slot)
-            v.flags.writeable = False
-            views[name] = (key, v)
-            return v
+            return self.index.view(f, name, by_cluster, outside, by_city)
 
         coop_open = np.zeros((NC, NK), bool)
         div = np.zeros((NC, NK))
@@ -332,20 +212,23 @@ class ClusterModel(mesa.Model):
         job_city = firm_city.any(axis=1)
         years = max(self.year - plan.BASE_YEAR, 0)
         cost_idx = (1 + self.uncertain["input_cost_inflation"]) ** years
+        yield_city, cluster_yield = ((np.ones(NC), np.ones(NK)) if average_weather
+                                     else (self.yield_city, self.cluster_yield))
+        # Cluster suppliers sell at their raw-material market's farm-gate price (the last
+        # one cleared); other farming at the reference index.
         return Env(
             price_index=per_household("price_index", self.raw.x * self.farm_price,
                                       self.farm_price),
-            yield_factor=per_household("yield_factor", self.cluster_yield, 1.0,
-                                       by_city=self.yield_city),
-            wage_yuan=self.wage,
-            firm_wage_yuan=self._firm_wage(), revenue_yuan_per_mu=self.revenue0,
-            cost_yuan_per_mu=self.cost0 * cost_idx,
+            yield_factor=per_household("yield_factor", cluster_yield, 1.0, by_city=yield_city),
+            wage_yuan=acc.wage,
+            firm_wage_yuan=acc.firm_wage(), revenue_yuan_per_mu=acc.revenue0,
+            cost_yuan_per_mu=acc.cost0 * cost_idx,
             contract_premium=per_household(
                 "contract_premium", self.uncertain["contract_premium"] * self.raw.cover, 0.0),
             subsidy_yuan_per_mu=self.subsidy,
             coop_cost_cut=self.const["coop_service_cost_cut"],
-            transaction_cost=self.transaction_cost,
-            rent_yuan_per_mu=per_household("rent", self.rent[:, None], self.rent),
+            transaction_cost=self.land.transaction_cost,
+            rent_yuan_per_mu=per_household("rent", self.land.rent[:, None], self.land.rent),
             coop_open=per_household("coop_open", coop_open, False),
             contract_open=per_household("contract_open", firm_city, False),
             job_open=per_household("job_open", job_city[:, None], job_city),
@@ -353,9 +236,9 @@ class ClusterModel(mesa.Model):
             skill_premium=self.const["skill_premium"],
             max_mu_per_labourer=self.const["max_mu_per_labourer"],
             sensitivity=self.uncertain["adoption_sensitivity"],
-            transfer_yuan_per_person=self.transfer_pp * self.transfer_growth,
-            other_operating_yuan_per_person=self.other_operating(self.other_op_pp),
-            other_property_yuan_per_person=self._other_property())
+            transfer_yuan_per_person=acc.transfer(),
+            other_operating_yuan_per_person=self.other_operating(acc.other_op_pp),
+            other_property_yuan_per_person=acc.other_property())
 
     def other_operating(self, per_person_2020: float) -> float:
         """An unmodelled operating income per person at 2020 terms, valued in this year.
@@ -367,207 +250,24 @@ class ClusterModel(mesa.Model):
         return per_person_2020 * self.farm_price * float(eq.covid_rebound(
             self.uncertain["covid_2020_shortfall"], self.year, plan.BASE_YEAR))
 
-    def set_other_property(self, closure: float) -> None:
-        """Set the property closure so that ``_other_property()`` returns ``closure`` now."""
-        if closure >= 0:
-            self.other_prop_pp = closure * self.wage0 / self.wage
-        else:
-            self.other_prop_pp = closure / self.prop_index
-
-    def _other_property(self) -> float:
-        """Property income per person beyond rent received and dividends (the closure).
-
-        Positive, it is property income the model does not carry (interest, house rents)
-        and moves with wages. Negative, the model's rents and dividends exceed what the
-        survey records as property income (transfers among relatives at no or nominal rent,
-        rent in kind): a measurement gap on the modelled flows, so it moves with them
-        (``prop_index``, set at each year's close) — scaled by wages instead, a wage rise
-        would lower property income.
-        """
-        if self.other_prop_pp >= 0:
-            return self.other_prop_pp * self.wage / self.wage0
-        return self.other_prop_pp * self.prop_index
-
-    def _update_property_index(self) -> None:
-        """Set ``prop_index``: the year's rents received and dividends per person over 2020's."""
-        f = self.farmers
-        persons = np.sum(f.weight * f.persons)
-        paid = np.sum(f.weight * (f.land_out * self.rent[f.city] + self.dividend)) / persons
-        self.prop_index = paid / self.prop_modelled0 if self.prop_modelled0 > 0 else 1.0
-
-    def _link_env(self) -> Env:
-        """``env()`` plus the non-monetary cost of a contract, read by the link choices only.
-
-        (Kept out of ``env()`` to spare a household column during the land market.)
-        """
-        env = self.env()
-        cl = self.farmers.cluster
-        env.contract_cost_yuan = np.where(cl >= 0, self.contract_cost[np.maximum(cl, 0)], 0.0)
-        return env
-
     # ------------------------------------------------------------------ submodels
-    def _land_market(self, year: int) -> None:
-        """Households and cooperatives trade land-use rights, city by city."""
-        f = self.farmers
-        env = self.env()
-        r, q_o, wtp, q_b = f.land_sides(env)
-        rng = stream(self.seed, f"land:{year}")
-        u_o, u_b = rng.random(f.n), rng.random(f.n)
-        # Cooperatives bid for land to farm for their members (trusteeship, 托管).
-        coop_city = np.array([c.city for c in self.coops], int)
-        coop_cluster = np.array([c.cluster for c in self.coops], int)
-        coop_q = np.array([c.members for c in self.coops], float) \
-            * self.const["coop_land_bid_mu_per_member"]
-        coop_wtp = cooperatives.land_net_table(self)[coop_city, coop_cluster] \
-            - self.transaction_cost
-        # one draw per (city, cluster) slot, so a cooperative's draw does not depend on
-        # which other cooperatives exist (common random numbers)
-        slot = stream(self.seed, f"land:coops:{year}").random((NC, NK))
-        uc_o = np.ones(len(self.coops))
-        uc_b = slot[coop_city, coop_cluster]
-        deal = self.city_deal()  # the cooperatives after the households, as they come
-        if deal is not None:
-            deal = np.concatenate([deal, np.arange(f.n, f.n + len(self.coops))])
-        rent, out, inn = land.clear(
-            np.concatenate([f.city, coop_city]), NC,
-            np.concatenate([f.weight, np.ones(len(self.coops))]),
-            np.concatenate([r, np.full(len(self.coops), land.RENT_MAX_YUAN * 10)]),
-            np.concatenate([q_o, np.zeros(len(self.coops))]),
-            np.concatenate([wtp, coop_wtp]), np.concatenate([q_b, coop_q]),
-            self.uncertain["adoption_sensitivity"], np.concatenate([u_o, uc_o]),
-            np.concatenate([u_b, uc_b]), deal=deal)
-        n = f.n
-        f.apply_land(out[:n], inn[:n])
-        for c, mu in zip(self.coops, inn[n:], strict=True):
-            c.land_mu = float(mu)
-        self.rent = rent
+    def clear_land_market(self, year: int) -> None:
+        """Households and cooperatives trade land-use rights, city by city (``LandMarket``)."""
+        self.land.clear(year, self.farmers, self.env(), self.coops,
+                        cooperatives.land_net_table(self), self.city_deal())
 
-    def _foresee_cover(self, env: Env, supply: np.ndarray, out_k: np.ndarray,
-                       purchases: dict) -> None:
-        """Set ``env``'s contract premium at the cover this year's contracts will get.
+    def form_links(self, year: int, purchases: dict, calibrate: bool = False) -> None:
+        """Coop membership, firm contracts and processing jobs for the year (``Links``)."""
+        self.links.assign(year, self.farmers, self.env, self.coops, self.firms,
+                          self.accounts.revenue0,
+                          purchases, self.city_sums, calibrate=calibrate)
 
-        What processors buy locally this year does not depend on who holds a contract and
-        is known when contracts are signed (Q1, with the production plans), so households
-        weigh a contract at the share of their harvest it will take this year
-        (``rawmaterial.expected_cover``), not at last year's share: with last year's, a
-        year of low cover drew few applicants, so the next had high cover and many, and
-        contract take-up swung in a two-year cycle (a cobweb) where contracts outgrow
-        local purchases.
-        """
-        f = self.farmers
-        cl = f.cluster
-        k = np.maximum(cl, 0)
-        pop = f if isinstance(f, FarmerPopulation) else FarmerPopulation(**f.state())
-        premium = np.where(cl >= 0, self.uncertain["contract_premium"], 0.0)
-        a, g_zero = pop.contract_gain_parts(env)  # the gain is premium x cover x a + g_zero
-        g_full = premium * a + g_zero
-        ratio = self.contract_ratio if self.contract_ratio is not None else np.full(NK, np.inf)
-        harvest = f.weight * purchases["h"] / 1e8  # this year's, as the market has it
-        self.cover_expected = rawmaterial.expected_cover(
-            g_zero, g_full, np.broadcast_to(env.contract_cost_yuan, (f.n,)),
-            self.contract_taste_logit, k,
-            (cl >= 0) & env.contract_open, harvest, f.weight * supply, ratio * out_k * 1e8,
-            purchases["local"], self.uncertain["adoption_sensitivity"])
-        self._weigh_at_cover(env)
-
-    def _weigh_at_cover(self, env: Env) -> None:
-        """Households weigh a contract's premium at the foreseen cover of their cluster."""
-        cl = self.farmers.cluster
-        premium = np.where(cl >= 0, self.uncertain["contract_premium"], 0.0)
-        env.contract_premium = premium * self.cover_expected[np.maximum(cl, 0)]
-
-    def _links(self, year: int, purchases: dict, calibrate: bool = False) -> None:
-        """Coop membership, firm contracts and processing jobs for the year.
-
-        ``purchases``: this year's ``rawmaterial.local_purchases`` (what processors buy from
-        Shanxi's farms, and the harvest), which sets the cover contracts will get.
-        """
-        f = self.farmers
-        env = self._link_env()
-        rng = stream(self.seed, f"links:{year}")
-        u_coop, u_job = rng.random(f.n), rng.random(f.n)
-        prio = rng.random(f.n)
-        # Households differ persistently in how much they mind a contract's obligations: one
-        # draw each, kept across years, so the same households keep their contracts while
-        # the gain holds (take-up moves with gains, not with a yearly redraw).
-        u_con = self.contract_taste
-        supply = (f.productivity * self.revenue0 * f.land_operated)
-        # the offer follows this year's production plan, as the raw material bought does
-        # (``rawmaterial.need``); the output of the quarter before lags it a year, and in
-        # the spin-up equals it, so an offer calibrated in 2020 then stood still in 2021
-        out_k = purchases["planned"]  # rawmaterial.planned_by_cluster (firms unchanged since)
-        if calibrate and getattr(self, "cover_expected", None) is not None:
-            # a later spin-up pass: the contract cost is recalibrated below at the last
-            # pass's cover and the cover then foreseen at the new cost (one fixed point)
-            self._weigh_at_cover(env)
-        else:
-            self._foresee_cover(env, supply, out_k, purchases)
-        join, apply_c, apply_j = f.link_choices(env, u_coop, u_con, u_job)
-        # Cooperative membership: the coop of the household's city and cluster.
-        table = np.full((NC, NK), -1)
-        for c in self.coops:
-            table[c.city, c.cluster] = c.coop_id
-        cl = f.cluster
-        ids = np.where(join & (cl >= 0), table[f.city, np.maximum(cl, 0)], -1)
-        # Jobs: each city's processing firms hire local rural labour; skilled first.
-        alive = self.firms.alive
-        emp_ck = np.zeros((NC, NK))
-        np.add.at(emp_ck, (self.firms.city[alive], self.firms.cluster[alive]),
-                  self.firms.output[alive] * 1e4 / self.const["output_per_worker_wan_yuan"])
-        slots = self.const["local_hire_share"] * emp_ck.sum(axis=1)
-        self.job_share_ck = emp_ck / np.maximum(emp_ck.sum(axis=1, keepdims=True), 1e-9)
-        job = eq.ration(f.city, NC, f.weight, apply_j.astype(float), slots,
-                      -(f.skill + prio))
-        # Contracts: firms contract a volume of local raw material; coop members first.
-        if calibrate:
-            # 2020: the contracted volume is set so that linked farmers are the assumed
-            # share of each cluster's 2025 target (docs/ODD.md, initialisation). The first
-            # spin-up pass guesses it from persons; later passes correct it under the same
-            # value-based rule every later year uses, so 2021 continues 2020.
-            goal = self.uncertain["linked_2020_fraction"] * np.array(
-                [c.farmers_target_wan for c in plan.CLUSTERS]) * 1e4
-            # persons in processing jobs per cluster: each city's jobs split by its clusters'
-            # shares of employment
-            job_persons = self.city_sums(f.weight * job) @ self.job_share_ck
-            need_persons = np.maximum(goal - job_persons, 0.0)
-            # Households sign with a logit on the gain less a non-monetary cost of the
-            # contract, set so that the expected signers are the 2020 count; firms then
-            # contract the volume those signers farm, so in 2020 both sides balance.
-            pop = f if isinstance(f, FarmerPopulation) else FarmerPopulation(**f.state())
-            self.contract_cost = rawmaterial.contract_cost(
-                pop.link_gains(env)[1], np.maximum(cl, 0), f.weight * f.labourers,
-                (cl >= 0) & env.contract_open, need_persons,
-                self.uncertain["adoption_sensitivity"])
-            env = self._link_env()
-            self._foresee_cover(env, supply, out_k, purchases)
-            apply_c = f.link_choices(env, u_coop, u_con, u_job)[1]
-            if getattr(self, "contract_ratio", None) is None:
-                first = eq.ration(np.maximum(cl, 0), NK, f.weight * f.labourers,
-                                  apply_c.astype(float), need_persons,
-                                  -((ids >= 0) + prio)) > 0
-                vol = np.bincount(np.maximum(cl, 0), f.weight * supply * first, minlength=NK)
-                self.contract_ratio = vol / np.maximum(out_k, 1e-9) / 1e8
-        keep = f.contract.astype(float)
-
-        def offered(ratio):
-            return eq.ration(np.maximum(cl, 0), NK, f.weight * supply, apply_c.astype(float),
-                             ratio * out_k * 1e8, -((ids >= 0) + keep + prio)) > 0
-        contract = offered(self.contract_ratio)
-        if calibrate:
-            achieved = np.bincount(np.maximum(cl, 0), f.weight * f.labourers * contract
-                                   * (cl >= 0), minlength=NK)
-            self.contract_ratio = self.contract_ratio * np.where(
-                achieved > 0, need_persons / np.maximum(achieved, 1e-9), 1.0)
-            # the 2020 contracts are the ones the corrected offer gives, so 2021 (same offer,
-            # holders first) continues them instead of jumping to the correction
-            contract = offered(self.contract_ratio)
-        contract &= cl >= 0
-        f.set_links(ids, contract, job)
-
-    def _incomes(self) -> dict[str, np.ndarray]:
-        inc = self.farmers.incomes(self.env())
-        inc["property"] = inc["property"] + self.dividend
-        inc["link_dividend"] = self.dividend * self.farmers.contract
+    def incomes(self, average_weather: bool = False) -> dict[str, np.ndarray]:
+        """Each household's income by source this year, dividends included."""
+        inc = self.farmers.incomes(self.env(average_weather))
+        dividend = self.accounts.dividend
+        inc["property"] = inc["property"] + dividend
+        inc["link_dividend"] = dividend * self.farmers.contract
         return inc
 
     # ------------------------------------------------------------------ firms
@@ -581,14 +281,14 @@ class ClusterModel(mesa.Model):
         self.income = None
         self._draw_shocks(year)
         delivered = self._deliver_policy(year, year_index)
-        self._land_market(year)
+        self.clear_land_market(year)
         firms.grow_and_invest(self, year_index)
         purchases = rawmaterial.local_purchases(self)  # contracts do not change them
-        self._links(year, purchases)
-        rawmaterial.clear(self, purchases=purchases)
-        self.output_q = np.zeros(NK)
-        self.top_output_q = np.zeros(NK)
-        self._account_fiscal(year_index, **delivered)
+        self.form_links(year, purchases)
+        self.raw = rawmaterial.clear(self, purchases=purchases)
+        self.firms.start_year()
+        self.fiscal.charge_levers(self.lever, year_index, self.const, self.farmers,
+                                  self.subsidy, **delivered)
 
     def _draw_shocks(self, year: int) -> None:
         """Drought by city, price shocks and disease by cluster; farm-gate price trend."""
@@ -614,104 +314,39 @@ class ClusterModel(mesa.Model):
     def _deliver_policy(self, year: int, year_index: int) -> dict:
         """Wages, transfers and the levers delivered this year; returns what costs money."""
         unc = self.uncertain
-        self.wage = self.wage0 * (1 + unc["off_farm_wage_growth"]) ** (year - plan.BASE_YEAR)
-        self.transfer_growth = (1 + unc["transfer_income_growth"]) ** (year - plan.BASE_YEAR)
+        self.accounts.grow(year - plan.BASE_YEAR, unc["off_farm_wage_growth"],
+                           unc["transfer_income_growth"])
         self.subsidy = float(self.lever("producer_subsidy_yuan_per_mu", year_index))
         # Coverage not delivered stays at the 2020 level, not at zero.
-        d = unc["policy_delivery"]
-        cov = min(1.0, d * self.levers["land_service_coverage"][year_index]
-                  + (1 - d) * self.const["land_service_coverage_2020"])
-        self.transaction_cost = float(eq.transaction_cost(
-            self.const["land_transaction_cost_yuan_per_mu"], cov, unc["land_service_cost_cut"]))
+        cov = min(1.0, self.lever_or_2020("land_service_coverage", year_index,
+                                          self.const["land_service_coverage_2020"]))
+        self.land.set_service_coverage(cov)
         # Cold storage is the platform operators' investment (Platform.build_cold_storage):
         # the lever is the subsidised programme on offer; delivery scales the subsidy that
         # arrives (its share of the construction cost), not the tonnes.
         programme = self.levers["cold_chain_new_capacity_wan_t"][..., year_index]
-        rate = self.const["cold_chain_subsidy_share"] * d
-        subsidised = 0.0
-        for p, offered in zip(self.platforms, programme, strict=True):
-            sub, unsub = p.build_cold_storage(float(offered), rate, self.cold_need_t_per_t,
-                                              self.const, unc["hurdle_rate"])
-            p.add_cold_storage(sub + unsub, self.cold_need_t_per_t)
-            self.cold_new_wan_t += sub + unsub
-            subsidised += sub
+        rate = self.delivered_share(self.const["cold_chain_subsidy_share"])
+        subsidised = platforms.build_cold_storage(self, programme, rate)
         cold_subsidy = subsidised * self.const["cold_chain_cost_yi_per_wan_t"] * rate
         # Coverage changes only when storage is commissioned (Q1) or platform volumes move
         # (Q4, after the year's last production), so it is computed once a year.
         self.coverage = platforms.cluster_coverage(self)
-        places = self._train(year, float(self.lever("training_places_wan", year_index)) * 1e4)
-        self.trained_wan += places / 1e4
-        self.farmland_wan_mu += float(self.lever("farmland_construction_wan_mu", year_index))
+        places = self.training.train(self.farmers, self.accounts.wage, year,
+                                     float(self.lever("training_places_wan", year_index)) * 1e4)
+        self.land.build_farmland(float(self.lever("farmland_construction_wan_mu", year_index)))
         return {"coverage": cov, "cold_subsidy": cold_subsidy, "places": places}
-
-    def _account_fiscal(self, year_index: int, coverage: float, cold_subsidy: float,
-                        places: float) -> None:
-        """The year's fiscal cost of the levers (亿元), by item."""
-        f = self.farmers
-        const = self.const
-        self.fiscal["producer_subsidy"] += self.subsidy * float(
-            np.sum(f.weight * f.land_operated * f.contract)) / 1e8
-        self.fiscal["coop_grant"] += float(self.lever("coop_grant_yi_yuan", year_index))
-        self.fiscal["land_service"] += coverage * const["land_service_cost_yi_per_year"]
-        # the subsidy paid on the programme storage built, not the storage on offer
-        self.fiscal["cold_chain"] += cold_subsidy
-        self.fiscal["brand_fund"] += float(self.lever("brand_fund_yi_yuan", year_index).sum())
-        self.fiscal["training"] += places * const["training_cost_yuan_per_place"] / 1e8
-        self.fiscal["farmland"] += float(self.lever("farmland_construction_wan_mu", year_index)) \
-            * 1e4 * const["farmland_cost_yuan_per_mu"] / 1e8
-
-    def _training_applicants(self, year: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Who applies for training this year: (applies, untrained labourers, tie-break).
-
-        Each household applies for its untrained labour with a binary logit on the net
-        gain (``eq.training_gain``: the skill premium on its off-farm labour, less the
-        wage forgone while training), one draw per household from the stream
-        ``training:{year}`` (a second draw per household from it breaks ties in the
-        rationing). Off-farm labour is last year's (the land market and links of
-        this year come after training in the schedule).
-        """
-        f = self.farmers
-        off = eq.off_farm_labour(f.land_operated, self.const["max_mu_per_labourer"],
-                                 f.labourers, f.job)
-        gain = eq.training_gain(self.wage, f.skill, self.const["skill_premium"], off,
-                                f.labourers, self.const["training_time_cost_share"])
-        rng = stream(self.seed, f"training:{year}")
-        u, tie = rng.random(f.n), rng.random(f.n)
-        applies = u < eq.choice_probability(gain, self.uncertain["adoption_sensitivity"])
-        return applies, f.weight * f.labourers * (1.0 - f.skill), tie
-
-    def _train(self, year: int, places: float) -> float:
-        """Fill the year's training places with applicants; returns the places filled.
-
-        Households decide whether to apply (``_training_applicants``); places are rationed
-        among applicants least-skilled first, ties broken at random, so each place reaches
-        a labourer not yet trained (the plan counts persons trained). Places no one applies
-        for stay unfilled. The households that train are the ones whose skill rises: the
-        filled share of each one's untrained labour becomes trained, so the labourers newly
-        trained (weighted) sum to the places filled.
-        """
-        f = self.farmers
-        applies, size, tie = self._training_applicants(year)
-        share = eq.ration(np.zeros(f.n, np.int16), 1, size, applies.astype(float),
-                          np.array([places]), f.skill + 1e-9 * tie)
-        filled = float(np.sum(size * share))
-        self.training_log[year] = {"places": places, "filled": filled,
-                                   "applicants": float(np.sum(size * applies))}
-        if filled > 0:
-            f.set_skill(f.skill + (1.0 - f.skill) * share)
-        return filled
 
     def end_year(self) -> None:
         """Last quarter: platforms trade, cooperatives settle, incomes, entry/exit, record."""
         year, year_index = self.year, self.year - plan.YEARS[0]
         platforms.trade_all(self)
         cooperatives.settle_all(self, year, float(self.lever("coop_grant_yi_yuan", year_index)))
-        self._update_property_index()
-        self.income = self._incomes()
+        self.accounts.update_property_index(self.farmers, self.land.rent)
+        self.income = self.incomes()
         self.poverty.update(self, year)
-        firms.recognise_leaders(self)
+        entry.recognise_leaders(self)
         self.record.year(self, year)
-        firms.entry_exit(self)
+        entry.entry_exit(self)
         if year in self.anchor_state:
             self.assimilated[year] = assimilate.anchor(self, year, self.anchor_state[year])
 

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from sim.model import equations as eq
-from sim.model import national, plan
-from sim.model.assimilate import scale
+from sim.model import plan
 from sim.model.national import NATIONAL_RURAL_INCOME_2020  # noqa: F401 - its old home
-from sim.model.platforms import linked_farmers
-
-OTHER_PROCESSING_2020_YI = plan.PROVINCE.processing_output_2020_yi - sum(
-    c.implied_output_2020_yi_yuan for c in plan.CLUSTERS)
 
 
 @dataclass(frozen=True)
@@ -50,6 +42,11 @@ class Metric:
 
 
 def _metrics() -> tuple[Metric, ...]:
+    return tuple(_firm_metrics() + _province_metrics() + _poverty_metrics())
+
+
+def _firm_metrics() -> list[Metric]:
+    """Clusters, their firms, investment and the fiscal cost."""
     m: list[Metric] = []
     for c in plan.CLUSTERS:
         m.append(Metric(f"output_{c.key}", "亿元", f"{c.en}: output", f"{c.zh}产值",
@@ -72,7 +69,7 @@ def _metrics() -> tuple[Metric, ...]:
         m.append(Metric(name, "firms", f"Province: firms ≥{v:g} 亿", f"全省≥{v:g}亿企业数"))
     m += [Metric("firms_alive", "firms", "Processing firms", "加工企业数"),
           Metric("leading_firms", "firms", "Leading firms (recognised)", "龙头企业数",
-                 "firms holding provincial leading-firm status (sim.model.firms."
+                 "firms holding provincial leading-firm status (sim.model.entry."
                  "recognise_leaders)"),
           Metric("investment_cum", "亿元", "Investment since 2021", "累计投资",
                  since_base=True)]
@@ -81,6 +78,12 @@ def _metrics() -> tuple[Metric, ...]:
                         "cumulative since 2021", since_base=True))
     m.append(Metric("fiscal_cost_yi", "亿元", "Fiscal cost of the levers", "政策财政成本",
                     "cumulative since 2021", since_base=True))
+    return m
+
+
+def _province_metrics() -> list[Metric]:
+    """Platforms, cold storage, the province's levels, incomes, land and links."""
+    m: list[Metric] = []
     for p in plan.PLATFORMS:
         m.append(Metric(f"volume_{p.key}", "万吨", f"{p.en}: volume", f"{p.zh}交易量"))
         if p.target_value_yi_yuan:
@@ -131,8 +134,7 @@ def _metrics() -> tuple[Metric, ...]:
         Metric("coop_member_share", "share", "Households in cooperatives", "入社农户比例"),
         Metric("contract_share", "share", "Households under firm contract", "订单农户比例"),
     ]
-    m += _poverty_metrics()
-    return tuple(m)
+    return m
 
 
 def _poverty_metrics() -> list[Metric]:
@@ -222,6 +224,11 @@ HEADLINE_GROUPS = ("cluster_output", "province", "platforms", "poverty")  # grou
 
 
 def _targets() -> tuple[Target, ...]:
+    return tuple(_cluster_targets() + _province_targets())
+
+
+def _cluster_targets() -> list[Target]:
+    """The clusters' output, farmers, income gains and firm tiers; investment."""
     t: list[Target] = []
     for c in plan.CLUSTERS:
         t.append(Target(f"output_{c.key}", f"output_{c.key}", c.target_output_yi_yuan, "亿元",
@@ -248,6 +255,12 @@ def _targets() -> tuple[Target, ...]:
                         f"Province: {n} firm(s) ≥{v:g} 亿", f"全省{n}家≥{v:g}亿", "firm_tiers"))
     t.append(Target("investment", "investment_cum", plan.PROVINCE.investment_target_yi, "亿元",
                     "Ch.6 intro", "Investment 2021-2025", "招商引资", "province"))
+    return t
+
+
+def _province_targets() -> list[Target]:
+    """The platforms, the province's targets and poverty."""
+    t: list[Target] = []
     for p in plan.PLATFORMS:
         t.append(Target(f"volume_{p.key}", f"volume_{p.key}", p.target_volume_wan_t, "万吨",
                         p.section, f"{p.en}: volume", f"{p.zh}交易量", "platforms"))
@@ -300,7 +313,7 @@ def _targets() -> tuple[Target, ...]:
                       "spread (3-8% below it in 2020, officially 0); nominal growth lifts it "
                       "above the indexed line by 2025"),
     ]
-    return tuple(t)
+    return t
 
 
 TARGETS: tuple[Target, ...] = _targets()
@@ -401,186 +414,3 @@ def target_flag(t: Target, share_met_2020: float) -> str | None:
 def evaluate(outcomes_2025: dict[str, float]) -> dict[str, bool]:
     """Met / not met for every modelled target."""
     return {t.name: bool(outcomes_2025[t.metric] >= t.threshold) for t in TARGETS}
-
-
-class YearRecorder:
-    """Collects each year's outcomes from the model (a Mesa-style data collector)."""
-
-    def __init__(self):
-        self.rows: dict[int, dict[str, float]] = {}
-
-    def year(self, m, year: int) -> None:
-        """Record the model's outcomes for ``year``."""
-        r: dict[str, float] = {}
-        out = m.base_output.copy() if year == plan.BASE_YEAR else m.output_q.copy()
-        for i, c in enumerate(plan.CLUSTERS):
-            r[f"output_{c.key}"] = float(out[i])
-        r["output_total"] = float(out.sum())
-        top = (m.firms.output[m.top_firm] if year == plan.BASE_YEAR else m.top_output_q)
-        for i, c in enumerate(plan.CLUSTERS):
-            r[f"top_firm_revenue_{c.key}"] = float(top[i])
-        links = _linked(m)
-        _cluster_links(r, links)
-        _firms(r, m)
-        _platforms(r, m, links)
-        _province(r, m, year)
-        _incomes_and_land(r, m, year)
-        _income_gains(r, self.rows.get(plan.BASE_YEAR, r))
-        _raw_material(r, m)
-        m.poverty.record(r, m, year)
-        self.rows[year] = {k: float(v) for k, v in r.items()}
-
-
-def _linked(m) -> dict:
-    """Persons linked to each (city, cluster) and their linkage income."""
-    f, inc, w = m.farmers, m.income, m.farmers.weight
-    nk, nc = len(plan.CLUSTERS), len(plan.CITIES)
-    city = f.city
-    share = m.job_share_ck  # (city, cluster): a city's processing jobs by cluster
-    link_income = inc["link_contract"] + inc["link_dividend"]
-    # Households linked by contract, by (city, cluster); job labour by city, and the
-    # job labour of contract households by (city, cluster) so nobody counts twice.
-    con = f.contract & (f.cluster >= 0)
-    ck = city * nk + np.maximum(f.cluster, 0)
-    con_persons = np.bincount(ck, w * f.labourers * con, minlength=nc * nk).reshape(nc, nk)
-    con_income = np.bincount(ck, w * link_income * con, minlength=nc * nk).reshape(nc, nk)
-    con_jobs = np.bincount(ck, w * f.job * con, minlength=nc * nk).reshape(nc, nk)
-    jobs_c = m.city_sums(w * f.job)  # np.bincount(city, ...), bit for bit
-    job_income_c = m.city_sums(w * inc["link_job"])
-    return {"share": share, "con_persons": con_persons, "con_income": con_income,
-            "con_jobs": con_jobs, "jobs_c": jobs_c, "job_income_c": job_income_c}
-
-
-def _cluster_links(r: dict, x: dict) -> None:
-    # persons linked to cluster k in city c: contract labour + k's share of the city's
-    # job labour held by households not contracted to k
-    persons_ck = x["con_persons"] + x["share"] * (x["jobs_c"][:, None] - x["con_jobs"])
-    income_ck = x["con_income"] + x["share"] * x["job_income_c"][:, None]
-    for i, c in enumerate(plan.CLUSTERS):
-        p_k = persons_ck[:, i].sum()
-        r[f"farmers_{c.key}"] = p_k / 1e4
-        r[f"linkage_income_{c.key}"] = income_ck[:, i].sum() / max(p_k, 1.0)
-
-
-def _income_gains(r: dict, base: dict) -> None:
-    """Income gain per linked farmer: linkage income per linked farmer minus its 2020 level.
-
-    The plan's "带动农民N万人左右，人均增收M元" (Ch.5 §3, Ch.6) is the increase in a linked
-    farmer's yearly income by 2025, not the level of what linkage pays (docs/targets.md). The
-    2020 row is the base (``base`` is this row itself when recording 2020, so the gain is 0).
-    Nominal 元/person/yr, like the plan's figures.
-    """
-    for key in LINKAGE_KEYS:
-        r[f"income_gain_{key}"] = r[f"linkage_income_{key}"] - base[f"linkage_income_{key}"]
-
-
-def _firms(r: dict, m) -> None:
-    ft = m.firms
-    alive = ft.alive
-    for i, c in enumerate(plan.CLUSTERS):
-        o = ft.output[alive & (ft.cluster == i)]
-        for tier in c.tiers:
-            r[f"firms_{c.key}_{tier.tier}"] = float(np.sum(o >= tier.min_output_yi_yuan))
-    for name, _, v in plan.PROVINCE_FIRM_TARGETS:
-        r[name] = float(np.sum(ft.output[alive] >= v))
-    r["firms_alive"] = float(alive.sum())
-    r["leading_firms"] = float((alive & ft.leading).sum())
-    r["investment_cum"] = m.cum_investment_yi
-    for item, v in m.fiscal.items():
-        r[f"fiscal_{item}_yi"] = v
-    r["fiscal_cost_yi"] = float(sum(m.fiscal.values()))
-
-
-def _platforms(r: dict, m, x: dict) -> None:
-    # farmers linked: households of served clusters in the catchment, by the share of
-    # their flows the platform takes (sim.model.platforms.linked_farmers, docs/ODD.md)
-    persons, income = linked_farmers(m)
-    vol_total = 0.0
-    for p, spec in zip(m.platforms, plan.PLATFORMS, strict=True):
-        r[f"volume_{spec.key}"] = p.volume_wan_t
-        vol_total += p.volume_wan_t
-        if spec.target_value_yi_yuan:
-            r[f"value_{spec.key}"] = p.value_yi_yuan
-        r[f"farmers_{spec.key}"] = persons[p.index] / 1e4
-        r[f"linkage_income_{spec.key}"] = income[p.index] / max(persons[p.index], 1.0)
-    r["volume_platforms"] = vol_total
-    r["cold_chain_total"] = float(sum(p.cold_wan_t for p in m.platforms))
-    r["cold_chain_new"] = m.cold_new_wan_t
-
-
-def _province(r: dict, m, year: int) -> None:
-    """Province reduced-form submodels (docs/ODD.md §3.3, "Province submodels")."""
-    w, u = m.farmers.weight, m.uncertain
-    n = year - plan.BASE_YEAR
-    hh = m.city_sums(w)  # households per city
-    # the share of households in drought, against its expectation (mean-preserving, as
-    # the yields in the model): 2020 is the average year
-    dshare = (u["drought_probability"] if year == plan.BASE_YEAR
-              else float(np.sum(hh * m.drought) / hh.sum()))
-    dfac = (1.0 - u["drought_yield_loss"] * dshare) \
-        / (1.0 - u["drought_yield_loss"] * u["drought_probability"])
-    # processing outside the ten clusters sells into the same demand COVID-19 held down in
-    # 2020: its trend path closes the gap in 2021 as the clusters' markets do
-    # (levels × assimilate.scale: 1 until a cut-off year re-anchors them on its data)
-    r["processing_output"] = r["output_total"] + OTHER_PROCESSING_2020_YI * scale(
-        m, "processing_output") * (1 + u["other_processing_growth"]) ** n * float(
-        eq.covid_rebound(u["covid_2020_shortfall"], year, plan.BASE_YEAR))
-    agri = agri_output_trend(m, year) * dfac
-    r["agri_output"] = agri
-    r["processing_ratio"] = r["processing_output"] / agri
-    r["primary_va"] = m.const["primary_va_2020_yi"] * (1 + u["primary_va_growth"]) ** n * dfac
-    r["grain"] = plan.PROVINCE.grain_2020_wan_t * (1 + u["grain_trend"]) ** n * dfac
-    r["trained_wan"] = m.trained_wan
-    r["certified_share"] = u["training_certified_share"] if m.trained_wan > 0 else 0.0
-    r["farmland_hs"] = m.farmland_wan_mu
-    fruit = m.platforms[plan.PLATFORM_KEYS.index("fruit_export")]
-    r["precooling_rate"] = plan.PROVINCE.precooling_2020 * (
-        r["cold_chain_total"] / m.cold_2020_wan_t) / (fruit.volume_wan_t
-                                                      / fruit.volume_2020_wan_t)
-
-
-def agri_output_trend(m, year: int) -> float:
-    """Gross agricultural output in ``year`` in an average weather year (亿元)."""
-    u = m.uncertain
-    return u["agri_output_2020_yi"] * scale(m, "agri_output") * (
-        1 + u["agri_output_growth"]) ** (year - plan.BASE_YEAR)
-
-
-def _incomes_and_land(r: dict, m, year: int) -> None:
-    f, w, u, inc = m.farmers, m.farmers.weight, m.uncertain, m.income
-    n = year - plan.BASE_YEAR
-    hh = m.city_sums(w)  # households per city
-    persons_all = np.sum(w * f.persons)
-    total_inc = sum(inc[s] for s in ("wage", "operating", "property", "transfer"))
-    r["rural_income"] = float(np.sum(w * total_inc) / persons_all)
-    for s in ("wage", "operating", "property", "transfer"):
-        r[f"rural_income_{s}"] = float(np.sum(w * inc[s]) / persons_all)
-    # observed up to the scenario's data_until, the sampled growth after (sim.model.national)
-    g_nat, covid = u["national_rural_income_growth"], u["covid_2020_shortfall"]
-    nat = national.rural_income(m.national_levels, g_nat, year, covid)
-    r["national_rural_income"] = nat
-    r["rural_income_ratio"] = r["rural_income"] / nat
-    g_sx = (r["rural_income"] / plan.PROVINCE.rural_income_2020_yuan) ** (1 / max(n, 1)) - 1
-    r["rural_income_growth_gap"] = (
-        g_sx - national.rural_income_growth(m.national_levels, g_nat, year, covid)) if n else 0.0
-    own = np.sum(w * f.land_own)
-    coop_land = sum(c.land_mu for c in m.coops)
-    r["land_transferred_share"] = float((np.sum(w * f.land_out)) / own)
-    r["land_conservation_error"] = float(
-        (np.sum(w * f.land_operated) + coop_land - own) / own)
-    r["rent_yuan_per_mu"] = float(np.sum(hh * m.rent) / hh.sum())
-    r["coops"] = float(len(m.coops))
-    r["coop_member_share"] = float(np.sum(w * (f.coop >= 0)) / np.sum(w))
-    r["contract_share"] = float(np.sum(w * f.contract) / np.sum(w))
-
-
-def _raw_material(r: dict, m) -> None:
-    """Farm-gate prices and sourcing of the year's raw-material market."""
-    raw = m.raw
-    for i, c in enumerate(plan.CLUSTERS):
-        r[f"farm_price_{c.key}"] = float(raw.reference * raw.x[i])
-    bought = float(raw.bought.sum())
-    r["raw_outside_share"] = float(raw.outside.sum()) / bought if bought > 0 else 0.0
-    need = float(raw.need.sum())
-    r["raw_shortfall_share"] = float(np.sum(raw.need * (1 - raw.output_share))) / need \
-        if need > 0 else 0.0

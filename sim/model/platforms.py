@@ -17,7 +17,8 @@ import mesa
 import numpy as np
 
 from sim.model import equations as eq
-from sim.model import plan, rawmaterial
+from sim.model import plan
+from sim.model.harvest import household_harvest
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
 PERISHABLE = np.array([c.perishable for c in plan.CLUSTERS])
@@ -231,7 +232,7 @@ def real_output(m) -> np.ndarray:
     sp = eq.spoilage(m.coverage, m.const["spoilage_2020"], m.const["cold_coverage_2020"],
                      m.const["spoilage_elasticity"])
     keep = np.where(PERISHABLE, (1 - sp) / (1 - m.const["spoilage_2020"]), 1.0)
-    return m.output_q / (m.price * keep)
+    return m.firms.output_q / (m.price * keep)
 
 
 def raw_surplus_ck(m) -> np.ndarray:
@@ -244,7 +245,7 @@ def raw_surplus_ck(m) -> np.ndarray:
     f = m.farmers
     has = f.cluster >= 0
     k = np.maximum(f.cluster, 0)
-    value = rawmaterial.household_harvest(m) * f.weight * has / 1e8
+    value = household_harvest(m) * f.weight * has / 1e8
     # per (city, cluster): the same additions in the same (row) order as np.add.at makes
     supply = np.bincount(f.city * NK + k, value, minlength=NC * NK).reshape(NC, NK)
     raw = m.raw
@@ -252,23 +253,43 @@ def raw_surplus_ck(m) -> np.ndarray:
     return supply * other[None, :]
 
 
-def flows_wan_t(m, out_k: np.ndarray) -> np.ndarray:
+def flows_wan_t(m, out_k: np.ndarray, reach: np.ndarray | None = None) -> np.ndarray:
     """What each platform is sent this year (万吨, at 2020 spoilage).
 
     Args:
         m: The model.
         out_k: Output per cluster at 2020 spoilage and price shock 1 (亿元).
+        reach: The platforms' catchments (``catchment``; default the network's).
     """
     const = m.const
+    reach = m.platforms.catchment if reach is None else reach
     share = np.asarray(const["platform_flow_share"])
     sent_ck = (firm_output_ck(m, out_k)
                + const["platform_wholesale_share"] * raw_surplus_ck(m)) * share[None, :]
-    value_p = np.einsum("pck,ck->p", m.platform_catchment, sent_ck)  # 亿元, 2020 prices
+    value_p = np.einsum("pck,ck->p", reach, sent_ck)  # 亿元, 2020 prices
     unit = np.asarray(const["platform_unit_value_yuan_per_t"])
     return value_p * 1e4 / unit
 
 
-def init_platforms(m) -> None:
+class PlatformNetwork(list):
+    """The five :class:`Platform` agents (a list, in plan order) and their shared state.
+
+    Attributes:
+        catchment: (platform, city, cluster) share of each flow a platform reaches.
+        cold_need_t_per_t: Storage a tonne of perishable intake needs for full coverage.
+        cold_2020_wan_t: The platforms' cold storage in 2020 (万吨).
+        cold_new_wan_t: Cold storage built since 2021 (万吨).
+    """
+
+    def __init__(self, agents, catchment: np.ndarray, cold_need_t_per_t: float):
+        super().__init__(agents)
+        self.catchment = catchment
+        self.cold_need_t_per_t = cold_need_t_per_t
+        self.cold_2020_wan_t = sum(p.cold_wan_t for p in self)
+        self.cold_new_wan_t = 0.0
+
+
+def init_platforms(m) -> PlatformNetwork:
     """The five platforms in 2020, from the flows of the 2020 state (after calibration).
 
     The plan gives no 2020 platform volume or capacity (Ch.1 §1 says only that the five
@@ -276,23 +297,39 @@ def init_platforms(m) -> None:
     state; capacity has ``platform_capacity_headroom`` over it. The 2020 cold storage
     (``cold_chain_2020_wan_t``) is split by perishable intake and covers
     ``cold_coverage_2020`` of it (the coverage firms start from), which sets the storage a
-    tonne of perishable intake needs for full coverage (``m.cold_need_t_per_t``): the
+    tonne of perishable intake needs for full coverage (``cold_need_t_per_t``): the
     storage serves the catchments' perishable produce, of which the intake is a part.
     """
     const = m.const
-    m.platform_catchment = catchment(const["platform_reach_outside"])
-    flows = flows_wan_t(m, m.base_output)
+    reach = catchment(const["platform_reach_outside"])
+    flows = flows_wan_t(m, m.firms.base_output, reach)
     ps = np.asarray(const["platform_perishable_share"], float)
     perishable = ps * flows
     total = m.uncertain["cold_chain_2020_wan_t"]
-    m.cold_need_t_per_t = total / max(const["cold_coverage_2020"] * perishable.sum(), 1e-12)
-    m.platforms = []
+    need = total / max(const["cold_coverage_2020"] * perishable.sum(), 1e-12)
+    agents = []
     for i, _ in enumerate(plan.PLATFORMS):
         cold = total * perishable[i] / perishable.sum() if perishable.sum() > 0 else 0.0
-        m.platforms.append(Platform(m, i, float(const["platform_unit_value_yuan_per_t"][i]),
-                                    float(ps[i]), flows[i],
-                                    flows[i] * const["platform_capacity_headroom"], cold))
-    m.cold_2020_wan_t = sum(p.cold_wan_t for p in m.platforms)
+        agents.append(Platform(m, i, float(const["platform_unit_value_yuan_per_t"][i]),
+                               float(ps[i]), flows[i],
+                               flows[i] * const["platform_capacity_headroom"], cold))
+    return PlatformNetwork(agents, reach, need)
+
+
+def build_cold_storage(m, programme: np.ndarray, rate: float) -> float:
+    """Q1: each platform's operator builds the storage that pays; returns the subsidised 万吨.
+
+    ``programme``: the subsidised storage on offer per platform (万吨); ``rate``: the share
+    of the construction cost the subsidy pays, as delivered (Platform.build_cold_storage).
+    """
+    net, subsidised = m.platforms, 0.0
+    for p, offered in zip(net, programme, strict=True):
+        sub, unsub = p.build_cold_storage(float(offered), rate, net.cold_need_t_per_t,
+                                          m.const, m.uncertain["hurdle_rate"])
+        p.add_cold_storage(sub + unsub, net.cold_need_t_per_t)
+        net.cold_new_wan_t += sub + unsub
+        subsidised += sub
+    return subsidised
 
 
 def cluster_coverage(m) -> np.ndarray:
@@ -300,9 +337,9 @@ def cluster_coverage(m) -> np.ndarray:
 
     A cluster no platform carries perishable flows for keeps the 2020 coverage.
     """
-    need = m.cold_need_t_per_t
+    need = m.platforms.cold_need_t_per_t
     cov = np.full(NK, m.const["cold_coverage_2020"])
-    weight = m.platform_catchment.sum(axis=1)  # (platform, cluster)
+    weight = m.platforms.catchment.sum(axis=1)  # (platform, cluster)
     for ki in range(NK):
         w = np.array([weight[p.index, ki] * p.perishable_share * p.intake_wan_t
                       for p in m.platforms])
@@ -317,8 +354,8 @@ def trade_all(m) -> None:
     flows = flows_wan_t(m, real_output(m))
     for p in m.platforms:
         served = [plan.CLUSTER_KEYS.index(k) for k in plan.PLATFORMS[p.index].clusters]
-        p.trade(float(flows[p.index]), float(np.mean(m.price[served])), m.cold_need_t_per_t,
-                m.const)
+        p.trade(float(flows[p.index]), float(np.mean(m.price[served])),
+                m.platforms.cold_need_t_per_t, m.const)
 
 
 def linked_farmers(m) -> tuple[np.ndarray, np.ndarray]:
@@ -348,10 +385,10 @@ def linked_farmers(m) -> tuple[np.ndarray, np.ndarray]:
     income = np.zeros(NP)
     for p in m.platforms:
         taken = p.intake_wan_t / p.flow_wan_t if p.flow_wan_t > 0 else 0.0
-        a = m.platform_catchment[p.index] * share * taken  # (city, cluster)
+        a = m.platforms.catchment[p.index] * share * taken  # (city, cluster)
         # a processing job counts by the served clusters' share of the city's jobs
         served = [plan.CLUSTER_KEYS.index(key) for key in plan.PLATFORMS[p.index].clusters]
-        job_share = m.job_share_ck[:, served].sum(axis=1)[:, None]
+        job_share = m.links.job_share_ck[:, served].sum(axis=1)[:, None]
         persons[p.index] = float(np.sum(a * lab))
         income[p.index] = float(np.sum(a * (link + job * job_share)))
     return persons, income

@@ -95,8 +95,8 @@ class Poverty:
         labourers, job = np.asarray(f.labourers)[r], np.asarray(f.job, float)[r]
         off = eq.off_farm_labour(f.land_operated[r], const["max_mu_per_labourer"], labourers,
                                  job)
-        wage = m.wage * (1.0 + const["skill_premium"] * np.asarray(f.skill)[r])
-        return off, off * wage, job * m._firm_wage()
+        wage = m.accounts.wage * (1.0 + const["skill_premium"] * np.asarray(f.skill)[r])
+        return off, off * wage, job * m.accounts.firm_wage()
 
     def _calibrate(self, m) -> None:
         """2020: off-farm employment and per-person offsets giving the sourced accounts."""
@@ -141,15 +141,15 @@ class Poverty:
         r = self.rows
         persons = np.asarray(m.farmers.persons)[r]
         inc = {s: m.income[s][r] for s in ("operating", "property", "transfer")}
-        idx_wage = m.wage / m.wage0
+        idx_wage = m.accounts.wage / m.accounts.wage0
         # the lever scales the budget support; of the PV stations' revenue (fixed by their
         # capacity) at most all can be paid out, so the payout share is capped at its 2020 rule
-        support = (self.support * self.support_other0 * m.transfer_growth
+        support = (self.support * self.support_other0 * m.accounts.transfer_growth
                    + min(self.support, 1.0) * self.pv_pp)
         return {"wage": wage_now + self.offset["wage"] * idx_wage * persons,
                 "operating": inc["operating"] * self.scale["operating"],
                 "property": inc["property"] + self.offset["property"] * idx_wage * persons,
-                "transfer": inc["transfer"] + (self.offset["transfer"] * m.transfer_growth
+                "transfer": inc["transfer"] + (self.offset["transfer"] * m.accounts.transfer_growth
                                                + support) * persons}
 
     # ------------------------------------------------------------------ yearly update
@@ -172,11 +172,11 @@ class Poverty:
         self.employed = employed
         self.job_prev = job
         yi = year - plan.YEARS[0]
-        d = unc["policy_delivery"]  # support not delivered stays at its 2020 level
-        self.support = d * float(m.levers["poverty_support_kept"][yi]) + (1 - d)
+        # support not delivered stays at its 2020 level (1)
+        self.support = float(m.lever_or_2020("poverty_support_kept", yi, 1.0))
         # budget cost of support above (below: saving) its 2020 level, 亿元
-        m.fiscal["poverty_support"] += (self.support - 1.0) * self.support_other0 \
-            * m.transfer_growth * self.persons / 1e8
+        m.fiscal.charge("poverty_support", (self.support - 1.0) * self.support_other0
+                        * m.accounts.transfer_growth * self.persons / 1e8)
         self.pv_pp = unc["pv_income_yi"] * 1e8 * m.const["pv_household_share"] / self.persons
         self.income = self._income(m, off_wage * employed + job_wage)
 

@@ -54,13 +54,12 @@ outside purchases.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.model import equations as eq
 from sim.model import plan
+from sim.model.harvest import coop_harvest, household_harvest
 
 NC, NK = len(plan.CITIES), len(plan.CLUSTERS)
 BISECTION_TOLERANCE = 1e-12  # width of the log-price bracket at which bisection stops
@@ -98,6 +97,13 @@ class Market:
     paid_spot: np.ndarray = field(default_factory=_zeros)
     paid_outside: np.ndarray = field(default_factory=_zeros)
     cost_index: np.ndarray = field(default_factory=lambda: np.ones(NK))
+    # the 2020 structure every year is measured against (set by the spin-up's clearing,
+    # carried from each year's market to the next)
+    calibration: Calibration | None = None
+
+    def cost_gap(self) -> np.ndarray:
+        """Raw-material cost per unit bought above its 2020 level (× reference index)."""
+        return self.cost_index - self.calibration.cost_index_2020
 
     @property
     def local(self) -> np.ndarray:
@@ -125,34 +131,12 @@ class Calibration:
     cost_index_2020: np.ndarray  # raw-material cost per unit bought, 2020 (× P_ref)
 
 
-def init(m) -> None:
+def init() -> Market:
     """An empty market at 2020 prices (before the spin-up fills it)."""
-    m.raw = Market()
-    m.raw_calibration = None
-    m.contract_cost = np.zeros(NK)  # non-monetary cost of a contract, yuan/yr (calibrated)
+    return Market()
 
 
 # ---------------------------------------------------------------------- the pieces
-def household_harvest(m) -> np.ndarray:
-    """Each household's harvest (2020 yuan per real household; 0 outside the clusters)."""
-    f = m.farmers
-    # yield by (city, cluster) slot, 0 outside the clusters (one lookup, not two)
-    slot_yield = np.zeros((len(m.yield_city), len(m.cluster_yield) + 1))
-    slot_yield[:, 1:] = np.outer(m.yield_city, m.cluster_yield)
-    return (f.productivity * m.revenue0 * f.land_operated
-            * np.take(slot_yield.ravel(), m.household_slot))
-
-
-def coop_harvest(m) -> np.ndarray:
-    """Each cooperative's harvest from the land it farms (2020 yuan)."""
-    prod = m.const["coop_land_productivity"] * m.revenue0
-    if not m.coops:
-        return np.zeros(0)
-    city, cluster = np.array([(c.city, c.cluster) for c in m.coops]).T
-    return (np.array([c.land_mu for c in m.coops], float) * prod * m.yield_city[city]
-            * m.cluster_yield[cluster])
-
-
 def planned_output(m) -> np.ndarray:
     """Each firm's planned output for the year, 亿元/yr at current prices.
 
@@ -253,7 +237,7 @@ def local_purchases(m, calibrate: bool = False) -> dict:
 
     None of it depends on who holds a contract (contracts only split the local purchases
     between contract and spot), so it is known when contracts are signed in Q1
-    (``ClusterModel._links``) and the same when the market clears after them (``clear``).
+    (``Links.assign``) and the same when the market clears after them (``clear``).
     With ``calibrate`` (the 2020 spin-up) the calibration is this year's (returned as
     ``"calibration"``, not stored) and the price factor is 1.
     """
@@ -264,9 +248,9 @@ def local_purchases(m, calibrate: bool = False) -> dict:
     coop_k = np.array([c.cluster for c in m.coops], int)
     hc = np.bincount(coop_k, h_coop, minlength=NK) / 1e8 if len(coop_k) else np.zeros(NK)
     harvest = (np.bincount(cl, f.weight * h, minlength=NK) / 1e8) + hc
-    planned = planned_by_cluster(m)  # also the contracts' offer (ClusterModel._links)
+    planned = planned_by_cluster(m)  # also the contracts' offer (Links.assign)
     r = need(m, planned)
-    cal = _calibration(m, harvest, r) if calibrate else m.raw_calibration
+    cal = _calibration(m, harvest, r) if calibrate else m.raw.calibration
     other0 = cal.other_2020
     demand = cal.local_share * r
     eps = m.uncertain["other_buyers_elasticity"]
@@ -289,7 +273,7 @@ def local_purchases(m, calibrate: bool = False) -> dict:
 
 
 def clear(m, calibrate: bool = False, purchases: dict | None = None) -> Market:
-    """Clear every cluster's raw-material market for the year; store it as ``m.raw``.
+    """Clear every cluster's raw-material market for the year; the model keeps it as ``m.raw``.
 
     With ``calibrate`` (the 2020 spin-up) the price factor is 1 by definition and the
     structure (local share, other buyers, 2020 cost index) is set from this year's state.
@@ -302,9 +286,7 @@ def clear(m, calibrate: bool = False, purchases: dict | None = None) -> Market:
     premium = unc["contract_premium"]
     cl = np.maximum(f.cluster, 0)
     lp = local_purchases(m, calibrate) if purchases is None else purchases
-    if calibrate:
-        m.raw_calibration = lp["calibration"]
-    cal = m.raw_calibration
+    cal = lp["calibration"] if calibrate else m.raw.calibration
     h, hc, harvest, r = lp["h"], lp["hc"], lp["harvest"], lp["need"]
     demand, imports, x, local = lp["demand"], lp["imports"], lp["x"], lp["local"]
     contract = f.contract & (f.cluster >= 0)
@@ -325,145 +307,17 @@ def clear(m, calibrate: bool = False, purchases: dict | None = None) -> Market:
         other=harvest - local, outside=outside, shortfall=shortfall, unserved=unserved,
         cover=cover, spot_share=spot_share, output_share=output_share,
         paid_contract=p * x * (1 + premium) * delivered, paid_spot=p * x * spot,
-        paid_outside=p * cal.centre * (1 + t) * outside)
+        paid_outside=p * cal.centre * (1 + t) * outside, calibration=cal)
     bought = mk.bought
     mk.cost_index = np.where(bought > 0, mk.paid / (p * np.maximum(bought, 1e-300)), 1.0)
     if calibrate:
         cal.cost_index_2020 = mk.cost_index.copy()
-    m.raw = mk
     return mk
 
 
 def cost_gap(m) -> np.ndarray:
     """Raw-material cost per unit bought above its 2020 level (× reference index)."""
-    return m.raw.cost_index - m.raw_calibration.cost_index_2020
+    return m.raw.cost_gap()
 
 
 # ---------------------------------------------------------------------- contracts
-def contract_cost(gain_yuan: np.ndarray, cluster: np.ndarray, weight: np.ndarray,
-                  eligible: np.ndarray, persons_wanted: np.ndarray, sensitivity: float,
-                  tolerance: float = 1e-10, iterations: int = 100) -> np.ndarray:
-    """Non-monetary cost of a contract per cluster (yuan/yr) that matches 2020 take-up.
-
-    Households sign when a logit on ``gain - cost`` says so; the cost (quality standards,
-    delivery duties, distrust: an alternative-specific constant) is set so that the
-    expected persons signing in each cluster equal ``persons_wanted``. Newton steps kept
-    inside a bisection bracket, all clusters at once (expected take-up falls in the cost).
-
-    Args:
-        gain_yuan: Each household's income gain from a contract.
-        cluster: Its cluster (rows with ``eligible`` False are ignored).
-        weight: Persons each row stands for (households × labourers).
-        eligible: Rows that can sign.
-        persons_wanted: Expected persons signing, per cluster.
-        sensitivity: Logit slope per 1000 yuan.
-        tolerance: Stop when every cluster is within this share of its wanted persons.
-        iterations: Most steps.
-    """
-    idx = np.flatnonzero(eligible)
-    g, k, w = gain_yuan[idx], cluster[idx], weight[idx]
-    wanted = np.asarray(persons_wanted, float)
-    span = 50_000.0 / max(sensitivity, 1e-9)  # the logit is 0 or 1 beyond ±50 units
-    g_lo, g_hi = (g.min(), g.max()) if len(g) else (0.0, 0.0)
-    lo, hi = np.full(NK, g_lo - span), np.full(NK, g_hi + span)
-    cost = np.zeros(NK)
-    for _ in range(iterations):
-        p = eq.choice_probability(g - cost[k], sensitivity)
-        miss = np.bincount(k, w * p, minlength=NK) - wanted
-        if np.all(np.abs(miss) <= tolerance * np.maximum(wanted, 1.0)):
-            break
-        lo = np.where(miss > 0, cost, lo)  # too many sign: the cost lies above
-        hi = np.where(miss > 0, hi, cost)
-        slope = np.bincount(k, w * p * (1 - p), minlength=NK) * sensitivity / 1000.0
-        step = cost + miss / np.maximum(slope, 1e-300)
-        cost = np.where((step > lo) & (step < hi), step, 0.5 * (lo + hi))
-    return cost
-
-
-def expected_cover(gain_at_zero: np.ndarray, gain_at_full: np.ndarray, cost: np.ndarray,
-                   taste_logit: np.ndarray, cluster: np.ndarray, eligible: np.ndarray,
-                   harvest: np.ndarray, size: np.ndarray, capacity: np.ndarray,
-                   local: np.ndarray, sensitivity: float, iterations: int = 40,
-                   tolerance: float = 1e-9) -> np.ndarray:
-    """The share of a contract's harvest processors take this year, as signers foresee it.
-
-    Processors buy ``local`` from Shanxi's farms this year whoever holds a contract
-    (``local_purchases``), and take it from contract holders first, so each contract covers
-    ``c = min(1, local / contracted)``; the harvest contracted grows with ``c``, since a
-    household applies when ``taste < P(gain(c) - cost)`` and its gain is linear in ``c``.
-    ``c`` is the fixed point (one per cluster; ``min(1, local / contracted(c)) - c``
-    falls in ``c``), by bisection. Firms' offer ``capacity`` is filled pro rata here.
-
-    Args:
-        gain_at_zero: Each household's contract gain at ``c = 0`` (the subsidy part).
-        gain_at_full: Its gain at ``c = 1``.
-        cost: Non-monetary cost of a contract per household.
-        taste_logit: The logit ``log(u / (1 - u))`` of the household's persistent
-            contract-taste draw ``u``.
-        cluster: Its cluster (rows with ``eligible`` False are ignored).
-        eligible: Rows that can apply.
-        harvest: Harvest per row (weighted; the unit of ``local``).
-        size: Volume per row in the unit of ``capacity`` (weighted).
-        capacity: Volume firms offer per cluster.
-        local: What processors buy locally per cluster.
-        sensitivity: Logit slope per 1000 yuan.
-        iterations: Most bisection steps.
-        tolerance: Stop when every cluster's bracket is narrower than this.
-    """
-    idx = np.flatnonzero(eligible)
-    k = cluster[idx]
-    g0, dg, c0 = gain_at_zero[idx], gain_at_full[idx] - gain_at_zero[idx], cost[idx]
-    # A household applies at cover c when taste < P(g0 + c dg - c0), i.e. when c dg exceeds
-    # what its taste asks (the logit's inverse at its draw) less g0 - c0: so above a
-    # threshold cover (dg >= 0: the premium and the revenue are not negative). Sorted by
-    # threshold within each cluster, the volume applying at any c is one search.
-    asks = taste_logit[idx] * (1000.0 / sensitivity) - (g0 - c0)
-    flat = np.where(asks < 0, -np.inf, np.inf)  # gain not moved by cover: always or never
-    with np.errstate(divide="ignore", invalid="ignore"):
-        thr = np.where(dg > 0, asks / np.where(dg > 0, dg, 1.0), flat)
-    s, h = size[idx], harvest[idx]
-    # c lies in [0, 1]: rows below 0 apply at every c, rows at 1 or above at none; only the
-    # rows between need sorting (few)
-    below = thr < 0
-    s0 = np.bincount(k, s * below, minlength=NK)
-    h0 = np.bincount(k, h * below, minlength=NK)
-    mid = np.flatnonzero(~below & (thr < 1.0))
-    # one sorted key for all clusters: cluster index + threshold (in [0, 1))
-    key = k[mid] + thr[mid]
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    cum_s = np.concatenate([[0.0], np.cumsum(s[mid][order])])
-    cum_h = np.concatenate([[0.0], np.cumsum(h[mid][order])])
-    start = np.searchsorted(key, np.arange(NK), side="left")
-    # Below, c enters only through n(c), the count of thresholds below it, and the test
-    # got(n) - c > 0: so got is computed once for every n a cluster can reach (start to
-    # end of its keys), with the very operations of a vectorised step, and the bisection
-    # then runs on scalars (Python floats round as numpy's float64 do): the same steps.
-    end = np.append(start[1:], len(key))
-    span = end - start + 1
-    kk = np.repeat(np.arange(NK), span)
-    first = np.cumsum(span) - span  # where each cluster's table starts
-    n = np.arange(len(kk)) - first[kk] + start[kk]
-    vol = s0[kk] + cum_s[n] - cum_s[start[kk]]
-    hv = h0[kk] + cum_h[n] - cum_h[start[kk]]
-    fill = np.minimum(np.broadcast_to(capacity, (NK,))[kk], vol) / np.maximum(vol, 1e-300)
-    contracted = hv * fill
-    got = np.where(contracted > 0, np.minimum(1.0, np.broadcast_to(local, (NK,))[kk]
-                                              / np.maximum(contracted, 1e-300)), 1.0).tolist()
-    keys = key.tolist()
-    out = np.ones(NK)
-    for ki, (at, s_k) in enumerate(zip(first.tolist(), start.tolist(), strict=True)):
-        at -= s_k  # got[at + n] is the cluster's got at n
-        if got[at + bisect_left(keys, ki + 1.0)] - 1.0 >= 0:  # covered even at c = 1
-            continue
-        lo, hi = 0.0, 1.0
-        for _ in range(iterations):
-            mid = 0.5 * (lo + hi)
-            if got[at + bisect_left(keys, ki + mid)] - mid > 0:
-                lo = mid
-            else:
-                hi = mid
-            if hi - lo < tolerance:  # the same step for every cluster: hi - lo = 2^-steps
-                break
-        out[ki] = 0.5 * (lo + hi)
-    return out
