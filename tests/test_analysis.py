@@ -256,3 +256,19 @@ def test_series_taken_as_data_are_not_validation_rows():
     st = check(traj, obs, data_until=2022).set_index("year")["status"]
     assert st[2022] == "calibration" and st[2024] == "checked"
     assert (check(traj, obs)["status"] == "checked").all()
+
+
+def test_history_with_no_recorded_metric_says_so_naming_them_and_the_allowed():
+    from sim.analysis.history import nothing_to_check
+    traj = pd.DataFrame({"replicate": [0, 0], "year": [2020, 2021],
+                         "metric": "rural_income", "value": [1.0, 2.0]})
+    obs = pd.DataFrame({"metric": ["rural_incme", "gdp"], "year": [2021, 2021],
+                        "value": [1.0, 2.0], "source": ""})
+    why = nothing_to_check(traj, obs)
+    assert why.startswith("no row to check: the model records none of its metrics "
+                          "('rural_incme' (did you mean 'rural_income'?), 'gdp')")
+    assert why.endswith("allowed are the model's 1 trajectory metrics: rural_income")
+    late = pd.DataFrame({"metric": ["rural_income"], "year": [2030], "value": [1.0],
+                         "source": ""})
+    assert "outside the simulated years 2020-2021" in nothing_to_check(traj, late)
+    assert nothing_to_check(traj, pd.concat([obs, late.assign(year=2021)])) is None

@@ -211,7 +211,13 @@ def _print_history(table) -> None:
 
 def cmd_check_history(a) -> int:
     """Place each observation in the model's predictive distribution for its year."""
-    from sim.analysis.history import DEFAULT_OBSERVED, check, plot, read_observed
+    from sim.analysis.history import (
+        DEFAULT_OBSERVED,
+        check,
+        nothing_to_check,
+        plot,
+        read_observed,
+    )
     from sim.config.errors import ScenarioError
     from sim.present.plots import setup_fonts
     res = load_batch(a.folder)
@@ -220,6 +226,9 @@ def cmd_check_history(a) -> int:
         obs = read_observed(a.observed or DEFAULT_OBSERVED)
     except ScenarioError as e:
         raise UsageError(str(e)) from None
+    why = nothing_to_check(traj, obs)
+    if why:
+        raise UsageError(f"{a.observed or DEFAULT_OBSERVED}: {why}")
     table = check(traj, obs, res["manifest"]["scenario"].get("data_until"))
     print(f"{a.folder} ({res['manifest']['name']}, {res['manifest'].get('done')} replicates) "
           f"against {a.observed or DEFAULT_OBSERVED}")
