@@ -74,11 +74,10 @@ def add_parsers(sub) -> None:
 
 
 def _print_ranked(sa, idx, method: str, top: int, quality: dict | None = None) -> None:
-    flagged = set((quality or {}).get("not_worth_reading", ()))
+    reasons = (quality or {}).get("reasons", {})
     for out in sa.OUTCOMES:
-        hw = (quality or {}).get("mean_st_half_width", {}).get(out)
-        print(f"\n{out}" + (f"   (not worth reading: ST ± {hw:.2f} on average over the top "
-                            f"{quality['top']})" if out in flagged else ""))
+        why = reasons.get(out)
+        print(f"\n{out}" + (f"   (not worth reading: {'; '.join(why)})" if why else ""))
         for _, r in sa.ranked(idx, out, top).iterrows():
             if method == "sobol":
                 print(f"  {r['factor']:<44} ST {r['ST']:6.3f} ± {r['ST_conf']:.3f}   "
