@@ -155,9 +155,17 @@ def cmd_discover(a) -> int:
     d = discover(res["replicates"], a.target, a.threshold, a.boxes)
     print(f"{a.folder}: {label} missed in {d['missed']} of {d['n']} replicates")
     if not d["boxes"]:
-        why = ("never missed" if d["missed"] == 0 else "missed in every replicate"
-               if d["missed"] == d["n"] else "no box reaches the density threshold")
-        print(f"no PRIM box: the target is {why}")
+        if d["missed"] in (0, d["n"]):
+            print("no PRIM box: the target is " + ("never missed" if d["missed"] == 0
+                                                   else "missed in every replicate"))
+        else:
+            lower = max(round(d["missed"] / d["n"] + 0.05, 1), 0.1)
+            lower = lower if lower < a.threshold else a.threshold / 2
+            print(f"no PRIM box: no box of conditions reaches density {a.threshold:g} (the "
+                  f"share of its replicates that miss the target; {d['missed'] / d['n']:.0%}"
+                  f" of all replicates miss it); try a lower --threshold, e.g. "
+                  f"clustersim discover {a.folder} --target {a.target} --threshold "
+                  f"{lower:g}, or a batch with more replicates")
         if d["missed"] in (0, d["n"]):
             lo, hi = (f"{x:.0%}" for x in INFORMATIVE_MISS)
             alt = informative_targets(res["replicates"])
