@@ -204,3 +204,16 @@ def test_discover_without_a_box_says_what_to_try(folders, capsys, monkeypatch):
             "replicates that miss the target; 50% of all replicates miss it); try a lower "
             f"--threshold, e.g. clustersim discover {folders['plan']} --target output_total "
             "--threshold 0.6, or a batch with more replicates") in out
+
+
+def test_check_history_with_only_unknown_metrics_exits_2(folders, capsys, tmp_path):
+    f = tmp_path / "mine.csv"
+    f.write_text("metric,year,value,unit\ngdp,2021,2.3,万亿元\nrural_incme,2021,15000,元\n",
+                 encoding="utf-8")
+    code, _, err = run(capsys, "check-history", folders["plan"], f)
+    assert code == 2
+    line = one_line(err)
+    assert line.startswith(f"clustersim: error: {f}: no row to check: the model records none "
+                           "of its metrics ('gdp', 'rural_incme' (did you mean "
+                           "'rural_income'?)); allowed are the model's ")
+    assert "output_total" in line and not (folders["plan"] / "history").exists()
