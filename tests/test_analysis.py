@@ -256,3 +256,91 @@ def test_series_taken_as_data_are_not_validation_rows():
     st = check(traj, obs, data_until=2022).set_index("year")["status"]
     assert st[2022] == "calibration" and st[2024] == "checked"
     assert (check(traj, obs)["status"] == "checked").all()
+
+
+def test_history_with_no_recorded_metric_says_so_naming_them_and_the_allowed():
+    from sim.analysis.history import nothing_to_check
+    traj = pd.DataFrame({"replicate": [0, 0], "year": [2020, 2021],
+                         "metric": "rural_income", "value": [1.0, 2.0]})
+    obs = pd.DataFrame({"metric": ["rural_incme", "gdp"], "year": [2021, 2021],
+                        "value": [1.0, 2.0], "source": ""})
+    why = nothing_to_check(traj, obs)
+    assert why.startswith("no row to check: the model records none of its metrics "
+                          "('rural_incme' (did you mean 'rural_income'?), 'gdp')")
+    assert why.endswith("allowed are the model's 1 trajectory metrics: rural_income")
+    late = pd.DataFrame({"metric": ["rural_income"], "year": [2030], "value": [1.0],
+                         "source": ""})
+    assert "outside the simulated years 2020-2021" in nothing_to_check(traj, late)
+    assert nothing_to_check(traj, pd.concat([obs, late.assign(year=2021)])) is None
+
+
+# ------------------------------------- sensitivity: when not to read the indices (#22)
+def _sobol_idx(rows, outcome="output_meat"):
+    return pd.DataFrame([{"outcome": outcome, "factor": f, "kind": "uncertainty", "S1": s1,
+                          "S1_conf": c1, "ST": st, "ST_conf": ct}
+                         for f, s1, c1, st, ct in rows])
+
+
+def test_sobol_below_64_is_never_worth_reading():
+    idx = _sobol_idx([("hurdle_rate", 0.4, 0.05, 0.5, 0.05)])
+    q = sa.quality(idx, n=32, n_factors=1)
+    assert q["reasons"] == {"output_meat": ["N = 32 < 64"]}
+    assert q["suggested_n"] == 64 and q["warning"].endswith("run again with --n 64 or more")
+    assert sa.quality(idx, n=64, n_factors=1)["warning"] is None
+
+
+def test_sobol_s1_above_st_beyond_the_intervals_is_flagged():
+    # the reported case: S1 0.726 against ST 0.180, intervals too narrow to explain it
+    idx = _sobol_idx([("shanxi_share_gain", 0.726, 0.1, 0.180, 0.1),
+                      ("hurdle_rate", 0.1, 0.05, 0.15, 0.05)])
+    q = sa.quality(idx, n=128, n_factors=2)
+    assert q["not_worth_reading"] == ["output_meat"]
+    assert q["reasons"]["output_meat"] == [
+        "S1 > ST beyond their intervals for 1 factor(s), e.g. shanxi_share_gain "
+        "S1 0.726 ± 0.100, ST 0.180 ± 0.100"]
+    assert q["suggested_n"] == 256
+    # within the intervals it is estimation noise of a factor that acts alone: not flagged
+    idx.loc[0, ["S1_conf", "ST_conf"]] = [0.3, 0.3]
+    assert sa.quality(idx, n=128, n_factors=2)["warning"] is None
+
+
+def test_sobol_negative_index_beyond_its_interval_is_flagged():
+    idx = _sobol_idx([("hurdle_rate", -0.3, 0.1, 0.2, 0.05),
+                      ("construction_lag_quarters", -0.05, 0.1, 0.2, 0.05)])
+    q = sa.quality(idx, n=128, n_factors=2)
+    assert q["reasons"]["output_meat"] == [
+        "S1 negative beyond its interval for 1 factor(s), e.g. hurdle_rate S1 -0.300 ± 0.100"]
+
+
+def test_morris_interval_wider_than_mu_star_is_flagged():
+    rows = [{"outcome": "output_total", "factor": f"f{i}", "mu_star": 1.0,
+             "mu_star_conf": conf, "sigma": 1.0, "mu": 1.0}
+            for i, conf in enumerate([0.5, 2.0, 3.0, 0.2])]
+    q = sa.quality(pd.DataFrame(rows), n=20, n_factors=4)
+    assert q["warning"] is None  # 2 of 4: not more than half
+    rows[0]["mu_star_conf"] = 1.5
+    q = sa.quality(pd.DataFrame(rows), n=20, n_factors=4)
+    assert q["reasons"] == {"output_total": [
+        "the 95% interval of mu* is wider than mu* for 3 of the top 4 factors"]}
+    # intervals shrink as 1/sqrt(r): 20 * median(1.5, 2, 3, 0.2)^2 = 61.25 -> 62
+    assert q["suggested_n"] == 62
+    assert q["warning"].startswith("not worth reading: Morris r = 20 is too small")
+
+
+def test_morris_with_r_2_warns_after_the_table(tmp_path, capsys):
+    import yaml
+
+    from sim.cli.main import main
+    from sim.model.params import UNCERTAINTIES
+    pins = {p.name: p.default for p in UNCERTAINTIES
+            if p.name not in ("hurdle_rate", "shanxi_share_gain")}
+    f = tmp_path / "two.yaml"
+    f.write_text(yaml.safe_dump({"name": "two", "extends": "plan", "uncertainties": pins}))
+    rc = main(["sensitivity", str(f), "--method", "morris", "--n", "2", "--no-levers",
+               "--out", str(tmp_path / "m"), "--households-per-agent", "8000",
+               "--workers", "1"])
+    out = capsys.readouterr().out
+    assert rc == 0
+    assert "(not worth reading: r = 2 < 10" in out
+    assert out.strip().splitlines()[-1].startswith(
+        "not worth reading: Morris r = 2 is too small for 2 factors")

@@ -33,13 +33,13 @@ def test_quality_rule_flags_wide_intervals_only():
     q = sa.quality(_idx({"a": 0.05, "b": 0.19}), n=64, n_factors=10)
     assert q["warning"] is None and q["not_worth_reading"] == []
     assert q["mean_st_half_width"] == pytest.approx({"a": 0.05, "b": 0.19})
-    q = sa.quality(_idx({"a": 0.05, "b": 0.6, "c": 1.4}), n=4, n_factors=10)
+    q = sa.quality(_idx({"a": 0.05, "b": 0.6, "c": 1.4}), n=64, n_factors=10)
     assert q["not_worth_reading"] == ["b", "c"]
-    assert q["warning"].startswith("not worth reading: Sobol' N = 4 is too small for 10 "
+    assert q["warning"].startswith("not worth reading: Sobol' N = 64 is too small for 10 "
                                    "factors; for 2 of 3 outcomes")
-    assert "(worst: c ±1.40)" in q["warning"]
-    # half-widths shrink as 1/sqrt(N): 4 * (1.0 / 0.2)^2 = 100 -> 128
-    assert q["suggested_n"] == 128 and "--n 128" in q["warning"]
+    assert "(worst: c: ST ± 1.40 on average over the top 8)" in q["warning"]
+    # half-widths shrink as 1/sqrt(N): 64 * (1.0 / 0.2)^2 = 1600 -> 2048
+    assert q["suggested_n"] == 2048 and "--n 2048" in q["warning"]
     assert q["rule"] == sa.QUALITY_RULE
 
 
@@ -51,10 +51,11 @@ def test_quality_is_only_about_the_top_ranked_factors():
     assert sa.quality(idx, 64, 10)["not_worth_reading"] == ["a"]
 
 
-def test_morris_has_no_quality_warning():
+def test_morris_with_few_trajectories_is_flagged():  # (#22: it used to have no check)
     idx = pd.DataFrame({"outcome": ["a"], "factor": ["f"], "mu_star": [1.0],
-                        "mu_star_conf": [9.0], "sigma": [1.0], "mu": [1.0]})
-    assert sa.quality(idx, 4, 1)["warning"] is None
+                        "mu_star_conf": [0.1], "sigma": [1.0], "mu": [1.0]})
+    assert sa.quality(idx, 4, 1)["reasons"] == {"a": ["r = 4 < 10"]}
+    assert sa.quality(idx, 20, 1)["warning"] is None
 
 
 def test_sensitivity_with_tiny_n_says_so_after_the_table(tmp_path, capsys):
@@ -69,7 +70,7 @@ def test_sensitivity_with_tiny_n_says_so_after_the_table(tmp_path, capsys):
     lines = captured.out.strip().splitlines()
     assert lines[-1].startswith("not worth reading: Sobol' N = 2 is too small for 2 factors")
     assert re.search(r"run again with --n \d+ or more$", lines[-1])
-    assert any("(not worth reading: ST ±" in x for x in lines[:-1])
+    assert any("(not worth reading: N = 2 < 64" in x for x in lines[:-1])
     q = json.loads((out / "manifest.json").read_text())["quality"]
     assert q["warning"] == lines[-1] and q["not_worth_reading"]
     assert set(q["mean_st_half_width"]) == set(sa.OUTCOMES)

@@ -319,3 +319,68 @@ def test_thresholds_print_uniformly_by_unit():
     assert not re.search(r"≥ \d+\.0 ", text), text
     for line in text.splitlines()[1:]:  # no raw dimensionless unit beside a number
         assert not re.search(r"\d (1/yr|share|ratio)\b", line), line
+
+
+# ------------------------------------------------ observed-data CSV (#22, item 7)
+def _observed(tmp_path, text: str, encoding: str = "utf-8"):
+    from sim.config.observed import parse_observed
+    f = tmp_path / "obs.csv"
+    f.write_bytes(text.encode(encoding))
+    return f, lambda: parse_observed(f)
+
+
+def test_observed_units_are_converted_to_the_metrics_unit(tmp_path):
+    # grain is recorded in 万吨: 14,210,000 吨 is 1421 万吨, not 14.2 million 万吨
+    _, read = _observed(tmp_path, "metric,year,value,unit\ngrain,2021,14210000,吨\n"
+                        "grain,2022,146.43,亿公斤\nrural_income,2021,1.5,万元\n"
+                        "coop_member_share,2021,35,%\nleading_firms,2021,470,count\n"
+                        "rural_income,2022,16000,\n")
+    df = read().set_index(["metric", "year"])
+    assert df.loc[("grain", 2021), "value"] == 1421.0
+    assert df.loc[("grain", 2021), "unit"] == "万吨"
+    assert df.loc[("grain", 2022), "value"] == 1464.3
+    assert df.loc[("rural_income", 2021), "value"] == 15000.0
+    assert df.loc[("coop_member_share", 2021), "value"] == 0.35
+    assert df.loc[("leading_firms", 2021), ["value", "unit"]].tolist() == [470.0, "firms"]
+    assert df.loc[("rural_income", 2022), ["value", "unit"]].tolist() == [16000.0, "元"]
+
+
+def test_an_unknown_unit_is_refused_naming_file_row_and_allowed_units(tmp_path):
+    f, read = _observed(tmp_path, "metric,year,value,unit\nrural_income,2021,15000,元\n"
+                        "grain,2021,1421,bushel\n")
+    with pytest.raises(ScenarioError) as e:
+        read()
+    msg = str(e.value)
+    assert msg.startswith(f"{f}: line 3, column unit: 'bushel' is not a unit of grain "
+                          "(measured in 万吨); allowed: 万吨, 吨")
+    assert "亿公斤" in msg
+
+
+def test_units_of_metrics_the_model_does_not_record_are_kept(tmp_path):
+    _, read = _observed(tmp_path, "metric,year,value,unit\nmeat_output,2021,95,万吨\n"
+                        "some_context,2021,3,bushel\n")
+    assert read()["unit"].tolist() == ["万吨", "bushel"]
+
+
+def test_the_shipped_observed_files_pass_the_unit_check():
+    from sim.config.files import SOURCE_ROOT
+    from sim.config.observed import parse_observed
+    for f in sorted((SOURCE_ROOT / "data" / "observed").glob("*.csv")):
+        assert len(parse_observed(f)) > 0, f
+
+
+def test_a_gbk_file_is_named_as_such_with_the_command_that_converts_it(tmp_path):
+    f, read = _observed(tmp_path, "metric,year,value,unit,source\n"
+                        "grain,2021,1421.2,万吨,山西省统计局\n", encoding="gbk")
+    with pytest.raises(ScenarioError) as e:
+        read()
+    msg = str(e.value)
+    assert "not UTF-8 text: it looks GBK-encoded" in msg
+    assert f"iconv -f GBK -t UTF-8 {f} > {tmp_path / 'obs-utf8.csv'}" in msg
+
+
+def test_other_non_utf8_bytes_still_get_the_conversion_hint(tmp_path):
+    _, read = _observed(tmp_path, "metric,year,value,note\ngrain,2021,1421,caf\xe9\n",
+                        encoding="latin-1")
+    with pytest.raises(ScenarioError, match=r"not UTF-8 text; convert it to UTF-8 .*iconv"):
+        read()

@@ -32,6 +32,28 @@ def read_observed(path: str | Path) -> pd.DataFrame:
     return read(path, keep_unknown=True)
 
 
+def nothing_to_check(traj: pd.DataFrame, obs: pd.DataFrame) -> str | None:
+    """Why no row of ``obs`` can be placed in the batch's distributions, or None if one can.
+
+    A file none of whose metrics the model records (or whose rows of recorded metrics all
+    fall outside the simulated years) would check nothing; the reason names the unknown
+    metrics and the allowed ones.
+    """
+    recorded = set(traj["metric"].unique())
+    known = obs[obs["metric"].isin(recorded)]
+    if known.empty:
+        unknown = list(dict.fromkeys(obs["metric"]))
+        named = ", ".join(f"{m!r}{suggest(m, recorded)}" for m in unknown)
+        return (f"no row to check: the model records none of its metrics ({named}); "
+                f"allowed are the model's {len(recorded)} trajectory metrics: "
+                + ", ".join(sorted(recorded)))
+    years = set(traj["year"].unique())
+    if not known["year"].isin(years).any():
+        return (f"no row to check: its rows of the model's metrics are all outside the "
+                f"simulated years {min(years)}-{max(years)}")
+    return None
+
+
 def check(traj: pd.DataFrame, obs: pd.DataFrame, data_until: int | None = None
           ) -> pd.DataFrame:
     """Per observation: its percentile in the model's distribution and band membership.

@@ -26,14 +26,36 @@ from sim.run.store import atomic_parquet, write_manifest
 
 METHODS = ("sobol", "morris")
 OUTCOMES = SENSITIVITY_METRICS
-# When Sobol' indices are not worth reading (docs/analysis.md): for an outcome, the mean
-# 95% half-width of ST over its QUALITY_TOP highest-ranked factors exceeds
-# QUALITY_MAX_HALF_WIDTH, i.e. the ranking a reader looks at is mostly noise.
+# When indices are not worth reading (docs/analysis.md). An outcome is flagged when any rule
+# holds; every rule is about what the printed table shows (its QUALITY_TOP highest-ranked
+# factors) or about the sample size the bootstrap intervals themselves need.
+# Sobol':
+#   - N < SOBOL_MIN_N: SALib's bootstrap intervals rest on N base rows; below 64 they are
+#     themselves unreliable, so no index (nor its interval) can be read;
+#   - the mean 95% half-width of ST over the top factors exceeds QUALITY_MAX_HALF_WIDTH;
+#   - S1 > ST beyond the intervals (S1 - ST > S1_conf + ST_conf) for a factor: impossible
+#     for true indices (the first-order effect is part of the total), so the estimate is
+#     noise;
+#   - an index negative beyond its interval (S1 + S1_conf < 0 or ST + ST_conf < 0):
+#     impossible for true indices.
+# Morris:
+#   - r < MORRIS_MIN_R trajectories: too few elementary effects per factor for mu* and its
+#     bootstrap interval (Campolongo et al. 2007 use r = 10-20);
+#   - the 95% interval of mu* is wider than mu* itself (the interval reaches below zero)
+#     for more than half of the top factors: their ranking is indistinguishable from none.
 QUALITY_TOP = 8
 QUALITY_MAX_HALF_WIDTH = 0.2
-QUALITY_RULE = (f"an outcome's indices are not worth reading when the mean 95% half-width of "
-                f"ST over its {QUALITY_TOP} highest-ranked factors exceeds "
-                f"{QUALITY_MAX_HALF_WIDTH:g}")
+SOBOL_MIN_N = 64
+MORRIS_MIN_R = 10
+QUALITY_RULE = (
+    f"Sobol': indices are not worth reading when N < {SOBOL_MIN_N}, when the mean 95% "
+    f"half-width of ST over an outcome's {QUALITY_TOP} highest-ranked factors exceeds "
+    f"{QUALITY_MAX_HALF_WIDTH:g}, when S1 exceeds ST by more than their intervals, or when "
+    f"an index is negative beyond its interval")
+MORRIS_RULE = (
+    f"Morris: mu* is not worth reading when r < {MORRIS_MIN_R} trajectories, or when the 95% "
+    f"interval of mu* is wider than mu* for more than half of an outcome's "
+    f"{QUALITY_TOP} highest-ranked factors")
 
 
 def problem(facs: list[dict]) -> dict:
@@ -78,39 +100,101 @@ def analyse(method: str, facs: list[dict], x: np.ndarray, y: pd.DataFrame,
     return pd.DataFrame(rows)
 
 
-def quality(idx: pd.DataFrame, n: int, n_factors: int) -> dict:
-    """Whether Sobol' indices are worth reading (:data:`QUALITY_RULE`); stored in the manifest.
+def _power_of_two_at_least(x: float) -> int:
+    return 1 << int(np.ceil(np.log2(max(x, 2.0))))
 
-    Returns ``{"rule", "top", "mean_st_half_width": {outcome: value}, "not_worth_reading":
-    [outcomes], "suggested_n", "warning"}``; for Morris only the rule (``"warning": None``).
-    """
-    top_k = min(QUALITY_TOP, n_factors)
-    out: dict = {"rule": QUALITY_RULE, "top": top_k, "mean_st_half_width": {},
-                 "not_worth_reading": [], "suggested_n": None, "warning": None}
-    if "ST_conf" not in idx:
-        out["rule"] = "Sobol' only; Morris screens and has no such check"
-        return out
+
+def _sobol_reasons(idx: pd.DataFrame, n: int) -> tuple[dict, dict, float]:
+    """Per outcome: the reasons it is flagged; the mean ST half-widths; the N they need."""
+    reasons: dict[str, list[str]] = {}
     top = (idx.sort_values("ST", ascending=False, kind="stable")
            .groupby("outcome", sort=False).head(QUALITY_TOP))
     hw = top.groupby("outcome", sort=False)["ST_conf"].mean()
     hw = hw.reindex([o for o in idx["outcome"].unique() if o in hw.index])
-    out["mean_st_half_width"] = {o: float(v) for o, v in hw.items()}
-    bad = hw[~(hw <= QUALITY_MAX_HALF_WIDTH)]  # NaN (no intervals) counts as bad
-    if bad.empty:
+    wide = hw[~(hw <= QUALITY_MAX_HALF_WIDTH)]  # NaN (no intervals) counts as wide
+    for o, v in wide.items():
+        reasons.setdefault(str(o), []).append(
+            f"ST ± {v:.2f} on average over the top {QUALITY_TOP}" if np.isfinite(v)
+            else "no ST intervals")
+    gap = idx["S1"] - idx["ST"] - (idx["S1_conf"] + idx["ST_conf"])
+    for o, g in idx[gap > 0].assign(gap=gap).groupby("outcome", sort=False):
+        r = g.sort_values("gap", ascending=False, kind="stable").iloc[0]
+        reasons.setdefault(str(o), []).append(
+            f"S1 > ST beyond their intervals for {len(g)} factor(s), e.g. {r['factor']} "
+            f"S1 {r['S1']:.3f} ± {r['S1_conf']:.3f}, ST {r['ST']:.3f} ± {r['ST_conf']:.3f}")
+    for col in ("S1", "ST"):
+        neg = idx[idx[col] + idx[f"{col}_conf"] < 0]
+        for o, g in neg.groupby("outcome", sort=False):
+            r = g.sort_values(col, kind="stable").iloc[0]
+            reasons.setdefault(str(o), []).append(
+                f"{col} negative beyond its interval for {len(g)} factor(s), e.g. "
+                f"{r['factor']} {col} {r[col]:.3f} ± {r[f'{col}_conf']:.3f}")
+    if n < SOBOL_MIN_N:
+        for o in idx["outcome"].unique():
+            reasons.setdefault(str(o), []).insert(0, f"N = {n} < {SOBOL_MIN_N}")
+    # Half-widths shrink about as 1/sqrt(N): the N that brings the typical wide outcome
+    # under the limit; other reasons ask for at least double (and at least SOBOL_MIN_N).
+    typical = float(np.nanmedian(wide.to_numpy())) if wide.notna().any() else np.inf
+    need = (n * (typical / QUALITY_MAX_HALF_WIDTH) ** 2 if np.isfinite(typical)
+            else 4 * n) if len(wide) else 2 * n
+    return reasons, {str(o): float(v) for o, v in hw.items()}, max(need, SOBOL_MIN_N)
+
+
+def _morris_reasons(idx: pd.DataFrame, n: int) -> tuple[dict, float]:
+    """Per outcome: the reasons it is flagged; the r they need."""
+    reasons: dict[str, list[str]] = {}
+    top = (idx.sort_values("mu_star", ascending=False, kind="stable")
+           .groupby("outcome", sort=False).head(QUALITY_TOP))
+    ratios = []
+    for o, g in top.groupby("outcome", sort=False):
+        wide = g["mu_star_conf"] > g["mu_star"]
+        if wide.sum() > len(g) / 2:
+            reasons.setdefault(str(o), []).append(
+                f"the 95% interval of mu* is wider than mu* for {int(wide.sum())} of the "
+                f"top {len(g)} factors")
+            rel = (g["mu_star_conf"] / g["mu_star"].where(g["mu_star"] > 0)).to_numpy(float)
+            ratios.append(np.nanmedian(rel) if np.isfinite(rel).any() else np.inf)
+    if n < MORRIS_MIN_R:
+        for o in idx["outcome"].unique():
+            reasons.setdefault(str(o), []).insert(0, f"r = {n} < {MORRIS_MIN_R}")
+    # Intervals shrink about as 1/sqrt(r): the r that brings the typical ratio under 1.
+    typical = float(np.median(ratios)) if ratios else 0.0
+    need = n * typical ** 2 if np.isfinite(typical) else 4 * n
+    return reasons, max(need, 2 * n, MORRIS_MIN_R)
+
+
+def quality(idx: pd.DataFrame, n: int, n_factors: int) -> dict:
+    """Whether the indices are worth reading (:data:`QUALITY_RULE`, :data:`MORRIS_RULE`).
+
+    Stored in the manifest. Returns ``{"rule", "top", "mean_st_half_width": {outcome:
+    value} (Sobol' only), "not_worth_reading": [outcomes], "reasons": {outcome: [text]},
+    "suggested_n", "warning"}``; ``warning`` is None when every outcome can be read.
+    """
+    sobol = "ST_conf" in idx
+    top_k = min(QUALITY_TOP, n_factors)
+    out: dict = {"rule": QUALITY_RULE if sobol else MORRIS_RULE, "top": top_k,
+                 "mean_st_half_width": {}, "not_worth_reading": [], "reasons": {},
+                 "suggested_n": None, "warning": None}
+    if sobol:
+        reasons, out["mean_st_half_width"], need = _sobol_reasons(idx, n)
+        suggested = max(2 * n, _power_of_two_at_least(need))
+    else:
+        reasons, need = _morris_reasons(idx, n)
+        suggested = int(np.ceil(need))
+    if not reasons:
         return out
-    # Half-widths shrink about as 1/sqrt(N): the N that brings the typical flagged outcome
-    # under the limit, as a power of two, at least twice this one.
-    typical = float(np.nanmedian(bad.to_numpy())) if bad.notna().any() else np.inf
-    need = n * (typical / QUALITY_MAX_HALF_WIDTH) ** 2 if np.isfinite(typical) else 4 * n
-    suggested = max(2 * n, 1 << int(np.ceil(np.log2(max(need, 2)))))
-    worst = bad.fillna(np.inf).idxmax()
-    out["not_worth_reading"] = [str(o) for o in bad.index]
+    order = [str(o) for o in idx["outcome"].unique() if str(o) in reasons]
+    out["reasons"] = {o: reasons[o] for o in order}
+    out["not_worth_reading"] = order
     out["suggested_n"] = int(suggested)
+    what = f"Sobol' N = {n}" if sobol else f"Morris r = {n}"
+    hw = out["mean_st_half_width"]
+    worst = max(order, key=lambda o: (len(reasons[o]), np.nan_to_num(hw.get(o, 0.0),
+                                                                     nan=np.inf)))
     out["warning"] = (
-        f"not worth reading: Sobol' N = {n} is too small for {n_factors} factors; for "
-        f"{len(bad)} of {len(hw)} outcomes the mean 95% half-width of ST over the top "
-        f"{top_k} factors exceeds {QUALITY_MAX_HALF_WIDTH:g} (worst: {worst} "
-        f"±{float(bad[worst]):.2f}); run again with --n {suggested} or more")
+        f"not worth reading: {what} is too small for {n_factors} factors; for "
+        f"{len(order)} of {idx['outcome'].nunique()} outcomes (worst: {worst}: "
+        f"{'; '.join(reasons[worst])}); run again with --n {suggested} or more")
     return out
 
 

@@ -43,14 +43,78 @@ def prepare_sweep(folder: Path, exp: dict, replicates: int, hpa: int, resume: bo
             "replicates": replicates}
 
 
+class _Counted:
+    """An evaluator whose results also advance the sweep's one progress bar.
+
+    Every other attribute is the wrapped evaluator's; its own per-call bar is off while
+    the sweep runs, so the terminal shows one bar over all points' replicates, whose rate
+    and ETA are the sweep's.
+    """
+
+    def __init__(self, evaluator: Evaluator, bar):
+        self._evaluator = evaluator
+        self._bar = bar
+
+    def map(self, *args, **kwargs):
+        for res in self._evaluator.map(*args, **kwargs):
+            self._bar.update(1)
+            if "error" in res:
+                self._bar.set_postfix(failed=self._evaluator.failed)
+            yield res
+
+    def __getattr__(self, name):
+        return getattr(self._evaluator, name)
+
+
+def _stored(point_folder: Path, replicates: int) -> int:
+    """Replicates a point's folder already holds (done or failed), at most ``replicates``."""
+    from sim.run.store import StoreError, read_manifest
+    try:
+        m = read_manifest(point_folder) or {}
+    except (OSError, StoreError, ValueError):
+        return 0
+    return min(int(m.get("done", 0)) + int(m.get("failed", 0)), replicates)
+
+
 def run_sweep(folder: Path, exp: dict, manifest: dict, evaluator: Evaluator) -> pd.DataFrame:
-    """Run every point; returns the long summary (point × target)."""
+    """Run every point; returns the long summary (point × target).
+
+    With the evaluator's progress on, one bar counts every point's replicates (those a
+    resumed sweep already holds count as done), so its estimate is the whole sweep's.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(folder / SWEEP_MANIFEST,
                        json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+    n = int(manifest["replicates"])
+    bar, ev = None, evaluator
+    if evaluator.progress:
+        from tqdm import tqdm
+        done = sum(_stored(folder / "points" / pt["id"], n) for pt in exp["points"])
+        bar = tqdm(total=n * len(exp["points"]), initial=done, unit="rep",
+                   desc=f"{exp['name']} ({len(exp['points'])} points)", dynamic_ncols=True,
+                   maxinterval=float("inf"))
+        evaluator.progress = False
+        ev = _Counted(evaluator, bar)
+    try:
+        frames = _run_points(folder, exp, manifest, ev, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+            evaluator.progress = True
+    summary = pd.concat(frames, ignore_index=True)
+    atomic_parquet(summary, folder / "sweep_summary.parquet")
+    manifest["status"] = "complete"
+    atomic_write_bytes(folder / SWEEP_MANIFEST,
+                       json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
+    return summary
+
+
+def _run_points(folder: Path, exp: dict, manifest: dict, evaluator, bar) -> list:
     frames = []
     for pt in exp["points"]:
         pf = folder / "points" / pt["id"]
+        if bar is not None:
+            bar.set_postfix_str(f"point {pt['id']}: {pt['name']}"[:60])
         m = prepare(pf, pt["scenario"], exp["source"], manifest["replicates"],
                     manifest["root_seed"], manifest["households_per_agent"], resume=True)
         m["point"] = {"id": pt["id"], "name": pt["name"], "values": pt["values"]}
@@ -62,12 +126,7 @@ def run_sweep(folder: Path, exp: dict, manifest: dict, evaluator: Evaluator) -> 
             v = pt["values"].get(k)
             s[f"factor.{k}"] = v if isinstance(v, int | float) else str(v)
         frames.append(s)
-    summary = pd.concat(frames, ignore_index=True)
-    atomic_parquet(summary, folder / "sweep_summary.parquet")
-    manifest["status"] = "complete"
-    atomic_write_bytes(folder / SWEEP_MANIFEST,
-                       json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8"))
-    return summary
+    return frames
 
 
 def load_sweep(folder: str | Path) -> dict:

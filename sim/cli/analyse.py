@@ -74,11 +74,10 @@ def add_parsers(sub) -> None:
 
 
 def _print_ranked(sa, idx, method: str, top: int, quality: dict | None = None) -> None:
-    flagged = set((quality or {}).get("not_worth_reading", ()))
+    reasons = (quality or {}).get("reasons", {})
     for out in sa.OUTCOMES:
-        hw = (quality or {}).get("mean_st_half_width", {}).get(out)
-        print(f"\n{out}" + (f"   (not worth reading: ST ± {hw:.2f} on average over the top "
-                            f"{quality['top']})" if out in flagged else ""))
+        why = reasons.get(out)
+        print(f"\n{out}" + (f"   (not worth reading: {'; '.join(why)})" if why else ""))
         for _, r in sa.ranked(idx, out, top).iterrows():
             if method == "sobol":
                 print(f"  {r['factor']:<44} ST {r['ST']:6.3f} ± {r['ST_conf']:.3f}   "
@@ -156,9 +155,17 @@ def cmd_discover(a) -> int:
     d = discover(res["replicates"], a.target, a.threshold, a.boxes)
     print(f"{a.folder}: {label} missed in {d['missed']} of {d['n']} replicates")
     if not d["boxes"]:
-        why = ("never missed" if d["missed"] == 0 else "missed in every replicate"
-               if d["missed"] == d["n"] else "no box reaches the density threshold")
-        print(f"no PRIM box: the target is {why}")
+        if d["missed"] in (0, d["n"]):
+            print("no PRIM box: the target is " + ("never missed" if d["missed"] == 0
+                                                   else "missed in every replicate"))
+        else:
+            lower = max(round(d["missed"] / d["n"] + 0.05, 1), 0.1)
+            lower = lower if lower < a.threshold else a.threshold / 2
+            print(f"no PRIM box: no box of conditions reaches density {a.threshold:g} (the "
+                  f"share of its replicates that miss the target; {d['missed'] / d['n']:.0%}"
+                  f" of all replicates miss it); try a lower --threshold, e.g. "
+                  f"clustersim discover {a.folder} --target {a.target} --threshold "
+                  f"{lower:g}, or a batch with more replicates")
         if d["missed"] in (0, d["n"]):
             lo, hi = (f"{x:.0%}" for x in INFORMATIVE_MISS)
             alt = informative_targets(res["replicates"])
@@ -211,7 +218,13 @@ def _print_history(table) -> None:
 
 def cmd_check_history(a) -> int:
     """Place each observation in the model's predictive distribution for its year."""
-    from sim.analysis.history import DEFAULT_OBSERVED, check, plot, read_observed
+    from sim.analysis.history import (
+        DEFAULT_OBSERVED,
+        check,
+        nothing_to_check,
+        plot,
+        read_observed,
+    )
     from sim.config.errors import ScenarioError
     from sim.present.plots import setup_fonts
     res = load_batch(a.folder)
@@ -220,6 +233,9 @@ def cmd_check_history(a) -> int:
         obs = read_observed(a.observed or DEFAULT_OBSERVED)
     except ScenarioError as e:
         raise UsageError(str(e)) from None
+    why = nothing_to_check(traj, obs)
+    if why:
+        raise UsageError(f"{a.observed or DEFAULT_OBSERVED}: {why}")
     table = check(traj, obs, res["manifest"]["scenario"].get("data_until"))
     print(f"{a.folder} ({res['manifest']['name']}, {res['manifest'].get('done')} replicates) "
           f"against {a.observed or DEFAULT_OBSERVED}")

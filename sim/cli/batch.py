@@ -271,8 +271,11 @@ def cmd_scenarios(a) -> int:
 
 
 def cmd_show(a) -> int:
-    """Print the probability table of a stored batch."""
+    """Print the probability table of a stored batch (or a sweep's, or sensitivity's)."""
+    from sim.cli.folders import show_other
     from sim.present.tables import format_summary
+    if show_other(a.folder, a.all):
+        return EXIT_OK
     res = load_batch(a.folder)
     m = res["manifest"]
     print(f"scenario {m['name']}: {m.get('done')} replicates, root seed {m['root_seed']}, "
@@ -285,6 +288,13 @@ def cmd_compare(a) -> int:
     """Print the difference in P(met) between two stored batches."""
     from sim.analysis.stats import compare
     from sim.present.tables import format_compare
-    table, paired = compare(load_batch(a.a), load_batch(a.b))
+    ra, rb = load_batch(a.a), load_batch(a.b)
+    table, paired = compare(ra, rb)
+    if not paired:
+        sa, sb = ra["manifest"]["root_seed"], rb["manifest"]["root_seed"]
+        print(f"clustersim: warning: the batches' root seeds differ ({a.a}: {sa}, {a.b}: "
+              f"{sb}), so their replicates do not share uncertainty draws: the difference "
+              "is unpaired and its interval wider; run both with the same --seed for a "
+              "paired comparison", file=sys.stderr)
     print(format_compare(table, a.a, a.b, paired, a.all))
     return EXIT_OK

@@ -160,7 +160,9 @@ def check_target(name: str, flag: str = "--target") -> None:
 
 def load_batch(folder: str) -> dict:
     """A finished batch's tables, or a usage error saying why not (naming the file)."""
+    from sim.cli.folders import refuse_other_kind
     from sim.run.store import StoreError, load_results
+    refuse_other_kind(folder)
     if Path(folder).exists() and not Path(folder).is_dir():
         raise UsageError(f"{folder}: not a results folder (it is a file)")
     try:

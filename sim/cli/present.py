@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sim.cli.common import EXIT_OK, UsageError
+from sim.cli.folders import output_error, refuse_other_kind
 
 
 def add_parsers(sub) -> None:
@@ -33,11 +34,16 @@ def add_parsers(sub) -> None:
                          "prior run beside a `run --posterior` run (default: none)")
     rp.set_defaults(func=cmd_report)
     ex = sub.add_parser("export", help="one Excel workbook of a batch (targets, yearly "
-                        "quantiles, levers, manifest)")
+                        "quantiles, levers, manifest), or one CSV per table")
     ex.add_argument("folder")
+    ex.add_argument("--format", choices=("xlsx", "csv"), default="xlsx",
+                    help="xlsx: one workbook; csv: one CSV file per table (summary, "
+                         "replicates, trajectories, yearly quantiles) (default: xlsx)")
     ex.add_argument("--lang", choices=("en", "zh"), default="en",
-                    help="language of headers and labels (default: en)")
-    ex.add_argument("--out", default=None, help="workbook (default: DIR/results.xlsx)")
+                    help="language of the workbook's headers and labels; CSV tables carry "
+                         "both (default: en)")
+    ex.add_argument("--out", default=None, help="workbook (default: DIR/results.xlsx), or "
+                    "with --format csv a folder (default: DIR/csv)")
     ex.set_defaults(func=cmd_export)
 
 
@@ -47,10 +53,16 @@ def cmd_plot(a) -> int:
     folder = Path(a.folder)
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such results folder")
+    refuse_other_kind(folder, ("batch", "sweep"))
+    if a.against:
+        refuse_other_kind(a.against)
     try:
         files = make_plots(folder, a.kind, a.lang, a.format, a.out, a.against)
     except (ValueError, FileNotFoundError) as e:
         raise UsageError(str(e)) from None
+    except OSError as e:
+        raise output_error(Path(a.out) if a.out else folder / "figures", e,
+                           "the figures") from None
     for f in files:
         print(f)
     return EXIT_OK
@@ -59,10 +71,16 @@ def cmd_plot(a) -> int:
 def cmd_report(a) -> int:
     """Write a self-contained HTML report of a batch."""
     from sim.present.report import write_report
+    refuse_other_kind(a.folder)
+    if a.against:
+        refuse_other_kind(a.against)
     try:
         path = write_report(Path(a.folder), a.out, a.lang, a.against)
     except (ValueError, FileNotFoundError) as e:
         raise UsageError(str(e)) from None
+    except OSError as e:
+        out = Path(a.out) if a.out else Path(a.folder) / "report.html"
+        raise output_error(out.parent, e, "the report") from None
     print(path)
     return EXIT_OK
 
@@ -70,9 +88,31 @@ def cmd_report(a) -> int:
 def cmd_export(a) -> int:
     """Write an Excel workbook of a batch."""
     from sim.present.export import export_workbook
+    refuse_other_kind(a.folder)
+    if a.format == "csv":
+        return _export_csv(a)
     try:
         path = export_workbook(a.folder, a.out, a.lang)
     except (ValueError, FileNotFoundError) as e:
         raise UsageError(str(e)) from None
+    except OSError as e:
+        out = Path(a.out) if a.out else Path(a.folder) / "results.xlsx"
+        raise output_error(out.parent, e, "the workbook") from None
     print(path)
+    return EXIT_OK
+
+
+def _export_csv(a) -> int:
+    from sim.cli.common import load_batch
+    from sim.cli.csv_export import export_csv
+    res = load_batch(a.folder)
+    out = Path(a.out) if a.out else Path(a.folder) / "csv"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is a file; with --format csv give a folder")
+    try:
+        files = export_csv(res, out)
+    except OSError as e:
+        raise output_error(out, e, "the CSV files") from None
+    for f in files:
+        print(f)
     return EXIT_OK

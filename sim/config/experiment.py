@@ -181,3 +181,15 @@ def _only(d: dict, allowed: set, src: str, prefix: str = "design") -> None:
         if k not in allowed:
             raise ScenarioError(src, f"{prefix}.{k}", f"unknown key{suggest(str(k), allowed)};"
                                 f" allowed: {', '.join(sorted(allowed))}")
+
+
+def describe_experiment(ref: str | os.PathLike) -> str:
+    """One line: the experiment's description, design, points, replicates and base scenario.
+
+    Validates the experiment (a broken file raises ScenarioError naming the key).
+    """
+    exp = load_experiment(ref)
+    desc = exp["description"].splitlines()[0] if exp["description"] else ""
+    factors = ", ".join(k.split(".", 1)[-1] for k in exp["factors"])
+    return (f"{desc} [{exp['design']}, {len(exp['points'])} points x {exp['replicates']} "
+            f"replicates, on {exp['scenario']}; {factors}]").strip()

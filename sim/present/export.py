@@ -252,7 +252,7 @@ def export_workbook(folder: str | Path, out: str | Path | None = None,
     """Write the batch's workbook (default ``DIR/results.xlsx``) atomically; returns its path.
 
     ``ValueError`` with the file and what is wrong for a missing or unreadable results
-    folder, or an output path that cannot be written.
+    folder; ``OSError`` when the workbook cannot be written.
     """
     from sim.run.store import atomic_write_bytes
     folder = Path(folder)
@@ -264,8 +264,5 @@ def export_workbook(folder: str | Path, out: str | Path | None = None,
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"{path}: the workbook's name must end in .xlsx")
     data = build_workbook(res, lang)
-    try:
-        atomic_write_bytes(path, data)
-    except OSError as e:
-        raise ValueError(f"{path}: cannot write the workbook ({e.strerror or e})") from None
+    atomic_write_bytes(path, data)  # OSError: the caller says why (the CLI's exit rule)
     return path
