@@ -8,8 +8,8 @@ The batches run in a subprocess with numpy's and OpenBLAS's kernels pinned
 (``make.PINNED_ENV``), so the hashes do not depend on which processor runs them. They do
 depend on numpy's release and on Python's (3.12's built-in ``sum`` of floats is
 compensated; the file holds an entry per Python minor version): CI installs the versions in
-constraints.txt, with the recorded numpy on both Pythons. Under CI a different numpy is a failure, so the pin cannot vanish
-unnoticed; elsewhere the test is skipped with the reason.
+constraints.txt, with the recorded numpy on both Pythons. Under CI a different numpy is a
+failure, so the pin cannot vanish unnoticed; elsewhere the test is skipped with the reason.
 """
 
 import json
