@@ -17,29 +17,9 @@ import html
 import pandas as pd
 
 from sim.analysis.stats import compare
+from sim.present.i18n import BESIDE
 
-T = {
-    "en": {
-        "head": "Beside {other}",
-        "intro": "P(met) of every 2025 target in this batch (B, {here}) and in {other} "
-                 "(A, {there}); difference = B − A, with its 95% interval ({how}).",
-        "paired": "paired by replicate: same root seed, common random numbers",
-        "unpaired": "different root seeds: Newcombe interval",
-        "cols": ["target", "group", "P(met) A", "P(met) B", "B − A", "95% interval"],
-        "prior": "prior: uncertainties from their declared ranges",
-        "posterior": "posterior: calibrated to {obs} up to {until}",
-    },
-    "zh": {
-        "head": "与 {other} 对照",
-        "intro": "本批次（{here}）与对照批次 {other}（{there}）中各项2025年目标的达标概率；"
-                 "差值 = 本批次 − 对照批次，附95%区间（{how}）。",
-        "paired": "按重复配对：根种子相同，共同随机数",
-        "unpaired": "根种子不同：Newcombe 区间",
-        "cols": ["目标", "类别", "达标概率（对照）", "达标概率（本批次）", "差值", "95%区间"],
-        "prior": "先验：不确定参数取自设定范围",
-        "posterior": "后验：按 {obs} 截至 {until} 年的观测校准",
-    },
-}
+T = BESIDE
 
 
 def batch_label(manifest: dict, lang: str = "en") -> str:
