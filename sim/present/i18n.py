@@ -115,7 +115,7 @@ REPORT = {
                  "household stands for {hpa} rural households. P(met) is the share of "
                  "replicates meeting each 2025 target, with its 95% Wilson interval; "
                  "“How the model works” below says how to read these numbers.",
-        "figures": "Figures",
+        "figures": "Figures", "scenario_is": "Scenario",
         "cap_targets": "Probability of meeting each headline 2025 target (cluster output, "
                        "province, platforms): dots are P(met), bars the 95% Wilson interval.",
         "cap_distributions": "2025 output of each cluster across replicates (亿元); red "
@@ -163,7 +163,7 @@ REPORT = {
         "intro": "共 {done} 次重复（根种子 {seed}，失败 {failed} 次）；每个模拟农户代表 "
                  "{hpa} 户农村家庭。达标概率是达到各项2025年目标的重复所占比例，并附95% "
                  "Wilson 区间；如何解读这些数字，见下文“模型说明”。",
-        "figures": "图表",
+        "figures": "图表", "scenario_is": "情景",
         "cap_targets": "各项重点2025年目标（集群产值、全省指标、交易平台）的达标概率：圆点为"
                        "达标概率，横线为95%区间。",
         "cap_distributions": "各集群2025年产值在各次重复中的分布（亿元）；红线为规划目标；"
@@ -670,3 +670,109 @@ FLAG_SHORT = {
 PERCENT_UNITS = {"en": {"share": "%", "1/yr": "%/yr"}, "zh": {"share": "%", "1/yr": "%/年"}}
 MULTIPLE_UNITS = {"ratio": "×"}
 TABLE_UNIT = {"en": {"firms": "firms"}, "zh": {"firms": "家"}}
+
+
+# ---------------------------------------------------------------------- report brief
+# A scenario named in words, for titles (the YAML files hold one-line descriptions).
+SCENARIO_TITLE = {
+    "en": {"plan": "the plan's policy package", "no_new_policy": "no new policy",
+           "downside": "the plan's package under stress",
+           "cold_chain_push": "the plan's package with a doubled cold-chain programme",
+           "land_transfer_reform": "the plan's package with a land-transfer reform",
+           "subsidy_focus": "the plan's package with doubled firm subsidies"},
+    "zh": {"plan": "规划政策组合", "no_new_policy": "无新增政策",
+           "downside": "规划政策组合（压力情景）", "cold_chain_push": "规划政策组合加冷链倍增",
+           "land_transfer_reform": "规划政策组合加土地流转改革",
+           "subsidy_focus": "规划政策组合加企业补贴倍增"},
+}
+
+
+def scenario_title(manifest: dict, lang: str) -> str:
+    """The scenario in a few words: the catalogue's, else its description's first clause."""
+    name = str(manifest.get("name", ""))
+    if name in SCENARIO_TITLE[lang]:
+        return SCENARIO_TITLE[lang][name]
+    desc = scenario_description(manifest, lang)
+    first = re.split(r" - |[.;:。；：]", desc, maxsplit=1)[0].strip()
+    return first or name
+
+
+BRIEF = {
+    "en": {
+        "title": "Shanxi's agricultural processing clusters in 2025 under {scenario}",
+        "head": "In brief",
+        "of": "Of the {n} headline targets (cluster output, province, trading platforms, "
+              "poverty), {likely} are likely met (P(met) ≥ 0.5), {open} are uncertain "
+              "(0.1 ≤ P < 0.5) and {unlikely} are unlikely (P < 0.1).",
+        "likely": "Likely met: {items}.",
+        "open": "Uncertain: {items}.",
+        "none_likely": "None is likely met.",
+        "reach": "Within reach (the target lies inside the 5–95% range of outcomes, so the "
+                 "uncertain conditions decide it): {items}.",
+        "near": "Closest misses (the target is above the 95th percentile, by less than "
+                "15%): {items}.",
+        "lever": "Met only if the lever is delivered in full (the outcome is the lever as "
+                 "delivered): {items}.",
+        "unreachable": "Not reachable with any input inside its declared range: {items}.",
+        "met2020": "Already met in 2020, before any lever: {items}.",
+        "weak": "Weakly measured (an unsourced assumption sets the outcome): {items}.",
+        "input": "Decided by one sampled input rather than by the agents: {items}.",
+        "against": "Beside {other} (A): P(met) here (B) is higher for {up}, lower for {down} "
+                   "(differences whose 95% interval excludes zero).",
+        "against_none": "Beside {other} (A): no headline target's P(met) differs with a 95% "
+                        "interval that excludes zero.",
+        "none": "none",
+        "data": "Conditioned on: {what}.",
+        "data_until": "published data up to {year} ({file}), with the years after it "
+                      "simulated",
+        "ex_ante": "no published data after 2020 (ex-ante view: the plan's 2020 base, then "
+                   "simulation)",
+        "posterior": "uncertain inputs drawn from a posterior calibrated to {obs} up to "
+                     "{until}",
+        "prior": "uncertain inputs drawn from their declared ranges",
+        "runs": "{done} replicates, root seed {seed}; the 95% interval of each P(met) is the "
+                "Monte Carlo sampling error only, not model error.",
+        "model": "How the model works, briefly: farm households, cooperatives, processing "
+                 "firms and trading platforms interact quarter by quarter from 2021 to 2025, "
+                 "starting from the plan's 2020 base; each replicate draws every uncertain "
+                 "input (demand growth, prices, droughts, disease, how much policy is "
+                 "delivered, …) once, and P(met) is the share of replicates reaching a "
+                 "target. National demand and Shanxi's market-share gain are set outside the "
+                 "model and drive the output targets most. Details follow below.",
+        "details": "Details",
+    },
+    "zh": {
+        "title": "{scenario}下山西农产品精深加工产业集群2025年目标展望",
+        "head": "要点",
+        "of": "在 {n} 项重点目标（集群产值、全省指标、交易平台、巩固脱贫）中，{likely} 项可能"
+              "达标（达标概率 ≥ 0.5），{open} 项不确定（0.1—0.5），{unlikely} 项不太可能达标"
+              "（< 0.1）。",
+        "likely": "可能达标：{items}。",
+        "open": "不确定：{items}。",
+        "none_likely": "没有可能达标的目标。",
+        "reach": "处于可达范围（目标值落在结果的5%—95%区间内，取决于不确定条件）：{items}。",
+        "near": "差距最小的未达标目标（目标值高于第95百分位，差距不足15%）：{items}。",
+        "lever": "只有政策杠杆足额落实才能达标（结果即杠杆的落实量）：{items}。",
+        "unreachable": "在设定的输入范围内均无法达到：{items}。",
+        "met2020": "2020年已经达标（与政策杠杆无关）：{items}。",
+        "weak": "测度较弱（由无来源的假设决定）：{items}。",
+        "input": "由单一抽样输入决定，而非由主体互动决定：{items}。",
+        "against": "与对照批次 {other}（A）相比，本批次（B）达标概率较高的有：{up}；较低的有："
+                   "{down}（仅列95%区间不含零的差值）。",
+        "against_none": "与对照批次 {other}（A）相比，没有重点目标的达标概率差值的95%区间"
+                        "不含零。",
+        "none": "无",
+        "data": "结果所依据的数据：{what}。",
+        "data_until": "截至 {year} 年的已公布数据（{file}），其后年份为模拟",
+        "ex_ante": "不含2020年以后的已公布数据（事前视角：以规划的2020年基数为起点模拟）",
+        "posterior": "不确定性输入取自按 {obs} 截至 {until} 年观测校准的后验分布",
+        "prior": "不确定性输入取自设定范围",
+        "runs": "共 {done} 次重复，根种子 {seed}；各达标概率的95%区间只反映蒙特卡洛抽样误差，"
+                "不反映模型误差。",
+        "model": "模型简述：农户、合作社、加工企业和交易平台自2021年至2025年按季度相互作用，"
+                 "以规划的2020年基数为起点；每次重复对每项不确定性输入（需求增长、价格、干旱、"
+                 "疫病、政策落实程度等）各抽取一次，达标概率即达到目标的重复所占比例。全国"
+                 "市场需求和山西市场份额的提升由模型外部给定，对产值目标影响最大。详见下文。",
+        "details": "详细结果",
+    },
+}

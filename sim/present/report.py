@@ -22,18 +22,27 @@ import pandas as pd
 from sim.config.scenario import lever_arrays, uncertainty_ranges
 from sim.model.outcomes import NOT_MODELLED
 from sim.model.params import LEVERS, UNCERTAINTIES, Param
+from sim.present.brief import brief_html
 from sim.present.i18n import (  # noqa: F401 - FLAG_ZH, NOT_MODELLED_ZH, flag_text re-exported
     BACKEND,
+    BRIEF,
     FLAG_ZH,
     MODEL_EN,
     MODEL_ZH,
     NOT_MODELLED_ZH,
     REPORT,
+    SCENARIO_ZH,
     STATUS,
     flag_text,
     key_label,
+    lever_note,
+    param_label,
+    scenario_description,
+    scenario_title,
+    section_text,
     unit_text,
 )
+from sim.present.tables import quantity, span
 
 FONT_FAMILY = "clustersim CJK"
 TABLES = ("replicates", "trajectories", "summary", "failures")
@@ -138,12 +147,15 @@ def _range_text(p: Param, lo: np.ndarray, hi: np.ndarray, lang: str) -> str:
 
 
 # ---------------------------------------------------------------------- HTML pieces
-def _table(rows: list[list[str]], head: list[str], row_heads: bool = False) -> str:
+def _table(rows: list[list[str]], head: list[str], row_heads: bool = False,
+           nums: tuple[int, ...] = ()) -> str:
+    """An HTML table; the cells of columns ``nums`` hold values and never wrap."""
     th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     body = []
     for r in rows:
         cells = [f'<th scope="row">{r[0]}</th>' if row_heads else f"<td>{r[0]}</td>"]
-        cells += [f"<td>{c}</td>" for c in r[1:]]
+        cells += [f'<td class="n">{c}</td>' if j in nums else f"<td>{c}</td>"
+                  for j, c in enumerate(r[1:], 1)]
         body.append("<tr>" + "".join(cells) + "</tr>")
     return f"<table><thead><tr>{th}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
@@ -158,9 +170,14 @@ def citation(text: str) -> str:
     return re.sub(r"[;,]?\s*see docs/[\w/#-]+(?:\.md)?", "", text).strip()
 
 
-def _src(text: str) -> str:
-    """A source citation or user data, kept in the language it was written in."""
-    return f'<span class="src">{html.escape(citation(text))}</span>'
+def _src(text: str, lang: str = "") -> str:
+    """A source citation or user data, kept in the language it was written in.
+
+    ``lang`` marks it as written in that language (the English citations quoted in the
+    Chinese report).
+    """
+    mark = f' lang="{lang}"' if lang else ""
+    return f'<span class="src"{mark}>{html.escape(citation(text))}</span>'
 
 
 def _fig_png(fig) -> str:
@@ -175,19 +192,30 @@ def _prob_table(s: pd.DataFrame, lang: str) -> str:
     t = T[lang]
     rows = [[f"<code>{html.escape(r.target)}</code>",
              html.escape(r.label_zh if lang == "zh" else r.label_en),
-             html.escape(f"≥ {threshold_text(r.threshold)} {unit_text(r.unit, lang)}"),
-             _src(r.section), f"{r.p_met:.2f}", f"[{r.p_lo:.2f}, {r.p_hi:.2f}]",
-             num(r.median), f"{num(r.q05)} – {num(r.q95)}",
+             html.escape(f"≥ {quantity(r.threshold, r.unit, lang=lang)}"),
+             html.escape(section_text(r.section, lang)), f"{r.p_met:.2f}",
+             f"[{r.p_lo:.2f}, {r.p_hi:.2f}]", html.escape(quantity(r.median, r.unit, lang=lang)),
+             html.escape(span(r.q05, r.q95, r.unit, lang)),
              html.escape(flag_text(getattr(r, "flag", None), lang))] for r in s.itertuples()]
-    return _table(rows, t["prob_head"]) + f"<p>{html.escape(t['prob_note'])}</p>"
+    return (_table(rows, t["prob_head"], nums=(2, 4, 5, 6, 7))
+            + f"<p>{html.escape(t['prob_note'])}</p>")
+
+
+def _param_cell(name: str, lang: str) -> str:
+    """A parameter's name: the code, and its Chinese name first in the Chinese report."""
+    if lang == "zh":
+        return f"{html.escape(param_label(name, lang))}<br><code>{name}</code>"
+    return f"<code>{name}</code>"
 
 
 def _levers_table(scn: dict, lang: str) -> str:
     t = T[lang]
-    rows = [[f"<code>{r['name']}</code>",
+    rows = [[_param_cell(r["name"], lang),
              html.escape(_values_text(r["param"], r["values"], lang)),
              html.escape(unit_text(r["param"].unit, lang)),
-             t["scenario"] if r["given"] else t["default"], _src(r["param"].provenance)]
+             t["scenario"] if r["given"] else t["default"],
+             html.escape(lever_note(r["name"], lang)[1]) if lang == "zh"
+             else _src(r["param"].provenance)]
             for r in lever_rows(scn)]
     return _table(rows, t["levers_head"]) + f"<p>{html.escape(t['levers_note'])}</p>"
 
@@ -198,10 +226,10 @@ def _uncertainty_table(scn: dict, lang: str) -> str:
     rows = []
     for p in UNCERTAINTIES:
         lo, hi = ranges[p.name]
-        rows.append([f"<code>{p.name}</code>", html.escape(_range_text(p, lo, hi, lang)),
+        rows.append([_param_cell(p.name, lang), html.escape(_range_text(p, lo, hi, lang)),
                      html.escape(unit_text(p.unit, lang)),
                      t["scenario"] if p.name in scn["uncertainties"] else t["declared"],
-                     _src(p.provenance)])
+                     _src(p.provenance, "en" if lang == "zh" else "")])
     return _table(rows, t["unc_head"])
 
 
@@ -209,7 +237,8 @@ def _failures(fails: pd.DataFrame, lang: str) -> str:
     t = T[lang]
     if fails.empty:
         return f"<p>{html.escape(t['none'])}</p>"
-    return _table([[str(r.replicate), html.escape(str(r.seed)), _src(str(r.error))]
+    return _table([[str(r.replicate), html.escape(str(r.seed)),
+                    _src(str(r.error), "en" if lang == "zh" else "")]
                    for r in fails.itertuples()], t["fail_head"])
 
 
@@ -338,7 +367,8 @@ td,th{{border:1px solid #ccc;padding:3px 6px;vertical-align:top}}
 thead th{{background:#f2f2f2}}tbody th{{text-align:left;font-weight:normal;background:#fafafa}}
 img{{max-width:100%}}figure{{margin:1em 0}}figcaption{{font-size:13px;color:#444}}
 code,pre{{font-family:"{f}",monospace;font-size:12px}}pre{{background:#f7f7f7;padding:8px}}
-.src{{color:#555}}"""
+.src{{color:#555}}.n{{white-space:nowrap}}td.n{{text-align:right}}
+#brief{{border:1px solid #ccc;background:#fbfbf7;padding:0 1em;margin:1em 0 2em}}"""
 
 
 def render_report(res: dict, lang: str = "en", against: tuple[str, dict] | None = None) -> str:
@@ -361,14 +391,18 @@ def render_report(res: dict, lang: str = "en", against: tuple[str, dict] | None 
                    f"<figcaption>{html.escape(t['cap_' + k])}</figcaption></figure>"
                    for k, f in figs)
     name = str(m["name"])
-    title = t["title"].format(name=name)
-    h1 = html.escape(t["title"]).format(name=f"<code>{html.escape(name)}</code>")
+    title = BRIEF[lang]["title"].format(scenario=scenario_title(m, lang))
     intro = html.escape(t["intro"].format(
         done=m.get("done"), seed=m["root_seed"], failed=m.get("failed", 0),
         hpa=f"{m['households_per_agent']:,}"))
-    desc = scn.get("description", "")
-    body = f"""<h1>{h1}</h1>
-{f'<p>{_src(desc)}</p>' if desc else ''}
+    desc = scenario_description(m, lang)
+    own = lang == "zh" and name in SCENARIO_ZH or lang == "en" and desc
+    desc_html = (html.escape(desc) if own else _src(desc, "en" if lang == "zh" else "")
+                 ) if desc else ""
+    colon = ("：" if lang == "zh" else ": ") if desc else ""
+    body = f"""<h1>{html.escape(title)}</h1>
+<p>{html.escape(t['scenario_is'])} <code>{html.escape(name)}</code>{colon}{desc_html}</p>
+{brief_html(res, lang, against)}
 <p>{intro}</p>
 <h2>{html.escape(t['figures'])}</h2>{imgs}
 <h2>{html.escape(t['prob'])}</h2>{_prob_table(res['summary'], lang)}
