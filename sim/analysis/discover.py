@@ -1,8 +1,9 @@
 """Scenario discovery: PRIM boxes of the conditions under which a target is missed.
 
 Uses the EMA Workbench's PRIM implementation (``ema_workbench.analysis.prim``) on the sampled
-uncertainties of a stored Monte Carlo batch. The peeling trajectory is read as data and
-plotted here, which works the same on EMA Workbench 2.5 (Python 3.11) and 3.x (3.12+).
+uncertainties of a stored Monte Carlo batch. The peeling trajectory is read as data (drawn
+by ``sim.present.analysis_figures.plot_trajectory``), which works the same on EMA Workbench
+2.5 (Python 3.11) and 3.x (3.12+).
 """
 
 from __future__ import annotations

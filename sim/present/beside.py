@@ -17,7 +17,7 @@ import html
 import pandas as pd
 
 from sim.analysis.stats import compare
-from sim.present.i18n import BESIDE
+from sim.present.i18n import BESIDE, target_label
 
 T = BESIDE
 
@@ -37,14 +37,17 @@ def beside_table(here: dict, other: dict) -> tuple[pd.DataFrame, bool]:
 
 
 def beside_section(here: dict, other: dict, other_name: str, lang: str, table_html) -> str:
-    """The section as HTML; ``table_html(rows, head)`` renders a table as the report does."""
+    """The section as HTML, its table rendered by ``table_html`` as the report does.
+
+    ``table_html(rows, head, nums=...)``: ``nums`` are the columns of values (no wrapping).
+    """
     t = T[lang]
     table, paired = beside_table(here, other)
-    rows = [[f"<code>{html.escape(r.target)}</code>", html.escape(str(r.group)),
+    rows = [[f"<code>{html.escape(r.target)}</code>", html.escape(target_label(r.target, lang)),
              f"{r.p_a:.2f}", f"{r.p_b:.2f}", f"{r.diff:+.2f}", f"[{r.lo:+.2f}, {r.hi:+.2f}]"]
             for r in table.itertuples()]
     intro = t["intro"].format(here=batch_label(here["manifest"], lang), other=other_name,
                               there=batch_label(other["manifest"], lang),
                               how=t["paired" if paired else "unpaired"])
     return (f"<h2>{html.escape(t['head'].format(other=other_name))}</h2>"
-            f"<p>{html.escape(intro)}</p>{table_html(rows, t['cols'])}")
+            f"<p>{html.escape(intro)}</p>{table_html(rows, t['cols'], nums=(2, 3, 4, 5))}")

@@ -265,7 +265,7 @@ def _model_section(m: dict, lang: str) -> str:
     from sim import __version__
     commit = m.get("git_commit")
     if lang == "zh":
-        items = "；".join(f"{html.escape(z)}{'（' + _src(c) + '）' if c else ''}"
+        items = "；".join(html.escape(z + (f"（{section_text(c, lang)}）" if c else ""))
                          for z, c in NOT_MODELLED_ZH)
         commit_text = f"（git 提交 <code>{html.escape(commit[:12])}</code>）" if commit else ""
         body = MODEL_ZH.replace("\n", "")  # a line break between Chinese characters is a space

@@ -132,8 +132,8 @@ COLUMNS: list[Column] = [
 
 
 def terminal_width() -> int:
-    """The terminal's width in columns (100 when not a terminal)."""
-    return shutil.get_terminal_size((100, 24)).columns
+    """The terminal's width in columns ($COLUMNS, else the terminal's, else 120)."""
+    return shutil.get_terminal_size((120, 24)).columns
 
 
 def _rows(summary: pd.DataFrame, all_targets: bool) -> pd.DataFrame:
