@@ -504,7 +504,8 @@ def test_brief_counts_match_the_summary_and_names_the_data_year(tmp_path):
     import pandas as pd
 
     from sim.present.brief import brief_html, conditioning, facts
-    rows = [("output_brewing", 0.95, 500, 700, None), ("output_meat", 0.3, 400, 600, None),
+    rows = [("output_brewing", 0.95, 500, 700, None), ("output_meat", 0.6, 400, 600, None),
+            ("output_dairy", 0.3, 100, 150, None),
             ("training", 0.0, 10, 20, "lever-delivered"), ("grain", 0.02, 1000, 1200, None)]
     thr = {t.name: t.threshold for t in TARGETS}
     s = pd.DataFrame([{"target": n, "group": "province", "threshold": thr[n], "unit": "亿元",
@@ -512,14 +513,14 @@ def test_brief_counts_match_the_summary_and_names_the_data_year(tmp_path):
                        "q95": b, "flag": f} for n, p, a, b, f in rows])
     m = {"name": "x", "done": 10, "root_seed": 1, "scenario": {"description": "d"}}
     f = facts({"summary": s, "manifest": m})
-    assert list(f["likely"]["target"]) == ["output_brewing"]
-    assert list(f["open"]["target"]) == ["output_meat"]
+    assert list(f["likely"]["target"]) == ["output_brewing", "output_meat"]
+    assert list(f["open"]["target"]) == ["output_dairy"]
     assert set(f["unlikely"]["target"]) == {"training", "grain"}
     assert list(f["flags"]["lever"]["target"]) == ["training"]
-    assert list(f["reach"]["target"]) == ["output_meat"]  # 550 inside 400-600
+    assert list(f["reach"]["target"]) == ["output_meat"]  # 550 inside 400-600; not 0.95
     assert list(f["near"]["target"]) == ["grain"]  # 1200 >= 0.85 x 1365
     text = brief_html({"summary": s, "manifest": m}, "en")
-    assert "1 are likely met" in text and "1 are uncertain" in text and "2 are unlikely" in text
+    assert "2 are likely met" in text and "1 are uncertain" in text and "2 are unlikely" in text
     assert "ex-ante" in conditioning(m, "en")
     m["scenario"]["data_until"] = 2023
     assert "published data up to 2023" in conditioning(m, "en")

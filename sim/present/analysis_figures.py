@@ -21,6 +21,7 @@ from sim.analysis.backtest import LAST_YEAR, Z90  # noqa: E402
 from sim.analysis.optimize import frontier  # noqa: E402
 from sim.analysis.sensitivity import ranked  # noqa: E402
 from sim.model.outcomes import METRIC_BY_NAME  # noqa: E402
+from sim.present.i18n import PLOT  # noqa: E402
 
 
 def plot_backtest(observed: pd.DataFrame, forecasts: dict, folder: Path) -> list[Path]:
@@ -98,6 +99,7 @@ def plot_trajectory(boxes: list[dict], title: str):
 
 def plot_history(traj: pd.DataFrame, obs: pd.DataFrame, title: str, lang: str = "en"):
     """Fan chart per observed metric with the observations marked (labels with units)."""
+    t = PLOT[lang]
     metrics = [m for m in dict.fromkeys(obs["metric"]) if m in set(traj["metric"])]
     ncol = min(3, max(len(metrics), 1))
     nrow = max(1, -(-len(metrics) // ncol))
@@ -109,16 +111,16 @@ def plot_history(traj: pd.DataFrame, obs: pd.DataFrame, title: str, lang: str = 
         q = d.quantile([0.05, 0.25, 0.5, 0.75, 0.95])
         yrs = q.columns.to_numpy()
         ax.fill_between(yrs, q.loc[0.05], q.loc[0.95], alpha=0.2, color="tab:blue",
-                        label="model 90%" if lang == "en" else "模型90%区间")
+                        label=t["model90"])
         ax.fill_between(yrs, q.loc[0.25], q.loc[0.75], alpha=0.4, color="tab:blue",
-                        label="model 50%" if lang == "en" else "模型50%区间")
+                        label=t["model50"])
         ax.plot(yrs, q.loc[0.5], color="tab:blue",
-                label="model median" if lang == "en" else "模型中位数")
+                label=t["model_median"])
         o = obs[obs["metric"] == m]
         ax.plot(o["year"], o["value"], "o", color="tab:red",
-                label="observed" if lang == "en" else "实际值")
+                label=t["observed"])
         meta = METRIC_BY_NAME.get(m)
-        label = (meta.label_en if lang == "en" else meta.label_zh) if meta else m
+        label = (meta.label_zh if lang == "zh" else meta.label_en) if meta else m
         ax.set_title(f"{label}\n({m})", fontsize=9)
         if meta:
             ax.set_ylabel(meta.unit, fontsize=8)

@@ -44,9 +44,10 @@ def facts(res: dict, against: tuple[str, dict] | None = None) -> dict:
         "likely": s[p >= 0.5].sort_values("p_met", ascending=False),
         "open": s[(p >= 0.1) & (p < 0.5)].sort_values("p_met", ascending=False),
         "unlikely": s[p < 0.1],
-        # the target inside the range of outcomes, and the agents decide it
+        # beyond the uncertain ones: the target inside the range of outcomes, decided by the
+        # agents under the uncertain conditions
         "reach": s[(s["q05"] < s["threshold"]) & (s["threshold"] <= s["q95"]) & unflagged
-                   & (p < 0.9) & (p > 0.02)],
+                   & (p < 0.9) & ((p >= 0.5) | (p < 0.1))],
         "near": s[(p < 0.1) & (s["q95"] < s["threshold"]) & unflagged
                   & (s["q95"] >= NEAR * s["threshold"]) & (s["threshold"] > 0)],
         "flags": {key: s[flag.isin([f for f, k in _FLAG_KEYS if k == key])]

@@ -22,7 +22,9 @@ from sim.present.i18n import (
     STATUS,
     WORKBOOK,
     key_label,
+    lever_note,
     metric_label,  # noqa: F401 - a recorded metric's readable name, re-exported
+    scenario_description,
     unit_text,
 )
 from sim.present.report import citation, lever_rows, load_batch
@@ -167,7 +169,7 @@ def build_workbook(res: dict, lang: str = "en") -> bytes:
         for key, vals in rows:
             vals = np.ravel(vals) if p.by_year else np.repeat(np.ravel(vals)[:1], n_years)
             tail = [unit_text(p.unit, lang), t["scenario"] if lv["given"] else t["default"],
-                    citation(p.provenance)]
+                    lever_note(p.name, lang)[1] if lang == "zh" else citation(p.provenance)]
             if lang == "en":
                 tail.append(p.description)
             s.write([p.name, key_label(p.per, key, lang) if key else "", *vals.tolist(),
@@ -184,7 +186,7 @@ def build_workbook(res: dict, lang: str = "en") -> bytes:
             v = BACKEND[lang].get(str(v), str(v))
         rows.append((label, v))
         if key == "name":
-            rows.append((h["description"], m["scenario"].get("description", "")))
+            rows.append((h["description"], scenario_description(m, lang)))
     rows.append((h["exported"], __version__))
     for label, v in rows:
         s.write([label, "" if v is None else v if isinstance(v, int) else str(v)], "ty")

@@ -93,7 +93,9 @@ PLOT = {
            "compare_title": "P(met): B against A, and B − A",
            "p_met_cbar": "P(target met)", "diff": "P(met) in B minus A, 95% interval",
            "baseline": "baseline", "paired": "paired by replicate (same root seed)",
-           "unpaired": "unpaired (different root seeds): Newcombe interval"},
+           "unpaired": "unpaired (different root seeds): Newcombe interval",
+           "scenario": "scenario", "model90": "model 90%", "model50": "model 50%",
+           "model_median": "model median", "observed": "observed"},
     "zh": {"p_met": "达标概率（95%区间）", "replicates": "次重复", "seed": "种子",
            "target": "目标", "median": "中位数", "band50": "50%区间", "band90": "90%区间",
            "plan_path": "规划目标路径", "national": "全国农村居民收入（预测）",
@@ -104,7 +106,9 @@ PLOT = {
            "fan_title": "2020-2025年轨迹", "sweep_title": "实验各点的达标概率",
            "compare_title": "达标概率：B 与 A 的比较（B − A）", "p_met_cbar": "达标概率",
            "diff": "达标概率之差 B − A（95%区间）", "baseline": "基准",
-           "paired": "按重复配对（相同根种子）", "unpaired": "不配对（根种子不同）：Newcombe 区间"},
+           "paired": "按重复配对（相同根种子）", "unpaired": "不配对（根种子不同）：Newcombe 区间",
+           "scenario": "情景", "model90": "模型90%区间", "model50": "模型50%区间",
+           "model_median": "模型中位数", "observed": "实际值"},
 }
 
 # ---------------------------------------------------------------------- report
@@ -707,8 +711,8 @@ BRIEF = {
         "likely": "Likely met: {items}.",
         "open": "Uncertain: {items}.",
         "none_likely": "None is likely met.",
-        "reach": "Within reach (the target lies inside the 5–95% range of outcomes, so the "
-                 "uncertain conditions decide it): {items}.",
+        "reach": "Also open either way (the target lies inside the 5–95% range of "
+                 "outcomes, so the uncertain conditions decide it): {items}.",
         "near": "Closest misses (the target is above the 95th percentile, by less than "
                 "15%): {items}.",
         "lever": "Met only if the lever is delivered in full (the outcome is the lever as "
@@ -750,7 +754,8 @@ BRIEF = {
         "likely": "可能达标：{items}。",
         "open": "不确定：{items}。",
         "none_likely": "没有可能达标的目标。",
-        "reach": "处于可达范围（目标值落在结果的5%—95%区间内，取决于不确定条件）：{items}。",
+        "reach": "同样可能达标也可能不达标（目标值落在结果的5%—95%区间内，取决于不确定条件）："
+                 "{items}。",
         "near": "差距最小的未达标目标（目标值高于第95百分位，差距不足15%）：{items}。",
         "lever": "只有政策杠杆足额落实才能达标（结果即杠杆的落实量）：{items}。",
         "unreachable": "在设定的输入范围内均无法达到：{items}。",

@@ -68,9 +68,7 @@ _cluster_label = cluster_label
 def _subtitle(m: dict, lang: str) -> str:
     t = T[lang]
     n = m.get("done", m.get("replicates"))
-    if lang == "zh":
-        return f"情景 {m['name']} · {n} {t['replicates']} · {t['seed']} {m['root_seed']}"
-    return f"scenario {m['name']} · {n} {t['replicates']} · {t['seed']} {m['root_seed']}"
+    return f"{t['scenario']} {m['name']} · {n} {t['replicates']} · {t['seed']} {m['root_seed']}"
 
 
 def plot_targets(res: dict, lang: str = "en", all_targets: bool = False):
