@@ -521,6 +521,10 @@ def test_brief_counts_match_the_summary_and_names_the_data_year(tmp_path):
     assert list(f["near"]["target"]) == ["grain"]  # 1200 >= 0.85 x 1365
     text = brief_html({"summary": s, "manifest": m}, "en")
     assert "2 are likely met" in text and "1 are uncertain" in text and "2 are unlikely" in text
+    assert "decided by construction" not in text.split("Likely met")[1].split("</li>")[0]
+    s.loc[s["target"] == "output_brewing", "flag"] = "weak measure"
+    text = brief_html({"summary": s, "manifest": m}, "en")
+    assert "1 of these are decided by construction" in text
     assert "ex-ante" in conditioning(m, "en")
     m["scenario"]["data_until"] = 2023
     assert "published data up to 2023" in conditioning(m, "en")

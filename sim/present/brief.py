@@ -105,6 +105,10 @@ def brief_html(res: dict, lang: str, against: tuple[str, dict] | None = None) ->
                            unlikely=len(f["unlikely"]))
     met = [b["likely"].format(items=_names(f["likely"], lang)) if len(f["likely"])
            else b["none_likely"]]
+    flagged = sum(f["likely"]["target"].isin(rows["target"]).sum()
+                  for rows in f["flags"].values())
+    if flagged:
+        met[0] += " " + b["likely_flagged"].format(k=int(flagged))
     if len(f["open"]):
         met.append(b["open"].format(items=_names(f["open"], lang)))
     change = []

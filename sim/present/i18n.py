@@ -709,6 +709,8 @@ BRIEF = {
               "poverty), {likely} are likely met (P(met) ≥ 0.5), {open} are uncertain "
               "(0.1 ≤ P < 0.5) and {unlikely} are unlikely (P < 0.1).",
         "likely": "Likely met: {items}.",
+        "likely_flagged": "{k} of these are decided by construction rather than by the "
+                          "agents (below).",
         "open": "Uncertain: {items}.",
         "none_likely": "None is likely met.",
         "reach": "Also open either way (the target lies inside the 5–95% range of "
@@ -752,6 +754,7 @@ BRIEF = {
               "达标（达标概率 ≥ 0.5），{open} 项不确定（0.1—0.5），{unlikely} 项不太可能达标"
               "（< 0.1）。",
         "likely": "可能达标：{items}。",
+        "likely_flagged": "其中 {k} 项由模型构造决定，而非由主体互动决定（见下）。",
         "open": "不确定：{items}。",
         "none_likely": "没有可能达标的目标。",
         "reach": "同样可能达标也可能不达标（目标值落在结果的5%—95%区间内，取决于不确定条件）："
