@@ -21,7 +21,7 @@ from sim.analysis.backtest import LAST_YEAR, Z90  # noqa: E402
 from sim.analysis.optimize import frontier  # noqa: E402
 from sim.analysis.sensitivity import ranked  # noqa: E402
 from sim.model.outcomes import METRIC_BY_NAME  # noqa: E402
-from sim.present.i18n import PLOT  # noqa: E402
+from sim.present.i18n import PLOT, unit_text  # noqa: E402
 
 
 def plot_backtest(observed: pd.DataFrame, forecasts: dict, folder: Path) -> list[Path]:
@@ -123,7 +123,7 @@ def plot_history(traj: pd.DataFrame, obs: pd.DataFrame, title: str, lang: str = 
         label = (meta.label_zh if lang == "zh" else meta.label_en) if meta else m
         ax.set_title(f"{label}\n({m})", fontsize=9)
         if meta:
-            ax.set_ylabel(meta.unit, fontsize=8)
+            ax.set_ylabel(unit_text(meta.unit, lang), fontsize=8)
         ax.legend(fontsize=7)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
