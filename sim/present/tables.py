@@ -104,13 +104,14 @@ class Column:
 
     ``key`` names its header in ``sim.present.i18n.TABLE[lang]["cols"]``; ``needs`` the
     summary columns it reads (the column is shown only when all are present); ``cell``
-    gives a row's text.
+    gives a row's text, and ``short``, if given, a narrower text for a narrow terminal.
     """
 
     key: str
     needs: tuple[str, ...]
     cell: Callable[[pd.Series, str], str]
     align: str = ">"
+    short: Callable[[pd.Series, str], str] | None = None
 
 
 def _flag_cell(r, lang: str) -> str:
@@ -122,7 +123,8 @@ COLUMNS: list[Column] = [
     Column("threshold", ("threshold", "unit"),
            lambda r, lang: f"≥ {quantity(r['threshold'], r['unit'], lang=lang)}"),
     Column("p_met", ("p_met",), lambda r, lang: f"{r['p_met']:.2f}"),
-    Column("ci", ("p_lo", "p_hi"), lambda r, lang: f"[{r['p_lo']:.2f}, {r['p_hi']:.2f}]"),
+    Column("ci", ("p_lo", "p_hi"), lambda r, lang: f"[{r['p_lo']:.2f}, {r['p_hi']:.2f}]",
+           short=lambda r, lang: f"{r['p_lo']:.2f}–{r['p_hi']:.2f}"),
     Column("median", ("median", "unit"),
            lambda r, lang: quantity(r["median"], r["unit"], lang=lang)),
     Column("range", ("q05", "q95", "unit"),
@@ -162,9 +164,8 @@ def _value_columns(rows: pd.DataFrame, lang: str, compact: bool):
     """The columns shown for ``rows``, their cells, headers and widths."""
     t = TABLE[lang]
     cols = [c for c in COLUMNS if all(n in rows.columns for n in c.needs)]
-    cells = {c.key: [c.cell(r, lang) for _, r in rows.iterrows()] for c in cols}
-    if compact and "ci" in cells:  # 0.00–0.16 instead of [0.00, 0.16]
-        cells["ci"] = [x.strip("[]").replace(", ", "–") for x in cells["ci"]]
+    cells = {c.key: [(c.short if compact and c.short else c.cell)(r, lang)
+                     for _, r in rows.iterrows()] for c in cols}
     cols = [c for c in cols if any(cells[c.key])]  # e.g. no flag column when none is set
     heads = {c.key: t["cols"][c.key] for c in cols}
     widths = {c.key: max([width(heads[c.key])] + [width(x) for x in cells[c.key]])
@@ -184,7 +185,7 @@ def format_summary(summary: pd.DataFrame, all_targets: bool = False, lang: str =
     rows = _rows(summary, all_targets)
     names = [target_label(x, lang) for x in rows["target"]]
     longest = max([width(t["cols"]["target"])] + [width(n) for n in names])
-    for gap, compact in (("  ", False), (" ", True), (" ", True)):
+    for gap, compact in (("  ", False), (" ", True)):  # narrower if it does not fit
         cols, cells, heads, widths = _value_columns(rows, lang, compact)
         rest = sum(widths.values()) + len(gap) * len(cols)
         if rest + MIN_NAME <= total:
