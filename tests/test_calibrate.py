@@ -601,8 +601,9 @@ def test_backtest_table_summary_and_plots(history, tmp_path):
     late = pd.DataFrame({"metric": "grain", "year": [2023, 2024], "value": [1400.0, 1410.0],
                          "unit": "", "source": "simulated", "quality": "M", "note": "",
                          "weight": 0.5, "line": 0})
+    from sim.present.analysis_figures import plot_backtest
     res = _bt(scn, pd.concat([obs, late], ignore_index=True), tmp_path / "b",
-              origins=[2020, 2022])
+              origins=[2020, 2022], plot=plot_backtest)
     t = res["table"]
     assert set(t["origin"]) == {2020, 2022}
     g = t[(t["metric"] == "grain") & (t["forecaster"] != "model")]

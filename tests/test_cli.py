@@ -34,11 +34,11 @@ def assert_same(a, b):
 def test_default_run_prints_probability_table(tmp_path):
     r = cli("run", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "P(met)" in r.stdout and "output_total" in r.stdout
+    assert "P(met)" in r.stdout and "Ten clusters: total output" in r.stdout
     assert "200 replicates" in r.stdout
     # a P(met) decided by construction is flagged beside it, with a footnote
-    line = next(x for x in r.stdout.splitlines() if x.startswith("primary_va "))
-    assert line.endswith("unreachable in declared ranges")
+    line = next(x for x in r.stdout.splitlines() if x.startswith("Primary-industry value "))
+    assert line.endswith("unreachable")
     assert "flag: P(met) decided by construction" in r.stdout
     t = tables(tmp_path / "results" / "plan")
     assert len(t["replicates"]) == 200

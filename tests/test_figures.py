@@ -11,13 +11,13 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sim.analysis.discover import plot_trajectory  # noqa: E402
 from sim.analysis.montecarlo import run as run_montecarlo  # noqa: E402
 from sim.analysis.stats import compare  # noqa: E402
 from sim.analysis.sweep import load_sweep, prepare_sweep, run_sweep  # noqa: E402
 from sim.config.experiment import load_experiment  # noqa: E402
 from sim.config.scenario import load  # noqa: E402
 from sim.present import plots  # noqa: E402
+from sim.present.analysis_figures import plot_trajectory  # noqa: E402
 from sim.present.plots import factor_label, plot_compare, plot_sweep, setup_fonts  # noqa: E402
 from sim.run.batch import prepare  # noqa: E402
 from sim.run.evaluators import Evaluator  # noqa: E402
@@ -70,7 +70,7 @@ def test_factor_labels_come_from_the_declaration():
         "Marketing fund per cluster; raises market-share gain, dairy (亿元/yr)"
     assert factor_label("uncertainties.hurdle_rate").endswith("(1/yr)")
     zh = factor_label("levers.cold_chain_new_capacity_wan_t", "zh")
-    assert "万吨/年" in zh and "cold_chain_new_capacity_wan_t" in zh
+    assert zh == "各平台每年补助新建冷库规模（万吨/年）"  # the name in Chinese, not the code
     assert factor_label("settings.replicates") == "settings.replicates"  # nothing declared
 
 
@@ -181,3 +181,61 @@ def test_make_plots_puts_against_as_a(batches, tmp_path, monkeypatch):
     # and clustersim compare results/no_new_policy results/plan (A = no_new_policy)
     plots.make_plots(pl, ["compare"], out=tmp_path, against=nn)
     assert seen == {"a": "no_new_policy", "b": "plan"}
+
+
+# ------------------------------------------------------------ defects of #22 (figures)
+def _points_under_legends(fig) -> list[tuple[str, float, float]]:
+    """Data points (marker positions) drawn where a legend of the figure covers them."""
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    boxes = [ax.get_legend().get_window_extent(r) for ax in fig.axes if ax.get_legend()]
+    boxes += [lg.get_window_extent(r) for lg in fig.legends]
+    hidden = []
+    for ax in fig.axes:
+        for line in ax.lines:
+            if line.get_marker() in (None, "None", "", " "):
+                continue
+            xy = ax.transData.transform(np.column_stack(
+                [np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)]))
+            for b in boxes:
+                for x, y in xy:
+                    if b.x0 <= x <= b.x1 and b.y0 <= y <= b.y1:
+                        hidden.append((line.get_label(), x, y))
+    return hidden
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_compare_legend_hides_no_point(batches, lang):
+    """#22: the legend sat on the "no large-scale return to poverty" row (P near 1)."""
+    setup_fonts(lang)
+    fig = plot_compare(batches["a"], batches["b"], lang)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    row = labels.index(plots._label("no_return_to_poverty", lang))
+    p = [line for line in ax.lines if line.get_marker() == "o"]
+    assert p and any(line.get_xdata()[row] > 0.6 for line in p)  # where the legend sat
+    assert _points_under_legends(fig) == []
+    plt.close(fig)
+
+
+def test_zh_sweep_axis_names_the_factor_in_chinese(sweep1):
+    """#22: the zh sweep axis showed the code name cold_chain_new_capacity_wan_t."""
+    setup_fonts("zh")
+    fig = plot_sweep(sweep1, "zh")
+    xlabel = fig.axes[0].get_xlabel()
+    assert "cold_chain" not in xlabel and not re.search(r"[a-z]+_[a-z]+", xlabel), xlabel
+    assert CJK.search(xlabel) and "万吨/年" in xlabel
+    plt.close(fig)
+
+
+def test_histograms_count_replicates_in_whole_numbers(batches):
+    """#22: the histograms' count axes showed fractional replicates (0.5, 1.5, ...)."""
+    setup_fonts("en")
+    fig = plots.plot_distributions(batches["b"], "en")
+    fig.canvas.draw()
+    for ax in fig.axes:
+        lo, hi = ax.get_ylim()
+        ticks = [v for v in ax.get_yticks() if lo <= v <= hi]
+        assert len(ticks) >= 2, ticks
+        assert all(float(v).is_integer() for v in ticks), (ax.get_title(), ticks)
+    plt.close(fig)

@@ -20,6 +20,7 @@ from sim.config.scenario import ScenarioError, load  # noqa: E402
 from sim.model import plan  # noqa: E402
 from sim.model.outcomes import NOT_MODELLED, TARGETS  # noqa: E402
 from sim.model.params import LEVERS, UNCERTAINTIES  # noqa: E402
+from sim.present.i18n import target_label  # noqa: E402
 from sim.present.plots import (  # noqa: E402
     cjk_font_path,
     plot_compare,
@@ -297,7 +298,7 @@ def test_zh_report_headings_are_chinese(reports):
         assert set(WORD.findall(h)) <= {"clustersim"}, f"English in a heading: {h!r}"
     for alt in p.alts:
         assert CJK.search(alt) and not WORD.search(alt)
-    assert p.title == "clustersim 模拟报告：plan"
+    assert p.title == "规划政策组合下山西农产品精深加工产业集群2025年目标展望"
 
 
 def test_zh_report_text_is_chinese_except_code_and_citations(reports):
@@ -316,7 +317,8 @@ def test_en_report_headings_are_english(reports):
             h = h.replace(unit, "")
         assert not CJK.search(h), f"Chinese in an English heading: {h!r}"
         assert WORD.search(h), h
-    assert p.title == "clustersim report: plan"
+    assert p.title == ("Shanxi's agricultural processing clusters in 2025 under the plan's "
+                       "policy package")
 
 
 def _embedded_font(text):
@@ -421,8 +423,116 @@ def test_report_beside_a_prior_run_shows_both_p_met_and_the_paired_difference(tm
     # a large share gain moves some target: the table is not all zero differences
     assert (table["diff"].abs() > 0).any()
     for r in table.itertuples():
-        row = (f"<td><code>{r.target}</code></td><td>{r.group}</td><td>{r.p_a:.2f}</td>"
-               f"<td>{r.p_b:.2f}</td><td>{r.diff:+.2f}</td>")
+        row = (f"<td><code>{r.target}</code></td><td>{html.escape(target_label(r.target, 'en'))}"
+               f'</td><td class="n">{r.p_a:.2f}</td><td class="n">{r.p_b:.2f}</td>'
+               f'<td class="n">{r.diff:+.2f}</td>')
         assert row in text, r.target
+    # the brief says which headline targets differ with an interval excluding zero
+    brief = text.split('<section id="brief">', 1)[1].split("</section>", 1)[0]
+    assert f"Beside <code>{prior}</code>" in brief
     zh = write_report(post, tmp_path / "z.html", "zh", against=prior).read_text(encoding="utf-8")
     assert "与 " in zh and "后验：按 obs.csv 截至 2023 年的观测校准" in zh
+
+
+# ------------------------------------------------------------ the brief (#22 item 5)
+ASCII_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[ ,.:;()/&-]+[A-Za-z][A-Za-z'’-]*){2,}")
+
+
+class _Prose(HTMLParser):
+    """Text outside code, styles and passages marked as written in English (lang="en")."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack, self.parts = [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("img", "br", "meta"):
+            return
+        self.stack.append((tag, dict(attrs).get("lang")))
+
+    def handle_endtag(self, tag):
+        while self.stack and self.stack.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        if not any(t in ("code", "pre", "style", "title") or lang == "en"
+                   for t, lang in self.stack[1:]):
+            self.parts.append(data)
+
+
+def english_runs(doc: str) -> list[str]:
+    """Runs of three or more ASCII words in the text a reader sees (code and marked English
+    quotations aside)."""
+    p = _Prose()
+    p.feed(doc)
+    return [m.group(0) for part in p.parts for m in ASCII_RUN.finditer(part)]
+
+
+def test_zh_report_has_no_untranslated_english(reports):
+    runs = english_runs(reports["zh"][1])
+    assert runs == [], runs[:10]
+    # the check finds English where there is some: it can fail
+    assert len(english_runs(reports["en"][1])) > 50
+    assert english_runs("<p>规划 the plan's policy package</p>") == ["the plan's policy package"]
+
+
+def test_zh_report_translates_the_scenario_and_the_lever_notes(reports):
+    zh = reports["zh"][1]
+    assert "规划的政策组合（默认）" in zh and "The plan's policy package" not in zh
+    for p in LEVERS:  # every lever's note is in Chinese, not its English provenance
+        assert html.escape(p.provenance[:30]) not in zh, p.name
+    own = re.sub(r'<span class="src" lang="en">[^<]*</span>', "", zh)  # quoted sources aside
+    assert "第六章第一节（一）" in zh and "Ch." not in own
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_brief_is_the_first_section(reports, lang):
+    text = reports[lang][1]
+    body = text.split("<body>", 1)[1]
+    first_h2 = body.index("<h2")
+    assert body.index('<section id="brief">') < first_h2 < body.index("</section>")
+    assert body.index("</h1>") < body.index('<section id="brief">')
+    brief = body.split('<section id="brief">', 1)[1].split("</section>", 1)[0]
+    words = {"en": ("likely met", "Conditioned on", "no published data after 2020",
+                    "How the model works, briefly"),
+             "zh": ("可能达标", "结果所依据的数据", "不含2020年以后的已公布数据", "模型简述")}
+    for w in words[lang]:
+        assert w in brief, w
+
+
+def test_brief_counts_match_the_summary_and_names_the_data_year(tmp_path):
+    import pandas as pd
+
+    from sim.present.brief import brief_html, conditioning, facts
+    rows = [("output_brewing", 0.95, 500, 700, None), ("output_meat", 0.6, 400, 600, None),
+            ("output_dairy", 0.3, 100, 150, None),
+            ("training", 0.0, 10, 20, "lever-delivered"), ("grain", 0.02, 1000, 1200, None)]
+    thr = {t.name: t.threshold for t in TARGETS}
+    s = pd.DataFrame([{"target": n, "group": "province", "threshold": thr[n], "unit": "亿元",
+                       "p_met": p, "p_lo": 0, "p_hi": 1, "median": (a + b) / 2, "q05": a,
+                       "q95": b, "flag": f} for n, p, a, b, f in rows])
+    m = {"name": "x", "done": 10, "root_seed": 1, "scenario": {"description": "d"}}
+    f = facts({"summary": s, "manifest": m})
+    assert list(f["likely"]["target"]) == ["output_brewing", "output_meat"]
+    assert list(f["open"]["target"]) == ["output_dairy"]
+    assert set(f["unlikely"]["target"]) == {"training", "grain"}
+    assert list(f["flags"]["lever"]["target"]) == ["training"]
+    assert list(f["reach"]["target"]) == ["output_meat"]  # 550 inside 400-600; not 0.95
+    assert list(f["near"]["target"]) == ["grain"]  # 1200 >= 0.85 x 1365
+    text = brief_html({"summary": s, "manifest": m}, "en")
+    assert "2 are likely met" in text and "1 are uncertain" in text and "2 are unlikely" in text
+    assert "decided by construction" not in text.split("Likely met")[1].split("</li>")[0]
+    s.loc[s["target"] == "output_brewing", "flag"] = "weak measure"
+    text = brief_html({"summary": s, "manifest": m}, "en")
+    assert "1 of these are decided by construction" in text
+    assert "ex-ante" in conditioning(m, "en")
+    m["scenario"]["data_until"] = 2023
+    assert "published data up to 2023" in conditioning(m, "en")
+    assert "截至 2023 年的已公布数据" in conditioning(m, "zh")
+
+
+def test_numeric_cells_do_not_wrap(reports):
+    text = reports["zh"][1]
+    assert re.search(r"\.n\{white-space:nowrap\}", text)
+    cells = re.findall(r'<td class="n">([^<]*)</td>', text)
+    assert any("亿元" in c for c in cells) and any(re.fullmatch(r"\d\.\d\d", c) for c in cells)

@@ -269,15 +269,17 @@ def test_terminal_table_shows_flags_and_reads_summaries_stored_before_them():
                                                   for t in TARGETS},
                          **{f"out.{t.metric}": [1.0, 2.0] for t in TARGETS}})
     s = summarise(reps)
-    text = format_summary(s, all_targets=True)
-    lines = {x.split()[0]: x for x in text.splitlines() if x and not x.startswith(" ")}
+    text = format_summary(s, all_targets=True, columns=200)
+    lines = {x.split("  ")[0]: x for x in text.splitlines() if x and not x.startswith(" ")}
     assert lines["target"].endswith("flag")
-    assert lines["primary_va"].endswith(FLAG_UNREACHABLE)
-    assert lines["training"].endswith(FLAG_LEVER)
-    assert lines["output_total"].endswith("1.95")  # no flag: the row ends at its range
+    assert lines["Primary-industry value added"].endswith("unreachable")
+    assert lines["Farmers trained"].endswith("lever")
+    assert lines["Ten clusters: total output"].endswith("1.95 亿元")  # no flag: ends at range
     assert "flag: P(met) decided by construction" in text
-    old = format_summary(s.drop(columns=["flag", "p_met_2020"]), all_targets=True)
-    assert not old.splitlines()[0].endswith("flag") and len(old.splitlines()) == len(s) + 1
+    old = format_summary(s.drop(columns=["flag", "p_met_2020"]), all_targets=True,
+                         columns=200)
+    assert not old.splitlines()[0].endswith("flag")
+    assert len(old.split("\n\n")[0].splitlines()) == len(s) + 1
 
 
 # ---------------------------------------------------------------------- the review

@@ -264,10 +264,14 @@ def backtest(base: dict, observed: pd.DataFrame, origins: list[int], folder: str
              replicates: int = 200, seed: int = 20210820, households_per_agent: int = 1000,
              backend: str = "serial", workers: int = 1, scheduler: str | None = None,
              calibration: dict | None = None, progress: bool = False,
-             resume: bool = False, source: str = "", assimilate: bool = True) -> dict:
-    """Calibrate at each origin, forecast, score; write backtest.parquet, summary, plots.
+             resume: bool = False, source: str = "", assimilate: bool = True,
+             plot=None) -> dict:
+    """Calibrate at each origin, forecast, score; write backtest.parquet and the summary.
 
     ``assimilate`` False forecasts from the model's own origin year (``origin_scenario``).
+    ``plot(observed, forecasts, folder)``, when given, draws the figures into ``folder``
+    and returns their paths (the command line passes
+    :func:`sim.present.analysis_figures.plot_backtest`); the manifest lists them.
     """
     folder = Path(folder)
     calibration = dict(calibration or {})
@@ -300,7 +304,7 @@ def backtest(base: dict, observed: pd.DataFrame, origins: list[int], folder: str
     summary = summarise(table)
     atomic_parquet(table, folder / "backtest.parquet")
     atomic_parquet(summary, folder / "summary.parquet")
-    files = plot_all(observed, forecasts, folder / "plots")
+    files = plot(observed, forecasts, folder / "plots") if plot is not None else []
     manifest = {"kind": "backtest", "source": source, "origins": origins,
                 "replicates": replicates, "seed": seed,
                 "households_per_agent": households_per_agent, "calibration": calibration,
@@ -340,53 +344,3 @@ def format_summary(summary: pd.DataFrame) -> str:
             note = f"  [{notes[0]}]" if notes else ""
             lines.append(f"  {metric:<26} {n:>3}  {'  '.join(cells)}  {win}{note}")
     return "\n".join(lines)
-
-
-def plot_all(observed: pd.DataFrame, forecasts: dict, folder: Path) -> list[Path]:
-    """One figure per scored metric: a panel per origin with the forecasts and the data."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    folder.mkdir(parents=True, exist_ok=True)
-    files = []
-    metrics = sorted(set(observed["metric"]))
-    origins = sorted(forecasts)
-    for m in metrics:
-        o = observed[observed["metric"] == m]
-        if not ((o["year"] > min(origins)) & (o["year"] <= LAST_YEAR)).any():
-            continue
-        fig, axes = plt.subplots(1, len(origins), figsize=(4.6 * len(origins), 3.4),
-                                 squeeze=False, sharey=True)
-        for ax, origin in zip(axes[0], origins, strict=True):
-            fc = forecasts[origin]
-            d = fc["model"][fc["model"]["metric"] == m]
-            q = d.groupby("year")["value"].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
-            ax.fill_between(q.index, q[0.05], q[0.95], color="tab:blue", alpha=0.2,
-                            label="model 90%")
-            ax.fill_between(q.index, q[0.25], q[0.75], color="tab:blue", alpha=0.35,
-                            label="model 50%")
-            ax.plot(q.index, q[0.5], color="tab:blue", lw=1.2)
-            nv = fc["naive"].get(m)
-            for f, style in (("trend", "--"), ("last_growth", ":")):
-                if nv and nv[f]:
-                    yrs = sorted(nv[f])
-                    qs = np.array([np.exp(nv[f][y][0] + np.array([-Z90, 0, Z90]) * nv[f][y][1])
-                                   for y in yrs])
-                    ax.plot(yrs, qs[:, 1], style, color="0.2", lw=1, label=f"{f} median")
-                    ax.plot(yrs, qs[:, 0], style, color="0.6", lw=0.8)
-                    ax.plot(yrs, qs[:, 2], style, color="0.6", lw=0.8)
-            tr = o[o["year"] <= origin]
-            ho = o[o["year"] > origin]
-            ax.plot(tr["year"], tr["value"], "o", color="black", ms=4, label="known at origin")
-            ax.plot(ho["year"], ho["value"], "o", mfc="none", color="tab:red", ms=5,
-                    label="held out")
-            ax.axvline(origin + 0.5, color="0.5", lw=0.8)
-            ax.set_title(f"{m} · origin {origin}", fontsize=9)
-            ax.tick_params(labelsize=7)
-            ax.legend(fontsize=6, loc="upper left")
-        fig.tight_layout()
-        path = folder / f"backtest-{m}.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        files.append(path)
-    return files

@@ -1,14 +1,14 @@
 """Scenario discovery: PRIM boxes of the conditions under which a target is missed.
 
 Uses the EMA Workbench's PRIM implementation (``ema_workbench.analysis.prim``) on the sampled
-uncertainties of a stored Monte Carlo batch. The peeling trajectory is read as data and
-plotted here, which works the same on EMA Workbench 2.5 (Python 3.11) and 3.x (3.12+).
+uncertainties of a stored Monte Carlo batch. The peeling trajectory is read as data (drawn
+by ``sim.present.analysis_figures.plot_trajectory``), which works the same on EMA Workbench
+2.5 (Python 3.11) and 3.x (3.12+).
 """
 
 from __future__ import annotations
 
 import logging
-import textwrap
 import warnings
 
 import numpy as np
@@ -129,33 +129,3 @@ def informative_targets(reps: pd.DataFrame, k: int = 5,
             rows.append((t.name, share))
     rows.sort(key=lambda r: round(abs(r[1] - 0.5), 9))
     return rows[:k]
-
-
-def plot_trajectory(boxes: list[dict], title: str):
-    """Peeling trajectories: coverage against density, coloured by restricted dimensions."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-    k = max(len(boxes), 1)
-    fig, axes = plt.subplots(1, k, figsize=(5.5 * k, 4.8), squeeze=False,
-                             layout="constrained")
-    for k, (ax, b) in enumerate(zip(axes[0], boxes, strict=False)):
-        t = b["trajectory"]
-        sc = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=18)
-        ax.plot(t["coverage"], t["density"], color="0.7", lw=0.8, zorder=0)
-        ch = t.loc[b["chosen"]]
-        ax.scatter([ch["coverage"]], [ch["density"]], s=120, facecolors="none",
-                   edgecolors="red", label="chosen box")
-        ax.set_xlabel("coverage")
-        ax.set_ylabel("density")
-        ax.set_xlim(0, 1.02)
-        ax.set_ylim(0, 1.02)
-        ax.set_title(f"box {k + 1}", fontsize=9)
-        ax.legend(fontsize=7, loc="lower left")
-        cb = fig.colorbar(sc, ax=ax, label="restricted dimensions")
-        cb.locator = MaxNLocator(integer=True)
-        cb.update_ticks()
-    # Wrapped to the figure's width (about 11 characters per inch at 10 pt), never clipped.
-    fig.suptitle(textwrap.fill(title, int(fig.get_figwidth() * 11)), fontsize=10)
-    return fig

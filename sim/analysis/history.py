@@ -18,7 +18,6 @@ import pandas as pd
 
 from sim.analysis.observed import DEFAULT_OBSERVED  # noqa: F401 - the one default
 from sim.config.files import suggest
-from sim.model.outcomes import METRIC_BY_NAME
 from sim.model.plan import BASE_YEAR
 
 
@@ -99,38 +98,3 @@ def coverage(table: pd.DataFrame) -> dict:
             "in_90": float(v["in_90"].mean()) if n else float("nan"),
             "below_05": int((v["percentile"] < 5).sum()) if n else 0,
             "above_95": int((v["percentile"] > 95).sum()) if n else 0}
-
-
-def plot(traj: pd.DataFrame, obs: pd.DataFrame, title: str, lang: str = "en"):
-    """Fan chart per observed metric with the observations marked (labels with units)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    metrics = [m for m in dict.fromkeys(obs["metric"]) if m in set(traj["metric"])]
-    ncol = min(3, max(len(metrics), 1))
-    nrow = max(1, -(-len(metrics) // ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(5.2 * ncol, 3.8 * nrow), squeeze=False)
-    for ax in axes.flat[len(metrics):]:
-        ax.set_visible(False)
-    for ax, m in zip(axes.flat, metrics, strict=False):
-        d = traj[traj["metric"] == m].pivot(index="replicate", columns="year", values="value")
-        q = d.quantile([0.05, 0.25, 0.5, 0.75, 0.95])
-        yrs = q.columns.to_numpy()
-        ax.fill_between(yrs, q.loc[0.05], q.loc[0.95], alpha=0.2, color="tab:blue",
-                        label="model 90%" if lang == "en" else "模型90%区间")
-        ax.fill_between(yrs, q.loc[0.25], q.loc[0.75], alpha=0.4, color="tab:blue",
-                        label="model 50%" if lang == "en" else "模型50%区间")
-        ax.plot(yrs, q.loc[0.5], color="tab:blue",
-                label="model median" if lang == "en" else "模型中位数")
-        o = obs[obs["metric"] == m]
-        ax.plot(o["year"], o["value"], "o", color="tab:red",
-                label="observed" if lang == "en" else "实际值")
-        meta = METRIC_BY_NAME.get(m)
-        label = (meta.label_en if lang == "en" else meta.label_zh) if meta else m
-        ax.set_title(f"{label}\n({m})", fontsize=9)
-        if meta:
-            ax.set_ylabel(meta.unit, fontsize=8)
-        ax.legend(fontsize=7)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig

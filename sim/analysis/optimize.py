@@ -178,30 +178,3 @@ def _greedy_cuts(table: pd.DataFrame, ok: pd.DataFrame, base: dict, target: str,
             current = {x: float(feas.iloc[0][f"m.{x}"]) for x in SEARCH_LEVERS}
             current_cost = float(feas.iloc[0]["cost_yi"])
     return table
-
-
-def plot_frontier(table: pd.DataFrame, result: dict, title: str):
-    """Cost against P(met) for every candidate, with the frontier and the answer."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(8, 5))
-    ax.scatter(table["cost_yi"], table["p_met"], s=14, color="0.6", label="candidates")
-    fr = frontier(table)
-    ax.plot(fr["cost_yi"], fr["p_met"], "-o", color="tab:blue", ms=4, label="frontier")
-    p = table.iloc[0]
-    ax.scatter([p["cost_yi"]], [p["p_met"]], marker="s", s=60, color="tab:orange",
-               label="plan package", zorder=3)
-    if result["chosen"]:
-        c = result["chosen"]
-        ax.errorbar([c["cost_yi"]], [c["p_met"]], yerr=[[c["p_met"] - c["p_lo"]],
-                                                        [c["p_hi"] - c["p_met"]]],
-                    fmt="*", ms=14, color="tab:red", label="cheapest reaching target", zorder=4)
-    ax.axhline(result["probability"], color="tab:red", ls="--", lw=0.8)
-    ax.set_xlabel("fiscal cost 2021-2025, 亿元")
-    ax.set_ylabel(f"P({result['target']} met)")
-    ax.set_ylim(-0.02, 1.02)
-    ax.legend(fontsize=8)
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
-    return fig

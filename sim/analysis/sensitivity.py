@@ -237,31 +237,3 @@ def ranked(idx: pd.DataFrame, outcome: str, k: int = 10) -> pd.DataFrame:
     col = "ST" if "ST" in idx else "mu_star"
     g = idx[idx["outcome"] == outcome]
     return g.sort_values(col, ascending=False, kind="stable").head(k)
-
-
-def plot_ranked(idx: pd.DataFrame, outcomes: list[str], title: str, k: int = 10):
-    """Ranked bars with intervals, one panel per outcome."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    sobol = "ST" in idx
-    fig, axes = plt.subplots(1, len(outcomes), figsize=(5.2 * len(outcomes), 0.33 * k + 1.8),
-                             squeeze=False)
-    for ax, out in zip(axes[0], outcomes, strict=True):
-        g = ranked(idx, out, k).iloc[::-1]
-        y = np.arange(len(g))
-        if sobol:
-            ax.barh(y + 0.2, g["ST"], 0.4, xerr=g["ST_conf"], label="total (ST)",
-                    color="tab:blue", capsize=2)
-            ax.barh(y - 0.2, g["S1"], 0.4, xerr=g["S1_conf"], label="first order (S1)",
-                    color="tab:orange", capsize=2)
-        else:
-            ax.barh(y, g["mu_star"], 0.6, xerr=g["mu_star_conf"], label="mu*",
-                    color="tab:blue", capsize=2)
-            ax.plot(g["sigma"], y, "k|", ms=10, label="sigma")
-        ax.set_yticks(y, g["factor"], fontsize=7)
-        ax.set_title(out, fontsize=9)
-        ax.legend(fontsize=7, loc="lower right")
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig

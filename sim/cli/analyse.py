@@ -111,7 +111,8 @@ def cmd_sensitivity(a) -> int:
         print(f"clustersim: {e}", file=sys.stderr)
         return EXIT_FAILURES
     idx, m = res["indices"], res["manifest"]
-    fig = sa.plot_ranked(idx, ["output_total", "rural_income_ratio"],
+    from sim.present.analysis_figures import plot_ranked
+    fig = plot_ranked(idx, ["output_total", "rural_income_ratio"],
                          f"{a.method} · {scn['name']} · {m['runs']} runs · seed {a.seed}")
     fig.savefig(folder / "ranked.png", dpi=120)
     if not a.quiet:
@@ -143,10 +144,10 @@ def cmd_discover(a) -> int:
         INFORMATIVE_MISS,
         discover,
         informative_targets,
-        plot_trajectory,
         sentence,
     )
     from sim.model.outcomes import TARGET_BY_NAME
+    from sim.present.analysis_figures import plot_trajectory
     check_target(a.target)
     if not 0 < a.threshold <= 1:
         raise UsageError(f"--threshold: must be in (0, 1], got {a.threshold}")
@@ -222,10 +223,10 @@ def cmd_check_history(a) -> int:
         DEFAULT_OBSERVED,
         check,
         nothing_to_check,
-        plot,
         read_observed,
     )
     from sim.config.errors import ScenarioError
+    from sim.present.analysis_figures import plot_history
     from sim.present.plots import setup_fonts
     res = load_batch(a.folder)
     traj = res["trajectories"]
@@ -245,7 +246,7 @@ def cmd_check_history(a) -> int:
     table.to_csv(out / "check.csv", index=False)
     setup_fonts(a.lang)
     shown = obs[obs["year"].isin(traj["year"].unique())]
-    fig = plot(traj, shown if len(shown) else obs,
+    fig = plot_history(traj, shown if len(shown) else obs,
                f"model vs observed · {res['manifest']['name']} · "
                f"{res['manifest'].get('done')} replicates", a.lang)
     fig.savefig(out / "fan.png", dpi=120)
@@ -289,7 +290,8 @@ def _print_optimum(r: dict, a) -> None:
 
 def cmd_optimize(a) -> int:
     """Search for the cheapest lever mix reaching the asked probability."""
-    from sim.analysis.optimize import plot_frontier, search
+    from sim.analysis.optimize import search
+    from sim.present.analysis_figures import plot_frontier
     from sim.present.plots import setup_fonts
     _check_optimize_options(a)
     scn = load_scenario(a)

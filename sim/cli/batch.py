@@ -50,6 +50,8 @@ def add_parsers(sub) -> None:
                    help="replicates per results chunk: what an interruption can lose "
                         "(default: 25)")
     r.add_argument("--all", action="store_true", help="print every target, not the headline")
+    r.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="language of the printed table (default: en)")
     r.add_argument("--posterior", default=None, metavar="DIR",
                    help="draw the calibrated uncertainties from the posterior in DIR (from "
                         "clustersim calibrate); default: none, the scenario's ranges")
@@ -74,6 +76,8 @@ def add_parsers(sub) -> None:
     sh = sub.add_parser("show", help="print the probability table of a results folder")
     sh.add_argument("folder")
     sh.add_argument("--all", action="store_true", help="print every target")
+    sh.add_argument("--lang", choices=("en", "zh"), default="en",
+                    help="language of the printed table (default: en)")
     sh.set_defaults(func=cmd_show)
 
 
@@ -173,10 +177,9 @@ def cmd_run(a) -> int:
         lock.release()
     m = tables["manifest"]
     if not a.quiet:
-        from sim.present.tables import format_summary
-        print(f"scenario {m['name']}: {m['done']} replicates, root seed {m['root_seed']}, "
-              f"1 agent = {m['households_per_agent']} households -> {folder}")
-        print(format_summary(tables["summary"], a.all))
+        from sim.present.tables import format_header, format_summary
+        print(format_header(m, a.lang, folder, a.sets))
+        print(format_summary(tables["summary"], a.all, a.lang))
     if m["failed"]:
         print(f"{m['failed']} replicate(s) failed; see {folder / 'failures.parquet'}",
               file=sys.stderr)
@@ -186,7 +189,7 @@ def cmd_run(a) -> int:
 
 def _already_done(a, folder, manifest: dict) -> int:
     """A complete batch asked for again: say so and print what it holds."""
-    from sim.present.tables import format_summary
+    from sim.present.tables import format_header, format_summary
     res = load_batch(str(folder))
     m = res["manifest"]
     why = "--resume: " if a.resume else ""
@@ -194,9 +197,8 @@ def _already_done(a, folder, manifest: dict) -> int:
           f"{', ' + str(m.get('failed')) + ' failed' if m.get('failed') else ''}): "
           "nothing to do", file=sys.stderr)
     if not a.quiet:
-        print(f"scenario {m['name']}: {m['done']} replicates, root seed {m['root_seed']}, "
-              f"1 agent = {m['households_per_agent']} households -> {folder}")
-        print(format_summary(res["summary"], a.all))
+        print(format_header(m, a.lang, folder, a.sets))
+        print(format_summary(res["summary"], a.all, a.lang))
     if m.get("failed"):
         print(f"{m['failed']} replicate(s) failed; see {folder / 'failures.parquet'}; "
               f"retry them with: {resume_command(a, folder)}", file=sys.stderr)
@@ -273,14 +275,13 @@ def cmd_scenarios(a) -> int:
 def cmd_show(a) -> int:
     """Print the probability table of a stored batch (or a sweep's, or sensitivity's)."""
     from sim.cli.folders import show_other
-    from sim.present.tables import format_summary
+    from sim.present.tables import format_header, format_summary
     if show_other(a.folder, a.all):
         return EXIT_OK
     res = load_batch(a.folder)
     m = res["manifest"]
-    print(f"scenario {m['name']}: {m.get('done')} replicates, root seed {m['root_seed']}, "
-          f"status {m['status']}")
-    print(format_summary(res["summary"], a.all))
+    print(format_header(m, a.lang, status=True))
+    print(format_summary(res["summary"], a.all, a.lang))
     return EXIT_OK
 
 

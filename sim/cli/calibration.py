@@ -234,6 +234,7 @@ def cmd_backtest(a) -> int:
     """Backtest from each origin and print the comparison with the naive forecasts."""
     from sim.analysis.backtest import backtest, format_summary
     from sim.analysis.calibrate import CalibrationError
+    from sim.present.analysis_figures import plot_backtest
     scn, obs, src, backend = _setup(a)
     origins = a.origin
     folder = Path(a.out)
@@ -242,7 +243,8 @@ def cmd_backtest(a) -> int:
                        households_per_agent=a.households_per_agent, backend=backend,
                        workers=a.workers, scheduler=a.scheduler,
                        calibration=_calibration_kwargs(a), progress=not a.quiet,
-                       resume=a.resume, source=src, assimilate=a.assimilate)
+                       resume=a.resume, source=src, assimilate=a.assimilate,
+                       plot=plot_backtest)
     except CalibrationError as e:
         raise UsageError(str(e)) from None
     except KeyboardInterrupt:

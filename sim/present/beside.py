@@ -17,29 +17,9 @@ import html
 import pandas as pd
 
 from sim.analysis.stats import compare
+from sim.present.i18n import BESIDE, target_label
 
-T = {
-    "en": {
-        "head": "Beside {other}",
-        "intro": "P(met) of every 2025 target in this batch (B, {here}) and in {other} "
-                 "(A, {there}); difference = B − A, with its 95% interval ({how}).",
-        "paired": "paired by replicate: same root seed, common random numbers",
-        "unpaired": "different root seeds: Newcombe interval",
-        "cols": ["target", "group", "P(met) A", "P(met) B", "B − A", "95% interval"],
-        "prior": "prior: uncertainties from their declared ranges",
-        "posterior": "posterior: calibrated to {obs} up to {until}",
-    },
-    "zh": {
-        "head": "与 {other} 对照",
-        "intro": "本批次（{here}）与对照批次 {other}（{there}）中各项2025年目标的达标概率；"
-                 "差值 = 本批次 − 对照批次，附95%区间（{how}）。",
-        "paired": "按重复配对：根种子相同，共同随机数",
-        "unpaired": "根种子不同：Newcombe 区间",
-        "cols": ["目标", "类别", "达标概率（对照）", "达标概率（本批次）", "差值", "95%区间"],
-        "prior": "先验：不确定参数取自设定范围",
-        "posterior": "后验：按 {obs} 截至 {until} 年的观测校准",
-    },
-}
+T = BESIDE
 
 
 def batch_label(manifest: dict, lang: str = "en") -> str:
@@ -57,14 +37,17 @@ def beside_table(here: dict, other: dict) -> tuple[pd.DataFrame, bool]:
 
 
 def beside_section(here: dict, other: dict, other_name: str, lang: str, table_html) -> str:
-    """The section as HTML; ``table_html(rows, head)`` renders a table as the report does."""
+    """The section as HTML, its table rendered by ``table_html`` as the report does.
+
+    ``table_html(rows, head, nums=...)``: ``nums`` are the columns of values (no wrapping).
+    """
     t = T[lang]
     table, paired = beside_table(here, other)
-    rows = [[f"<code>{html.escape(r.target)}</code>", html.escape(str(r.group)),
+    rows = [[f"<code>{html.escape(r.target)}</code>", html.escape(target_label(r.target, lang)),
              f"{r.p_a:.2f}", f"{r.p_b:.2f}", f"{r.diff:+.2f}", f"[{r.lo:+.2f}, {r.hi:+.2f}]"]
             for r in table.itertuples()]
     intro = t["intro"].format(here=batch_label(here["manifest"], lang), other=other_name,
                               there=batch_label(other["manifest"], lang),
                               how=t["paired" if paired else "unpaired"])
     return (f"<h2>{html.escape(t['head'].format(other=other_name))}</h2>"
-            f"<p>{html.escape(intro)}</p>{table_html(rows, t['cols'])}")
+            f"<p>{html.escape(intro)}</p>{table_html(rows, t['cols'], nums=(2, 3, 4, 5))}")

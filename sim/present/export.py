@@ -16,16 +16,20 @@ import pandas as pd
 
 from sim.model import plan
 from sim.model.outcomes import TARGETS
-from sim.present.report import (
+from sim.present.i18n import (
     BACKEND,
+    REPORT,
     STATUS,
-    T,
-    citation,
+    WORKBOOK,
     key_label,
-    lever_rows,
-    load_batch,
+    lever_note,
+    metric_label,  # noqa: F401 - a recorded metric's readable name, re-exported
+    scenario_description,
     unit_text,
 )
+from sim.present.report import citation, lever_rows, load_batch
+
+T = REPORT
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -42,53 +46,7 @@ _PREFIX_UNITS = (("fiscal_", "亿元"), ("rural_income_", "元/人"), ("output_"
                  ("farmers_", "万人"), ("income_gain_", "元/人"), ("linkage_income_", "元/人"),
                  ("firms_", "firms"),
                  ("volume_", "万吨"), ("value_", "亿元"))
-_EXTRA_LABELS = {
-    "agri_output": ("Agricultural output", "农业总产值"),
-    "firms_alive": ("Processing firms in operation", "在营加工企业数"),
-    "fiscal_cost_yi": ("Fiscal cost of the levers, cumulative", "政策杠杆财政支出（累计）"),
-    "cold_chain_total": ("Cold-chain storage at the platforms", "交易平台冷链库容"),
-    "rural_income": ("Rural per-capita disposable income", "农村居民人均可支配收入"),
-    "national_rural_income": ("National rural per-capita income (projection)",
-                              "全国农村居民人均可支配收入（预测）"),
-    "rural_income_wage": ("Rural income: wages", "农村居民工资性收入"),
-    "rural_income_operating": ("Rural income: operating", "农村居民经营净收入"),
-    "rural_income_property": ("Rural income: property", "农村居民财产净收入"),
-    "rural_income_transfer": ("Rural income: transfers", "农村居民转移净收入"),
-    "land_transferred_share": ("Share of contracted land rented out", "土地流转比例"),
-    "rent_yuan_per_mu": ("Land rent", "土地流转租金"),
-    "coops": ("Cooperatives", "合作社数量"),
-    "coop_member_share": ("Share of households in a cooperative", "加入合作社的农户比例"),
-    "contract_share": ("Share of households with a contract", "签订订单的农户比例"),
-}
-
-H = {
-    "en": {
-        "sheets": ("summary", "yearly", "levers", "manifest"),
-        "summary": ["target", "indicator", "2025 target (≥)", "unit", "plan section", "P(met)",
-                    "95% interval low", "95% interval high", "median", "5%", "95%",
-                    "replicates", "replicates meeting it"],
-        "yearly": ["metric", "indicator", "unit", "year", "q05", "q25", "q50", "q75", "q95",
-                   "mean", "replicates"],
-        "levers": ["lever", "for", *[str(y) for y in plan.YEARS], "unit", "set by", "source",
-                   "description"],
-        "manifest": ["item", "value"],
-        "description": "scenario description", "exported": "exported with clustersim",
-        "title": "clustersim results: {name}",
-    },
-    "zh": {
-        "sheets": ("目标汇总", "逐年分位数", "政策杠杆", "运行信息"),
-        "summary": ["目标代码", "指标", "2025年目标值（≥）", "单位", "规划条款", "达标概率",
-                    "95%区间下限", "95%区间上限", "中位数", "5%分位数", "95%分位数", "重复次数",
-                    "达标次数"],
-        "yearly": ["指标代码", "指标", "单位", "年份", "5%分位数", "25%分位数", "中位数",
-                   "75%分位数", "95%分位数", "均值", "重复次数"],
-        "levers": ["政策杠杆", "分项", *[f"{y}年" for y in plan.YEARS], "单位", "设定方式",
-                   "依据"],
-        "manifest": ["项目", "内容"],
-        "description": "情景说明", "exported": "导出所用 clustersim 版本",
-        "title": "clustersim 模拟结果：{name}",
-    },
-}
+H = WORKBOOK
 
 
 def metric_unit(metric: str) -> str:
@@ -102,15 +60,6 @@ def metric_unit(metric: str) -> str:
         if metric.startswith(prefix):
             return unit
     return ""
-
-
-def metric_label(metric: str, lang: str) -> str:
-    """A readable name of a recorded metric, or "" when it has none."""
-    for t in TARGETS:
-        if t.metric == metric:
-            return t.label_zh if lang == "zh" else t.label_en
-    en_zh = _EXTRA_LABELS.get(metric)
-    return "" if en_zh is None else en_zh[lang == "zh"]
 
 
 def yearly_quantiles(traj: pd.DataFrame) -> pd.DataFrame:
@@ -220,7 +169,7 @@ def build_workbook(res: dict, lang: str = "en") -> bytes:
         for key, vals in rows:
             vals = np.ravel(vals) if p.by_year else np.repeat(np.ravel(vals)[:1], n_years)
             tail = [unit_text(p.unit, lang), t["scenario"] if lv["given"] else t["default"],
-                    citation(p.provenance)]
+                    lever_note(p.name, lang)[1] if lang == "zh" else citation(p.provenance)]
             if lang == "en":
                 tail.append(p.description)
             s.write([p.name, key_label(p.per, key, lang) if key else "", *vals.tolist(),
@@ -237,7 +186,7 @@ def build_workbook(res: dict, lang: str = "en") -> bytes:
             v = BACKEND[lang].get(str(v), str(v))
         rows.append((label, v))
         if key == "name":
-            rows.append((h["description"], m["scenario"].get("description", "")))
+            rows.append((h["description"], scenario_description(m, lang)))
     rows.append((h["exported"], __version__))
     for label, v in rows:
         s.write([label, "" if v is None else v if isinstance(v, int) else str(v)], "ty")

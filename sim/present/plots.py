@@ -10,7 +10,6 @@ dependency), registered with Matplotlib by file path, so no system font is neede
 from __future__ import annotations
 
 import importlib.util
-import re
 import textwrap
 from pathlib import Path
 
@@ -21,41 +20,22 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from sim.model import plan  # noqa: E402
-from sim.model.outcomes import HEADLINE_GROUPS, TARGET_BY_NAME  # noqa: E402
-from sim.model.params import BY_NAME  # noqa: E402
+from sim.model.outcomes import HEADLINE_GROUPS  # noqa: E402
+from sim.present.i18n import (  # noqa: E402
+    PLOT,
+    cluster_label,
+    factor_label,  # noqa: F401 - the axis label of a swept factor, re-exported
+    target_label,
+)
 
 KINDS = ("targets", "distributions", "fan", "sweep", "compare")
 FORMATS = ("png", "svg", "pdf")
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
-T = {
-    "en": {"p_met": "P(target met), 95% interval", "replicates": "replicates", "seed": "seed",
-           "target": "target", "median": "median", "band50": "50% band", "band90": "90% band",
-           "plan_path": "plan's target path", "national": "national rural income (projection)",
-           "shanxi": "Shanxi rural income", "yuan": "元/person", "yi": "亿元",
-           "total": "Ten clusters, total", "year": "year", "count": "replicates",
-           "output2025": "2025 output, 亿元", "rural_income": "Rural per-capita income",
-           "targets_title": "Probability of meeting each 2025 target",
-           "dist_title": "2025 output by cluster", "fan_title": "Trajectories 2020-2025",
-           "sweep_title": "P(met) across the experiment",
-           "compare_title": "P(met): B against A, and B − A",
-           "p_met_cbar": "P(target met)", "diff": "P(met) in B minus A, 95% interval",
-           "baseline": "baseline", "paired": "paired by replicate (same root seed)",
-           "unpaired": "unpaired (different root seeds): Newcombe interval"},
-    "zh": {"p_met": "达标概率（95%区间）", "replicates": "次重复", "seed": "种子",
-           "target": "目标", "median": "中位数", "band50": "50%区间", "band90": "90%区间",
-           "plan_path": "规划目标路径", "national": "全国农村居民收入（预测）",
-           "shanxi": "山西农村居民收入", "yuan": "元/人", "yi": "亿元",
-           "total": "十大集群合计", "year": "年份", "count": "重复次数",
-           "output2025": "2025年产值（亿元）", "rural_income": "农村居民人均可支配收入",
-           "targets_title": "2025年各项目标的达标概率", "dist_title": "2025年各集群产值分布",
-           "fan_title": "2020-2025年轨迹", "sweep_title": "实验各点的达标概率",
-           "compare_title": "达标概率：B 与 A 的比较（B − A）", "p_met_cbar": "达标概率",
-           "diff": "达标概率之差 B − A（95%区间）", "baseline": "基准",
-           "paired": "按重复配对（相同根种子）", "unpaired": "不配对（根种子不同）：Newcombe 区间"},
-}
+T = PLOT
 
 
 def cjk_font_path() -> Path:
@@ -81,55 +61,14 @@ def setup_fonts(lang: str) -> str | None:
     return name
 
 
-_YI = re.compile(r"≥\s*([0-9]+(?:\.[0-9]+)?)\s*亿(?:元)?")
-
-
-def _english(text: str) -> str:
-    """English for the amounts in declared English labels (``≥30 亿`` -> ``≥ 3 bn yuan``)."""
-    def yuan(m: re.Match) -> str:
-        v = float(m.group(1))  # 亿 = 100 million
-        return f"≥ {v / 10:g} bn yuan" if v >= 10 else f"≥ {v * 100:g}M yuan"
-    return _YI.sub(yuan, text)
-
-
-def _label(target: str, lang: str) -> str:
-    t = TARGET_BY_NAME.get(target)
-    if t is None:
-        return target
-    return t.label_zh if lang == "zh" else _english(t.label_en)
-
-
-def factor_label(path: str, lang: str = "en") -> str:
-    """Axis label of a swept factor, from its declaration: what it is, the key, the unit.
-
-    ``levers.cold_chain_new_capacity_wan_t`` -> "Subsidised cold-storage programme offered at
-    each platform per year (万吨/yr)"; in Chinese the parameter's name with the unit in Chinese.
-    """
-    parts = path.split(".")
-    p = BY_NAME.get(parts[1]) if len(parts) > 1 else None
-    if p is None:
-        return path
-    key = parts[2] if len(parts) > 2 else None
-    if lang == "zh":
-        from sim.present.report import key_label, unit_text
-        k = f" · {key_label(p.per, key, lang)}" if key else ""
-        return f"{p.name}{k}（{unit_text(p.unit, lang)}）"
-    what = p.description.rstrip(".") if p.description else p.name.replace("_", " ")
-    k = f", {key}" if key else ""
-    return f"{what}{k} ({p.unit})"
-
-
-def _cluster_label(key: str, lang: str) -> str:
-    c = plan.cluster(key)
-    return c.zh if lang == "zh" else c.en.split(" (")[0]
+_label = target_label
+_cluster_label = cluster_label
 
 
 def _subtitle(m: dict, lang: str) -> str:
     t = T[lang]
     n = m.get("done", m.get("replicates"))
-    if lang == "zh":
-        return f"情景 {m['name']} · {n} {t['replicates']} · {t['seed']} {m['root_seed']}"
-    return f"scenario {m['name']} · {n} {t['replicates']} · {t['seed']} {m['root_seed']}"
+    return f"{t['scenario']} {m['name']} · {n} {t['replicates']} · {t['seed']} {m['root_seed']}"
 
 
 def plot_targets(res: dict, lang: str = "en", all_targets: bool = False):
@@ -170,6 +109,7 @@ def plot_distributions(res: dict, lang: str = "en"):
                 bbox=dict(boxstyle="round", fc="white", ec="0.8"))
         ax.set_xlabel(t["output2025"], fontsize=8)
         ax.tick_params(labelsize=7)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # replicates are counted
     axes.flat[0].set_ylabel(t["count"])
     axes.flat[0].legend(fontsize=7, loc="upper left")
     fig.suptitle(f"{t['dist_title']} — {_subtitle(res['manifest'], lang)}", fontsize=11)
@@ -318,7 +258,9 @@ def plot_compare(ra: dict, rb: dict, lang: str = "en"):
     ax.set_ylim(-0.7, len(sa) - 0.3)
     ax.set_xlim(-0.02, 1.02)
     ax.set_xlabel(t["p_met"])
-    ax.legend(fontsize=8, loc="lower right")
+    # Legends above the panels, outside the data: any row may have its points anywhere.
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.01), ncols=2,
+              frameon=False, borderaxespad=0)
     ax.grid(axis="x", color="0.92")
     dv = d["diff"].to_numpy(float)
     axd.errorbar(dv, y, xerr=[dv - d["lo"].to_numpy(float), d["hi"].to_numpy(float) - dv],
@@ -326,7 +268,8 @@ def plot_compare(ra: dict, rb: dict, lang: str = "en"):
                  label=f"B − A: {name_b} − {name_a}")
     axd.axvline(0, color="0.5", lw=0.8)
     axd.set_xlabel(f"{t['diff']}\n{t['paired'] if paired else t['unpaired']}", fontsize=9)
-    axd.legend(fontsize=8, loc="lower right")
+    axd.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.01), frameon=False,
+               borderaxespad=0)
     axd.grid(axis="x", color="0.92")
     fig.suptitle(f"{t['compare_title']}\nA: {_subtitle(ra['manifest'], lang)}\n"
                  f"B: {_subtitle(rb['manifest'], lang)}", fontsize=9)
