@@ -107,3 +107,12 @@ def test_unknown_quantity_is_a_usage_error_naming_file_and_allowed(tmp_path, cap
     err = capsys.readouterr().err
     assert str(path) in err and "households_rentng_out" in err
     assert "households_renting_out_share" in err  # the allowed values are listed
+
+
+def test_docs_table_has_a_row_per_shipped_pattern_with_a_verdict():
+    from sim.config.files import SOURCE_ROOT
+    doc = (SOURCE_ROOT / "docs" / "patterns.md").read_text(encoding="utf-8")
+    rows = {line.split("|")[1].strip().strip("`"): line.split("|")[6].strip()
+            for line in doc.splitlines() if line.startswith("| `")}
+    for p in pt.load_patterns()["pattern"]:
+        assert rows.get(p) in ("inside", "outside"), f"docs/patterns.md lacks a row for {p}"
