@@ -1,4 +1,4 @@
-"""Benchmarks for docs/performance.md, measured on this machine in one run.
+"""Benchmarks for docs/performance.md: every figure measured in one run, on the machine that runs it.
 
 Usage::
 

@@ -8,7 +8,7 @@ and years. Every sample runs with the same replicate seed, so the remaining rand
 factors' effect (common random numbers).
 
 Cost: Sobol' needs ``N·(2D+2)`` runs (second-order terms on) and Morris ``r·(D+1)``, for
-``D`` factors; see docs/analysis.md for what that costs on this machine.
+``D`` factors; see docs/analysis.md for what that costs on 2 cores.
 """
 
 from __future__ import annotations
