@@ -284,8 +284,8 @@ def format_scorecard(card: dict) -> str:
              "basis by vintage (P2021 = ex-ante, P2025 = data through 2024)", head]
     for r in t.itertuples():
         ps = "".join(f"{getattr(r, f'p_{v}'):>7.2f}" for v in vints)
-        latest = (f"  (latest {r.latest_year}: {r.latest_value:.4g})"
-                  if r.outcome == "not yet known" and r.latest_year else "")
+        latest = (f"  (latest {int(r.latest_year)}: {r.latest_value:.4g})"
+                  if r.outcome == "not yet known" and pd.notna(r.latest_year) else "")
         lines.append(f"{r.target:<26} {r.outcome:<14} {ps}{latest}")
     settled = t[t["outcome"] != "not yet known"]
     lines.append(f"settled: {len(settled)} of {len(t)} targets")
