@@ -149,3 +149,62 @@ def test_reported_summary_on_an_empty_batch_is_nan():
     reps = pd.DataFrame({"seed": [], **{f"out.{t.metric}": [] for t in TARGETS}})
     s = sc.reported_summary(reps)
     assert len(s) == len(TARGETS) and np.isnan(s["p_met"]).all()
+
+
+# ---------------------------------------------------------------------- the commands
+def _cli(*args, cwd=None, python=False):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, MPLBACKEND="Agg",
+               PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
+    cmd = [sys.executable, *args] if python else [sys.executable, "-m", "sim", *args]
+    return subprocess.run(cmd, cwd=cwd or root, env=env,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_run_says_what_it_is_conditioned_on_and_the_2021_vintage_is_the_library_answer(
+        tmp_path):
+    import json
+
+    from sim.run.store import load_results
+    scale = ["--households-per-agent", "8000", "--workers", "1"]
+    r = _cli("run", "-n", "2", "--out", str(tmp_path / "now"), *scale)
+    assert r.returncode == 0, r.stderr
+    first = r.stdout.splitlines()[0]
+    assert first.startswith("conditioned on ") and first.endswith(
+        "published figures through 2024; see docs/data.md"), first
+    assert "P(met) on the reported basis" in r.stdout
+    m = json.loads((tmp_path / "now" / "manifest.json").read_text())
+    assert m["view"]["data_until"] == 2024 and m["scenario"]["data_until"] == 2024
+    r = _cli("run", "-n", "2", "--vintage", "2021", "--out", str(tmp_path / "v2021"), *scale)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines()[0].startswith("ex-ante view (2021 vintage)")
+    # the library default, in a process of its own as the command's (same numerics)
+    r = _cli("-c", "import sys; from sim.analysis.montecarlo import run_scenario; "
+             "from sim.run.evaluators import Evaluator; "
+             "run_scenario('plan', sys.argv[1], replicates=2, households_per_agent=8000, "
+             "evaluator=Evaluator('serial', 1, None, 8000, progress=False))",
+             str(tmp_path / "lib"), python=True)
+    assert r.returncode == 0, r.stderr
+    lib = load_results(tmp_path / "lib")
+    got = load_results(tmp_path / "v2021")
+    for name in ("replicates", "trajectories", "summary"):
+        pd.testing.assert_frame_equal(got[name], lib[name], check_exact=True, obj=name)
+    assert got["manifest"]["view"]["kind"] == "vintage"
+
+
+@pytest.mark.slow
+def test_scorecard_runs_on_the_shipped_data(tmp_path):
+    r = _cli("scorecard", "-n", "1", "--households-per-agent", "8000", "--workers", "1",
+             "--vintages", "2021", "2025", "--out", str(tmp_path / "sc"), "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert "settled: 0 of" in r.stdout and "vintage 2025: no target settled yet" in r.stdout
+    for f in ("scorecard.csv", "scores.csv", "scorecard.txt", "reliability-en.png",
+              "reliability-zh.png"):
+        assert (tmp_path / "sc" / f).stat().st_size > 0, f
+    t = pd.read_csv(tmp_path / "sc" / "scorecard.csv")
+    assert set(t["outcome"]) == {"not yet known"} and {"p_2021", "p_2025"} <= set(t.columns)
