@@ -579,6 +579,7 @@ def render_report(res: dict, lang: str = "en", against: tuple[str, dict] | None 
     ``against``: (name, loaded batch) of another batch whose P(met) is shown beside this
     one's (e.g. the prior run beside a posterior run: :mod:`sim.present.beside`).
     """
+    from sim.analysis.scorecard import manifest_view, view_line
     from sim.present.plots import plot_distributions, plot_fan, plot_targets, setup_fonts
     if lang not in T:
         raise ValueError(f"language {lang!r}: use one of {', '.join(T)}")
@@ -602,6 +603,7 @@ def render_report(res: dict, lang: str = "en", against: tuple[str, dict] | None 
     body = f"""<h1>{h1}</h1>
 {f'<p>{_src(desc)}</p>' if desc else ''}
 <p>{intro}</p>
+<p>{html.escape(view_line(manifest_view(m), lang))}</p>
 <h2>{html.escape(t['figures'])}</h2>{imgs}
 <h2>{html.escape(t['prob'])}</h2>{_prob_table(res['summary'], lang)}
 {_beside(res, against, lang)}
