@@ -120,3 +120,20 @@ def test_every_target_has_a_reading():
     assert list(r) == [t.name for t in TARGETS]
     for name, rd in r.items():
         assert rd.indicator and rd.basis and rd.source, name
+
+
+def test_docs_basis_table_lists_every_reading_and_bridge():
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "docs" / "targets.md").read_text(
+        encoding="utf-8")
+    section = text.split("## Reported basis", 1)[1].split("\n## ", 1)[0]
+    rows = [x for x in section.splitlines() if x.startswith("| ") and not x.startswith("| `")]
+    first = {x.split("|")[1].strip().split(" (")[0] for x in rows}
+    for t in TARGETS:
+        key = t.name if t.name in reported.OVERRIDES else reported._family(t)
+        assert key in first, f"{t.name}: no row '{key}' in the basis table"
+        rd = reported.reading(t.name)
+        assert rd.indicator in section, t.name
+    for b in reported.BRIDGES:
+        lo, hi = reported.bridge_range(b)
+        assert f"{b.param} [{lo:g}, {hi:g}]" in section, b.param
