@@ -63,21 +63,26 @@ def view_of(scenario: dict) -> dict:
             "figures": count_figures(scenario.get("exogenous"))}
 
 
-def view_line(view: dict | None, lang: str = "en") -> str:
-    """One line saying what a batch is conditioned on (English or Chinese)."""
+def view_line(view: dict | None, lang: str = "en", cite: bool = True) -> str:
+    """One line saying what a batch is conditioned on (English or Chinese).
+
+    ``cite`` False leaves out the pointer to the data notes (for the self-contained report
+    and workbook, which name no repository file).
+    """
     zh = lang == "zh"
     if not view:
         return "视角：未记录" if zh else "view: not recorded"
     if view.get("data_until") is None:
         if zh:
             return (f"事前视角（{view.get('vintage', 2021)}年版本）：未使用{plan.BASE_YEAR}年以后"
-                    f"公布的任何数据；见 {DOCS}")
+                    f"公布的任何数据" + (f"；见 {DOCS}" if cite else ""))
         return (f"ex-ante view ({view.get('vintage', 2021)} vintage): conditioned on no "
-                f"published figure after {plan.BASE_YEAR}; see {DOCS}")
+                f"published figure after {plan.BASE_YEAR}" + (f"; see {DOCS}" if cite else ""))
     if zh:
-        return f"基于截至{view['data_until']}年已公布的{view['figures']}项数据；见 {DOCS}"
+        return (f"基于截至{view['data_until']}年已公布的{view['figures']}项数据"
+                + (f"；见 {DOCS}" if cite else ""))
     return (f"conditioned on {view['figures']} published figures through "
-            f"{view['data_until']}; see {DOCS}")
+            f"{view['data_until']}" + (f"; see {DOCS}" if cite else ""))
 
 
 def manifest_view(manifest: dict) -> dict:

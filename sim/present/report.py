@@ -603,7 +603,7 @@ def render_report(res: dict, lang: str = "en", against: tuple[str, dict] | None 
     body = f"""<h1>{h1}</h1>
 {f'<p>{_src(desc)}</p>' if desc else ''}
 <p>{intro}</p>
-<p>{html.escape(view_line(manifest_view(m), lang))}</p>
+<p>{html.escape(view_line(manifest_view(m), lang, cite=False))}</p>
 <h2>{html.escape(t['figures'])}</h2>{imgs}
 <h2>{html.escape(t['prob'])}</h2>{_prob_table(res['summary'], lang)}
 {_beside(res, against, lang)}
