@@ -57,6 +57,8 @@ def small(argv: list[str]) -> list[str]:
         if "--until-ci" in argv:
             argv = _set(argv, ("--max-replicates",), "8")
         return argv + SCALE
+    if cmd == "scorecard":
+        return _set(argv, ("--replicates", "-n"), "1") + SCALE
     if cmd == "sweep":
         return _set(argv, ("--replicates", "-n"), "2") + SCALE
     if cmd == "sensitivity":

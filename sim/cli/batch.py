@@ -19,10 +19,12 @@ from sim.cli.common import (
     load_batch,
     load_scenario,
     out_parser,
+    resolve_view,
     results_folder,
     resume_command,
     scenario_parser,
     seed_parser,
+    vintage_value,
     writable_error,
 )
 
@@ -52,6 +54,10 @@ def add_parsers(sub) -> None:
     r.add_argument("--all", action="store_true", help="print every target, not the headline")
     r.add_argument("--lang", choices=("en", "zh"), default="en",
                    help="language of the printed table (default: en)")
+    r.add_argument("--vintage", type=vintage_value, default=None, metavar="YEAR",
+                   help="the view from the start of YEAR: only data published before it "
+                        "(2021: the plan's start, nothing after 2020, the ex-ante answer); "
+                        "default: every shipped observation (docs/data.md)")
     r.add_argument("--posterior", default=None, metavar="DIR",
                    help="draw the calibrated uncertainties from the posterior in DIR (from "
                         "clustersim calibrate); default: none, the scenario's ranges")
@@ -111,9 +117,14 @@ def _check_run_options(a, n: int) -> None:
 def cmd_run(a) -> int:
     """Run a Monte Carlo batch and print its probability table."""
     from sim.analysis import montecarlo
+    from sim.analysis.scorecard import record_view, view_line, view_of
     from sim.run.batch import BatchError, nothing_to_do, prepare, settle_interrupted
     from sim.run.store import BatchLock, LockedError
+    resolve_view(a)
     scn = load_scenario(a)
+    view = view_of(scn)
+    if not a.quiet:
+        print(view_line(view))
     if a.posterior:
         from sim.run.posterior import PosteriorError, attach
         try:
@@ -149,6 +160,7 @@ def cmd_run(a) -> int:
         except BatchError as e:
             raise UsageError(str(e)) from None
         if a.until_ci is None and nothing_to_do(manifest, n, a.resume):
+            record_view(folder, view)
             return _already_done(a, folder, manifest)
         if manifest["status"] in ("complete", "complete_with_failures"):
             stored = int(manifest.get("done", 0)) + int(manifest.get("failed", 0))
@@ -175,16 +187,24 @@ def cmd_run(a) -> int:
         return EXIT_IO
     finally:
         lock.release()
-    m = tables["manifest"]
+    m = tables["manifest"] = record_view(folder, view)
     if not a.quiet:
         from sim.present.tables import format_header, format_summary
         print(format_header(m, a.lang, folder, a.sets))
         print(format_summary(tables["summary"], a.all, a.lang))
+        _print_reported(tables)
     if m["failed"]:
         print(f"{m['failed']} replicate(s) failed; see {folder / 'failures.parquet'}",
               file=sys.stderr)
         return EXIT_FAILURES
     return EXIT_OK
+
+
+def _print_reported(tables: dict) -> None:
+    """The bridged targets' P(met) on the reported basis, model basis beside it."""
+    from sim.analysis.scorecard import format_reported, reported_summary
+    if len(tables["replicates"]):
+        print(format_reported(reported_summary(tables["replicates"], tables["summary"])))
 
 
 def _already_done(a, folder, manifest: dict) -> int:
@@ -199,6 +219,7 @@ def _already_done(a, folder, manifest: dict) -> int:
     if not a.quiet:
         print(format_header(m, a.lang, folder, a.sets))
         print(format_summary(res["summary"], a.all, a.lang))
+        _print_reported(res)
     if m.get("failed"):
         print(f"{m['failed']} replicate(s) failed; see {folder / 'failures.parquet'}; "
               f"retry them with: {resume_command(a, folder)}", file=sys.stderr)

@@ -144,9 +144,43 @@ def load_scenario(a) -> dict:
     from sim.config.errors import ScenarioError
     from sim.config.scenario import load, with_data_until
     try:
-        return with_data_until(load(a.scenario, a.sets), getattr(a, "data_until", None))
+        scn = load(a.scenario, a.sets)
+        if getattr(a, "view_default", False) and scn.get("data_until") is not None:
+            return scn       # the scenario's own cut-off wins over the default
+        return with_data_until(scn, getattr(a, "data_until", None))
     except ScenarioError as e:
         raise UsageError(str(e)) from None
+
+
+def vintage_value(text: str) -> int:
+    """A vintage year: a whole number (checked against the data by :func:`resolve_view`)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a year, got {text!r}") from None
+
+
+def resolve_view(a) -> None:
+    """Set ``a.data_until`` from ``--vintage`` or, by default, to the latest published year.
+
+    The default answer conditions on every shipped observation (the ``--data-until``
+    machinery up to the last year of the observed series); ``--vintage YEAR`` keeps only
+    what was published before YEAR began (2021: nothing after 2020, the ex-ante view).
+    Library runs are unchanged: the default lives here, in the command line only.
+    """
+    from sim.analysis.scorecard import latest_data_year
+    vintage = getattr(a, "vintage", None)
+    latest = latest_data_year()
+    if vintage is not None:
+        if a.data_until is not None:
+            raise UsageError("--vintage and --data-until: give one (--vintage Y is "
+                             "--data-until Y-1)")
+        if not 2021 <= vintage <= latest + 1:
+            raise UsageError(f"--vintage: a year in 2021-{latest + 1} (the plan's start to "
+                             f"the year after the last published figure), got {vintage}")
+        a.data_until = vintage - 1 if vintage > 2021 else None
+    elif a.data_until is None:
+        a.data_until, a.view_default = latest, True
 
 
 def check_target(name: str, flag: str = "--target") -> None:

@@ -701,6 +701,37 @@ PARAMS: tuple[Param, ...] = (
 )
 
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
+
+# ---------------------------------------------------------------------- bridges
+# From a model quantity to the quantity the province reports (sim.model.reported). Not model
+# parameters: the model never reads them, the sampler never draws them (so the replicates do
+# not change); each is drawn per replicate from its own named stream when a summary is put
+# on the reported basis. Each range is estimated from published rows, stated here and in
+# docs/targets.md ("Reported basis"), never set to make a target pass.
+BRIDGE_RANGES: tuple[Param, ...] = (
+    Param("bridge_cluster_coverage", "uncertainty", 1.645, 1.55, 1.74, "ratio",
+          "Rows: the agriculture department's ten-cluster output for 2021, 1,600 亿 "
+          "(shanxi_context.csv output_total_department), against the model's 2021 "
+          "output_total (5-95% 947-999 亿 on the plan's implied 2020 base of 850.7 亿, prior "
+          "and data-conditioned runs alike): 1600/999 = 1.60 to 1600/947 = 1.69, widened for "
+          "the figure's rounding to the nearest 50 亿 (1,550-1,650): 1.55-1.74.",
+          description="Department cluster accounting over the plan's ten-cluster base."),
+    Param("bridge_processing_ratio_basis", "uncertainty", 1.566, 1.532, 1.600, "ratio",
+          "Rows, 2022: the department's stated processing-to-agriculture ratio 2.3:1 "
+          "(shanxi_context.csv processing_to_agri_ratio) against processing sales revenue "
+          "3,260 亿 over gross agricultural output incl. services 2,219 亿 (shanxi.csv) = "
+          "1.469, the model's definition: 2.3/1.469 = 1.566; 2.3 is stated to one decimal "
+          "(2.25-2.35): 1.532-1.600.",
+          description="Reported ratio over the ratio on the model's denominator."),
+    Param("bridge_primary_va_rebase", "uncertainty", 1.27, 1.2246, 1.3197, "ratio",
+          "Rows: primary value added 2021 on the revised basis, 1,286.87 亿 "
+          "(shanxi_context.csv primary_va_post_break), against 946.7 亿 (2020, old basis) "
+          "grown one year at a nominal rate between the model's lowest declared growth, 3%, "
+          "and the published real growth 8.1% plus 3 points of prices, 11%: "
+          "1286.87/(946.7 x 1.11) = 1.2246 to 1286.87/(946.7 x 1.03) = 1.3197.",
+          description="Re-basing of primary value added after the 2021 statistical revision."),
+)
+BRIDGE_BY_NAME: dict[str, Param] = {p.name: p for p in BRIDGE_RANGES}
 LEVERS = tuple(p for p in PARAMS if p.kind == "lever")
 UNCERTAINTIES = tuple(p for p in PARAMS if p.kind == "uncertainty")
 CONSTANTS = tuple(p for p in PARAMS if p.kind == "constant")

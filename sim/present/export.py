@@ -187,6 +187,8 @@ def build_workbook(res: dict, lang: str = "en") -> bytes:
         rows.append((label, v))
         if key == "name":
             rows.append((h["description"], scenario_description(m, lang)))
+    from sim.analysis.scorecard import manifest_view, view_line
+    rows.append(("视角" if lang == "zh" else "view", view_line(manifest_view(m), lang, cite=False)))
     rows.append((h["exported"], __version__))
     for label, v in rows:
         s.write([label, "" if v is None else v if isinstance(v, int) else str(v)], "ty")

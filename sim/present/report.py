@@ -377,6 +377,7 @@ def render_report(res: dict, lang: str = "en", against: tuple[str, dict] | None 
     ``against``: (name, loaded batch) of another batch whose P(met) is shown beside this
     one's (e.g. the prior run beside a posterior run: :mod:`sim.present.beside`).
     """
+    from sim.analysis.scorecard import manifest_view, view_line
     from sim.present.plots import plot_distributions, plot_fan, plot_targets, setup_fonts
     if lang not in T:
         raise ValueError(f"language {lang!r}: use one of {', '.join(T)}")
@@ -404,6 +405,7 @@ def render_report(res: dict, lang: str = "en", against: tuple[str, dict] | None 
 <p>{html.escape(t['scenario_is'])} <code>{html.escape(name)}</code>{colon}{desc_html}</p>
 {brief_html(res, lang, against)}
 <p>{intro}</p>
+<p>{html.escape(view_line(manifest_view(m), lang, cite=False))}</p>
 <h2>{html.escape(t['figures'])}</h2>{imgs}
 <h2>{html.escape(t['prob'])}</h2>{_prob_table(res['summary'], lang)}
 {_beside(res, against, lang)}
