@@ -1,4 +1,4 @@
-"""Benchmarks for docs/performance.md: every figure measured in one run, on the machine that runs it.
+"""Benchmarks for docs/performance.md: every figure measured in one run, where it runs.
 
 Usage::
 
