@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 
-from sim.cli import analyse, batch, calibration, present
+from sim.cli import analyse, batch, calibration, dashboard, present
 from sim.cli.common import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -24,7 +24,7 @@ from sim.cli.common import (
     UsageError,
 )
 
-GROUPS = (batch, analyse, calibration, present)
+GROUPS = (batch, analyse, calibration, present, dashboard)
 
 
 def parser() -> argparse.ArgumentParser:
