@@ -43,7 +43,7 @@ def add_parsers(sub) -> None:
 
 
 def _check(a) -> None:
-    for name, lo, hi in (("runs", 20, 100_000), ("scale", 1, 100_000), ("mc", 2, 10_000),
+    for name, lo, hi in (("runs", 10, 100_000), ("scale", 1, 100_000), ("mc", 2, 10_000),
                          ("port", 1, 65_535)):
         v = getattr(a, name)
         if not lo <= v <= hi:

@@ -177,7 +177,12 @@ def targets_html(em, point, base_em, base_point, mc, tr, code) -> str:
         cells = [f'<td style="padding:2px 8px">{html.escape(target_label(t.name, code))}</td>',
                  f'<td class="pmet" data-target="{t.name}" style="padding:2px 8px">'
                  f'{_pct(r.p)} [{_pct(r.lo)}, {_pct(r.hi)}]</td>']
-        if pb is not None:
+        h = ho[t.name]
+        if pb is not None and h["share_met"] in (0.0, 1.0) and base_em is em:
+            cells += [f'<td style="padding:2px 8px">{_pct(pb.loc[t.name].p)}</td>',
+                      f'<td class="pdiff" data-target="{t.name}" style="padding:2px 8px;'
+                      f'color:#888">{tr["one_class"]}</td>']
+        elif pb is not None:
             d = diff.loc[t.name]
             cells += [f'<td style="padding:2px 8px">{_pct(pb.loc[t.name].p)}</td>',
                       f'<td class="pdiff" data-target="{t.name}" style="padding:2px 8px">'
@@ -188,7 +193,6 @@ def targets_html(em, point, base_em, base_point, mc, tr, code) -> str:
             m = mct.loc[t.name]
             cells.append(f'<td class="pmodel" data-target="{t.name}" style="padding:2px 8px">'
                          f'{_pct(m.p)} [{_pct(m.lo)}, {_pct(m.hi)}]</td>')
-        h = ho[t.name]
         cells.append(f'<td style="padding:2px 8px;color:#666">{h["brier"]:.3f} '
                      f'({h["brier_constant"]:.3f})</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")

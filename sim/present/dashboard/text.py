@@ -23,6 +23,7 @@ TEXT = {
         "baseline_col": "Baseline", "difference": "Difference [95%]",
         "p_model": "P(met), model, {n} runs [95%]",
         "heldout_brier": "Held-out Brier (constant)",
+        "one_class": "n/a: same in every design run",
         "building": "Building the emulator: {runs} runs of the model at 1 simulated household "
                     "per {scale} (once; kept under results/)…",
         "heldout": "Emulator fitted on **{runs} runs** (1 simulated household per {scale}). "
@@ -51,6 +52,7 @@ TEXT = {
         "baseline_col": "基准", "difference": "差值 [95%]",
         "p_model": "达标概率（模型，{n}次）[95%]",
         "heldout_brier": "留出 Brier（常数）",
+        "one_class": "无：设计中所有运行结果相同",
         "building": "正在构建代理模型：模型运行{runs}次，每个模拟农户代表{scale}户"
                     "（只需一次，保存在 results/）……",
         "heldout": "代理模型基于 **{runs} 次运行**（每个模拟农户代表{scale}户）拟合。"
