@@ -114,7 +114,7 @@ def draw_map(snap: dict, lang: str = "en", show: str = "firms"):
     from sim.present.plots import setup_fonts
     setup_fonts(lang)
     zh = lang == "zh"
-    fig = Figure(figsize=(7.2, 7.0), dpi=90)
+    fig = Figure(figsize=(8.4, 6.4), dpi=90)
     ax = fig.add_subplot(1, 1, 1)
     cmap = matplotlib.colormaps["tab10"]
     xy = np.array([CITY_LONLAT[c.key] for c in plan.CITIES])
@@ -128,7 +128,7 @@ def draw_map(snap: dict, lang: str = "en", show: str = "firms"):
         for i in range(len(plan.CITIES)):
             if total[i] <= 0:
                 continue
-            r = 0.08 + 0.30 * np.sqrt(total[i] / top)
+            r = 0.06 + 0.24 * np.sqrt(total[i] / top)
             share = snap["firm_out"][i] / total[i]
             start = 90.0
             for k, s in enumerate(share):
@@ -144,22 +144,23 @@ def draw_map(snap: dict, lang: str = "en", show: str = "firms"):
         from matplotlib.patches import Patch
         handles = [Patch(color=cmap(k), label=(c.zh if zh else c.key))
                    for k, c in enumerate(plan.CLUSTERS)]
-        ax.legend(handles=handles, loc="lower right", fontsize=7, ncol=2,
-                  title="集群产值（饼）/ 企业数" if zh else "firm output by cluster (pie) / firms")
+        ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7,
+                  title="集群产值（饼）/ 企业数" if zh else "firm output by cluster\n(pie) / firms",
+                  title_fontsize=8)
     elif show == "households":
         h = snap["households"]
         rented = h["land_out_mu"] / np.maximum(h["land_own_mu"], 1e-9)
         linked = (h["contract"] + h["coop_member"] + h["job"]) / np.maximum(h["households"],
                                                                             1e-9)
-        ax.scatter(xy[:, 0] - 0.12, xy[:, 1], s=2000 * rented, color="tab:brown", alpha=0.6,
+        ax.scatter(xy[:, 0] - 0.12, xy[:, 1], s=900 * rented, color="tab:brown", alpha=0.6,
                    label="转出土地占比" if zh else "share of land rented out")
-        ax.scatter(xy[:, 0] + 0.12, xy[:, 1], s=2000 * np.minimum(linked, 1.0),
+        ax.scatter(xy[:, 0] + 0.12, xy[:, 1], s=900 * np.minimum(linked, 1.0),
                    color="tab:green", alpha=0.6,
                    label="联结农户占比" if zh else "households linked (contract/coop/job)")
         for i in range(len(plan.CITIES)):
             ax.annotate(f"{rented[i]:.0%} / {linked[i]:.0%}", xy[i], xytext=(0, 12),
                         textcoords="offset points", ha="center", fontsize=7)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, markerscale=0.4)
     else:
         co = snap["coop"]
         ax.scatter(xy[:, 0], xy[:, 1], s=3 * co[:, 0], color="tab:purple", alpha=0.5,
@@ -167,7 +168,7 @@ def draw_map(snap: dict, lang: str = "en", show: str = "firms"):
         for i in range(len(plan.CITIES)):
             ax.annotate(f"{int(co[i, 0])}", xy[i], xytext=(0, 10), textcoords="offset points",
                         ha="center", fontsize=7)
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, markerscale=0.4)
     for j, p in enumerate(snap["platforms"]):
         x, y = CITY_LONLAT[p["city"]]
         ax.scatter([x + 0.25], [y + 0.18 + 0.05 * j], marker="s",

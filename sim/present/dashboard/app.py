@@ -157,42 +157,45 @@ def _pct(p: float) -> str:
 
 def targets_html(em, point, base_em, base_point, mc, tr, code) -> str:
     """The table of every target: P(met), the baseline's, the difference, the model's."""
-    pm = em.p_met(point).set_index("target")
-    diff = (E.difference(em, point, base_em, base_point).set_index("target")
-            if base_em is not None else None)
-    pb = base_em.p_met(base_point).set_index("target") if base_em is not None else None
+    pm = em.p_met(point)
+    idx = {name: i for i, name in enumerate(em.targets)}
+    p, plo, phi = pm.p.to_numpy(), pm.lo.to_numpy(), pm.hi.to_numpy()
+    if base_em is not None:
+        d = E.difference(em, point, base_em, base_point)
+        dd, dlo, dhi = d["diff"].to_numpy(), d.lo.to_numpy(), d.hi.to_numpy()
+        pb = base_em.p_met(base_point).p.to_numpy()
     ho = em.heldout["per_target"]
     head = [tr["target"], tr["p_emulator"], tr["baseline_col"], tr["difference"]]
     if mc is not None:
         head.append(tr["p_model"].format(n=mc["n"]))
+        mt = mc["table"]
+        mp, mlo, mhi = mt.p.to_numpy(), mt.lo.to_numpy(), mt.hi.to_numpy()
     head.append(tr["heldout_brier"])
+    td = '<td style="padding:2px 8px">'
     out = ['<div style="max-height:520px;overflow-y:auto"><table class="targets" '
            'style="border-collapse:collapse;font-size:13px"><thead><tr>']
     out += [f'<th style="text-align:left;padding:2px 8px;position:sticky;top:0;'
             f'background:#fff">{html.escape(h)}</th>' for h in head]
     out.append("</tr></thead><tbody>")
-    mct = mc["table"].set_index("target") if mc is not None else None
-    for t in TARGETS:
-        r = pm.loc[t.name]
-        cells = [f'<td style="padding:2px 8px">{html.escape(target_label(t.name, code))}</td>',
+    for j, t in enumerate(TARGETS):
+        i = idx[t.name]
+        cells = [f"{td}{html.escape(target_label(t.name, code))}</td>",
                  f'<td class="pmet" data-target="{t.name}" style="padding:2px 8px">'
-                 f'{_pct(r.p)} [{_pct(r.lo)}, {_pct(r.hi)}]</td>']
+                 f'{_pct(p[i])} [{_pct(plo[i])}, {_pct(phi[i])}]</td>']
         h = ho[t.name]
-        if pb is not None and h["share_met"] in (0.0, 1.0) and base_em is em:
-            cells += [f'<td style="padding:2px 8px">{_pct(pb.loc[t.name].p)}</td>',
+        if base_em is None:
+            cells += ["<td>…</td>", "<td>…</td>"]
+        elif h["share_met"] in (0.0, 1.0) and base_em is em:
+            cells += [f"{td}{_pct(pb[i])}</td>",
                       f'<td class="pdiff" data-target="{t.name}" style="padding:2px 8px;'
                       f'color:#888">{tr["one_class"]}</td>']
-        elif pb is not None:
-            d = diff.loc[t.name]
-            cells += [f'<td style="padding:2px 8px">{_pct(pb.loc[t.name].p)}</td>',
-                      f'<td class="pdiff" data-target="{t.name}" style="padding:2px 8px">'
-                      f'{100 * d["diff"]:+.1f} pp [{100 * d.lo:+.1f}, {100 * d.hi:+.1f}]</td>']
         else:
-            cells += ['<td>…</td>', '<td>…</td>']
-        if mct is not None:
-            m = mct.loc[t.name]
+            cells += [f"{td}{_pct(pb[i])}</td>",
+                      f'<td class="pdiff" data-target="{t.name}" style="padding:2px 8px">'
+                      f'{100 * dd[i]:+.1f} pp [{100 * dlo[i]:+.1f}, {100 * dhi[i]:+.1f}]</td>']
+        if mc is not None:
             cells.append(f'<td class="pmodel" data-target="{t.name}" style="padding:2px 8px">'
-                         f'{_pct(m.p)} [{_pct(m.lo)}, {_pct(m.hi)}]</td>')
+                         f'{_pct(mp[j])} [{_pct(mlo[j])}, {_pct(mhi[j])}]</td>')
         cells.append(f'<td style="padding:2px 8px;color:#666">{h["brier"]:.3f} '
                      f'({h["brier_constant"]:.3f})</td>')
         out.append("<tr>" + "".join(cells) + "</tr>")
@@ -200,41 +203,106 @@ def targets_html(em, point, base_em, base_point, mc, tr, code) -> str:
     return "".join(out)
 
 
-def fan_figure(em, point, base_em, base_point, metric, mc, code, tr):
-    """Fan chart of one outcome (emulator 5-50-95%) against the target's path."""
-    import matplotlib
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+def _nice_ticks(lo: float, hi: float, n: int = 5) -> np.ndarray:
+    """About ``n`` round tick values covering [lo, hi]."""
+    span = max(hi - lo, 1e-12)
+    raw = span / n
+    mag = 10 ** np.floor(np.log10(raw))
+    step = mag * min((m for m in (1, 2, 2.5, 5, 10) if m * mag >= raw), default=10)
+    return np.arange(np.ceil(lo / step) * step, hi + 0.5 * step, step)
 
-    from sim.present.plots import setup_fonts
-    setup_fonts(code)
+
+def fan_svg(em, point, base_em, base_point, metric, mc, code, tr) -> str:
+    """Fan chart of one outcome (emulator 5-50-95%) against the target's path, as SVG.
+
+    Drawn by hand rather than with matplotlib: it is redrawn at every lever move, and an
+    SVG string costs about a millisecond where a matplotlib PNG costs a few tenths of a
+    second.
+    """
     fan = em.fan(point, metric)
-    fig = Figure(figsize=(7.0, 3.8), dpi=90)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.fill_between(fan.year, fan.q05, fan.q95, alpha=0.25, color="tab:blue",
-                    label=tr["fan_band"])
-    ax.plot(fan.year, fan.q50, color="tab:blue", label=tr["fan_median"])
-    if base_em is not None:
-        bf = base_em.fan(base_point, metric)
-        ax.plot(bf.year, bf.q50, color="0.4", ls="--", label=tr["fan_baseline"])
+    years = np.array(E.YEARS_ALL, float)
     target = next((t for t in TARGETS if t.metric == metric), None)
+    series = [fan.q05.to_numpy(), fan.q50.to_numpy(), fan.q95.to_numpy()]
+    path = None
     if target is not None:
-        y0, y1 = float(fan.q50.iloc[0]), float(target.threshold)
-        years = np.array(E.YEARS_ALL, float)
+        y0, y1 = float(series[1][0]), float(target.threshold)
         s = (years - years[0]) / (years[-1] - years[0])
         path = y0 * (y1 / y0) ** s if y0 > 0 and y1 > 0 else y0 + (y1 - y0) * s
-        ax.plot(years, path, color="tab:red", ls=":", label=tr["fan_path"])
-        ax.scatter([years[-1]], [y1], color="tab:red", zorder=5)
+        series.append(path)
+    base = base_em.fan(base_point, metric).q50.to_numpy() if base_em is not None else None
+    if base is not None:
+        series.append(base)
+    mcq = None
     if mc is not None and metric in mc["traj"]:
-        q = np.quantile(mc["traj"][metric], [0.05, 0.5, 0.95], axis=0)
-        ax.errorbar(np.array(E.YEARS_ALL) + 0.08, q[1], yerr=[q[1] - q[0], q[2] - q[1]],
-                    fmt="o", color="k", ms=3, capsize=2, label=tr["fan_model"])
+        mcq = np.quantile(mc["traj"][metric], [0.05, 0.5, 0.95], axis=0)
+        series += list(mcq)
+    lo = min(float(np.min(v)) for v in series)
+    hi = max(float(np.max(v)) for v in series)
+    pad = 0.05 * max(hi - lo, abs(hi) * 1e-3, 1e-9)
+    lo, hi = lo - pad, hi + pad
+    w, h, ml, mr, mt, mb = 640, 320, 70, 20, 30, 40
+
+    def x(v):
+        return ml + (np.asarray(v, float) - years[0]) / (years[-1] - years[0]) * (w - ml - mr)
+
+    def y(v):
+        return mt + (hi - np.asarray(v, float)) / (hi - lo) * (h - mt - mb)
+
+    def pts(xs, ys):
+        return " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x(xs), y(ys), strict=True))
+
     t = target or TARGET_BY_NAME.get(metric)
-    ax.set_title(target_label(t.name, code) if t else metric, fontsize=10)
-    ax.set_ylabel(t.unit if t else "")
-    ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    return fig
+    title = html.escape(target_label(t.name, code) if t else metric)
+    unit = html.escape(t.unit if t else "")
+    out = [f'<svg class="fan" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" '
+           f'viewBox="0 0 {w} {h}" style="font-family:sans-serif;font-size:11px">',
+           f'<text x="{w / 2}" y="16" text-anchor="middle" font-size="13">{title}</text>']
+    for v in _nice_ticks(lo, hi):
+        out.append(f'<line x1="{ml}" x2="{w - mr}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+                   'stroke="#eee"/>')
+        out.append(f'<text x="{ml - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v:g}</text>')
+    for yr in years:
+        out.append(f'<text x="{x(yr):.1f}" y="{h - mb + 16}" text-anchor="middle">'
+                   f'{int(yr)}</text>')
+    out.append(f'<text x="14" y="{mt + (h - mt - mb) / 2}" transform="rotate(-90 14 '
+               f'{mt + (h - mt - mb) / 2})" text-anchor="middle">{unit}</text>')
+    band = pts(years, series[0]) + " " + pts(years[::-1], series[2][::-1])
+    out.append(f'<polygon points="{band}" fill="#1f77b4" fill-opacity="0.25"/>')
+    out.append(f'<polyline points="{pts(years, series[1])}" fill="none" stroke="#1f77b4" '
+               'stroke-width="2"/>')
+    legend = [("#1f77b4", tr["fan_band"], "band"), ("#1f77b4", tr["fan_median"], "")]
+    if base is not None:
+        out.append(f'<polyline points="{pts(years, base)}" fill="none" stroke="#666" '
+                   'stroke-dasharray="6 4" stroke-width="1.5"/>')
+        legend.append(("#666", tr["fan_baseline"], "6 4"))
+    if path is not None:
+        out.append(f'<polyline points="{pts(years, path)}" fill="none" stroke="#d62728" '
+                   'stroke-dasharray="2 3" stroke-width="1.5"/>')
+        out.append(f'<circle cx="{x(years[-1]):.1f}" cy="{y(path[-1]):.1f}" r="4" '
+                   'fill="#d62728"/>')
+        legend.append(("#d62728", tr["fan_path"], "2 3"))
+    if mcq is not None:
+        for j, yr in enumerate(years):
+            xx = x(yr + 0.08)
+            out.append(f'<line x1="{xx:.1f}" x2="{xx:.1f}" y1="{y(mcq[0][j]):.1f}" '
+                       f'y2="{y(mcq[2][j]):.1f}" stroke="#000"/>')
+            out.append(f'<circle cx="{xx:.1f}" cy="{y(mcq[1][j]):.1f}" r="3" fill="#000"/>')
+        legend.append(("#000", tr["fan_model"], "dot"))
+    for i, (col, text, kind) in enumerate(legend):
+        yy = mt + 8 + 15 * i
+        if kind == "band":
+            out.append(f'<rect x="{ml + 10}" y="{yy - 5}" width="22" height="10" '
+                       f'fill="{col}" fill-opacity="0.25"/>')
+        elif kind == "dot":
+            out.append(f'<circle cx="{ml + 21}" cy="{yy}" r="3" fill="{col}"/>')
+        else:
+            dash = f' stroke-dasharray="{kind}"' if kind else ""
+            out.append(f'<line x1="{ml + 10}" x2="{ml + 32}" y1="{yy}" y2="{yy}" '
+                       f'stroke="{col}" stroke-width="2"{dash}/>')
+        out.append(f'<text x="{ml + 38}" y="{yy + 4}">{html.escape(text)}</text>')
+    out.append(f'<rect x="{ml}" y="{mt}" width="{w - ml - mr}" height="{h - mt - mb}" '
+               'fill="none" stroke="#999"/></svg>')
+    return "".join(out)
 
 
 @solara.component
@@ -320,8 +388,8 @@ def TargetsView(tr: dict, code: str) -> None:
                   value=labels.get(outcome.value, labels[metrics[0]]),
                   on_value=lambda lab: outcome.set(next(m for m in metrics
                                                         if labels[m] == lab)))
-    solara.FigureMatplotlib(fan_figure(em, point, base_em, base_point, outcome.value, mc,
-                                       code, tr), format="png")
+    solara.HTML(tag="div", unsafe_innerHTML=fan_svg(em, point, base_em, base_point,
+                                                    outcome.value, mc, code, tr))
     solara.HTML(tag="div", unsafe_innerHTML=targets_html(em, point, base_em, base_point, mc,
                                                          tr, code))
 
