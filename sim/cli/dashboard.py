@@ -83,7 +83,7 @@ def cmd_dashboard(a) -> int:
             print(f"emulator for {name} ({cond}) is in {E.cache_dir(cache, scn, cond, a.scale)}")
             continue
         print(f"building the emulator for {name} ({cond}): {a.runs} model runs at 1 simulated "
-              f"household per {a.scale}, {workers} worker(s)")
+              f"household per {a.scale}, {workers} worker(s)", flush=True)
         t0 = time.perf_counter()
         em = E.build(cache, scn, cond, a.runs, a.scale, workers)
         h = em.heldout
