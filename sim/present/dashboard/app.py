@@ -336,10 +336,11 @@ def Controls(tr: dict, code: str) -> None:
 
     solara.Select(tr["scenario"], values=names, value=scenario_name.value,
                   on_value=set_scenario)
-    solara.Select(tr["conditioning"], values=list(E.CONDITIONINGS),
-                  value=conditioning)
-    solara.Text(E.CONDITIONINGS[conditioning.value][2 if code == "zh" else 1],
-                style={"font-size": "12px", "color": "#555"})
+    cond_label = {k: v[2 if code == "zh" else 1] for k, v in E.CONDITIONINGS.items()}
+    solara.Select(tr["conditioning"], values=list(cond_label.values()),
+                  value=cond_label[conditioning.value],
+                  on_value=lambda lab: conditioning.set(
+                      next(k for k, v in cond_label.items() if v == lab)))
     solara.Select(tr["baseline"], values=names, value=baseline_name)
     solara.Button(tr["reset"], on_click=lambda: levers.set({}), text=True)
     LeverSliders(tr, code)
