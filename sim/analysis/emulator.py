@@ -22,7 +22,7 @@ Carlo's answer, averaged over the uncertainties, as a smooth function of the lev
   outcomes inside the predicted 5-95% band (90% if the fan is right).
 
 Prediction is a few matrix products on stored coefficients (no scikit-learn call), so the
-whole table of targets comes in about a millisecond.
+whole table of targets comes in a few milliseconds.
 """
 
 from __future__ import annotations
