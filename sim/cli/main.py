@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 
-from sim.cli import analyse, batch, calibration, experiments, patterns, present, scorecard
+from sim.cli import analyse, batch, calibration, dashboard, experiments, patterns, present, scorecard
 from sim.cli.common import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
@@ -24,7 +24,7 @@ from sim.cli.common import (
     UsageError,
 )
 
-GROUPS = (batch, experiments, analyse, calibration, present, patterns, scorecard)
+GROUPS = (batch, experiments, analyse, calibration, present, patterns, scorecard, dashboard)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""The web dashboard (Solara): ``clustersim dashboard``; see docs/dashboard.md."""
