@@ -13,7 +13,16 @@ import os
 import signal
 import sys
 
-from sim.cli import analyse, batch, calibration, dashboard, experiments, patterns, present, scorecard
+from sim.cli import (
+    analyse,
+    batch,
+    calibration,
+    dashboard,
+    experiments,
+    patterns,
+    present,
+    scorecard,
+)
 from sim.cli.common import (
     EXIT_BROKEN_PIPE,
     EXIT_INTERRUPTED,
