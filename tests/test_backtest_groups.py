@@ -126,3 +126,12 @@ def test_every_uncertainty_names_its_data_years_or_is_an_assumption():
     bare = [p.name for p in UNCERTAINTIES
             if not (year.search(p.provenance) or "assumption" in p.provenance)]
     assert not bare, f"provenance without data years or 'assumption': {bare}"
+
+
+def test_ranges_resting_on_plan_year_data_say_so():
+    from sim.model.params import BY_NAME
+    for name in ("national_demand_growth", "shanxi_share_gain", "top_firm_excess_growth",
+                 "covid_2020_shortfall"):
+        prov = BY_NAME[name].provenance
+        assert "not available to a 2021 forecaster" in prov, name
+        assert "Ranges a 2021 forecaster could have declared" in prov, name
