@@ -426,8 +426,8 @@ PARAMS: tuple[Param, ...] = (
           f"{A}, no data. With hurdle_rate and capital_output_ratio it sets how much "
           "investment a capital subsidy buys; published responses (China's 2004 VAT reform: "
           "+28% fixed investment, user-cost elasticity 1.84, Zhang, Chen & He 2017; no evident "
-          "rise, Cai & Harrison 2011; firm data 2001-2007) are compared in "
-          f"{LE}.",
+          "rise, Cai & Harrison 2011; firm data 2001-2007) hold the model's own response, an "
+          f"elasticity of about 1.1 to the price of capacity ({LE}).",
           description="Softness of the investment decision around the hurdle (logistic scale)."),
     # Numbers that were bare in the model code (issue #9, item 9), declared with ranges so
     # that analyses can vary them (`sensitivity --constants`).
