@@ -90,6 +90,7 @@ class Param:
 
 
 A = "assumption"
+LE = "evidence notes, 'Lever effects'"  # section of the evidence notes (docs/evidence.md)
 # Shanxi poverty-area rural income 2018 by source (山西日报 2019-02-12 citing the survey office)
 SX2018 = "http://sx.cri.cn/20190212/c1c8ab0d-62ae-1100-df05-507553896570.html"
 
@@ -110,7 +111,8 @@ PARAMS: tuple[Param, ...] = (
     # ---------------------------------------------------------------- levers
     Param("capital_subsidy_rate", "lever", 0.15, 0.0, 0.6, "share of capex",
           "Plan Ch.8 §3 names fiscal support to firms and projects without a rate; 0.15 is "
-          f"our reading of the plan package ({A}); status quo 0.05 in no_new_policy.",
+          f"our reading of the plan package ({A}); status quo 0.05 in no_new_policy. "
+          f"Evidence on its effect on investment: {LE}.",
           per="cluster", by_year=True,
           description="Share of a firm's capacity investment paid by government."),
     Param("interest_subsidy_pp", "lever", 1.5, 0.0, 5.0, "percentage points",
@@ -127,7 +129,8 @@ PARAMS: tuple[Param, ...] = (
           description="Grants to cooperatives: lowers their service cost and raises formation."),
     Param("land_service_coverage", "lever",
           0.6, 0.0, 1.0, "share of villages",
-          f"Plan Ch.3 §4, Ch.8 §2 (land-transfer service system); path {A}; status quo 0.3.",
+          f"Plan Ch.3 §4, Ch.8 §2 (land-transfer service system); path {A}; status quo 0.3. "
+          f"Evidence on land transfer's effect on scale and income: {LE}.",
           by_year=True,
           description="Share of villages served by the land-transfer service system."),
     Param("cold_chain_new_capacity_wan_t", "lever",
@@ -136,7 +139,7 @@ PARAMS: tuple[Param, ...] = (
           "Plan Ch.5 §3: ≥75 万吨 new cold-chain storage by 2025 (15/yr), read as the "
           "storage the province offers to co-fund; the platform operators build the part "
           "that pays (Platform.build_cold_storage). The split by platform is "
-          f"{A} (by perishable volume served).",
+          f"{A} (by perishable volume served). Evidence on cold storage and losses: {LE}.",
           per="platform", by_year=True,
           description="Subsidised cold-storage programme offered at each platform per year."),
     Param("brand_fund_yi_yuan", "lever", 0.5, 0.0, 10.0, "亿元/yr",
@@ -145,7 +148,7 @@ PARAMS: tuple[Param, ...] = (
           description="Marketing fund per cluster; raises market-share gain."),
     Param("training_places_wan", "lever", 5.0, 0.0, 20.0, "万 places/yr",
           "Plan Ch.3 §5: 25 万 high-quality farmers trained over 2021-2025 (5 万/yr); "
-          "status quo 2 (assumption).", by_year=True,
+          f"status quo 2 (assumption). Evidence on training and wages: {LE}.", by_year=True,
           description="Farmer training places offered; filled by households who apply, whose "
           "trained labourers earn the skill premium."),
     Param("farmland_construction_wan_mu", "lever", 155.0, 0.0, 400.0, "万亩/yr",
@@ -179,7 +182,13 @@ PARAMS: tuple[Param, ...] = (
           f"meat, fruit, beverage, staple, functional, supplement: {A} (wide bands around "
           "nominal growth of the national product markets in 2015-2019), reported yearly "
           "rates missing in one or both phases. Sources: data notes, 'National product "
-          "markets'.", per="cluster",
+          "markets'. Data years: brewing 2020-2024, dairy 2018-2023, cosmetics 2018-2024, tcm "
+          "2020-2023. The lower ends of brewing (0.075, the 2023-24 mean), dairy (0.025, the "
+          "2023 rate) and cosmetics (-0.005, the 2022-24 mean) and the upper end of tcm (0.15, "
+          "the 2023 rate) rest on 2022-24 data: not available to a 2021 forecaster; so do the "
+          "2021 rates in the pre-plan means (published in 2022). Ranges from data through 2020 "
+          "only: "
+          "evidence notes, 'Ranges a 2021 forecaster could have declared'.", per="cluster",
           description="Growth of the national market each cluster sells into."),
     Param("shanxi_share_gain", "uncertainty", -0.0227, -0.0377, 0.0102, "1/yr",
           "Calibrated in the open (model description, initialisation): the value at which the "
@@ -194,7 +203,12 @@ PARAMS: tuple[Param, ...] = (
           "less than the average. Range: the lower end is the calibrated value - 0.015 ("
           + A + "); "
           "the upper end 0.0102 is the value with Fenjiu's excess spread over every firm, "
-          "an upper bound for the firms other than Fenjiu.",
+          "an upper bound for the firms other than Fenjiu. Data years: the 2015-2020 pace and "
+          "Fenjiu's 2018-2020 revenues, but the bisection ran with the national_demand_growth "
+          "ranges in place, whose brewing, dairy and cosmetics lower ends and tcm upper end "
+          "rest on 2022-24 data: not available to a 2021 forecaster (the value from data "
+          "through 2020 needs the bisection re-run with the 2021-vintage ranges; "
+          "evidence notes, 'Ranges a 2021 forecaster could have declared').",
           description="Market-share gain of Shanxi firms absent new policy."),
     Param("top_firm_excess_growth", "uncertainty", _c0(brewing=0.098), _c0(brewing=0.077),
           _c0(brewing=0.12), "1/yr",
@@ -203,8 +217,12 @@ PARAMS: tuple[Param, ...] = (
           "annual report 2020, S), against national baijiu revenue growth of 0.075-0.12/yr "
           "(the brewing range of national_demand_growth; the one reported year before the "
           "plan, 2020, was +4.6%): an excess of 0.077-0.12 (2019-2020 alone: "
-          "ln(1.176/1.046) = 0.117, inside). Only data before 2021 set it; Fenjiu's 2021-2024 "
-          "revenues are validation rows (top_firm_revenue_brewing). Other clusters: 0, no "
+          "ln(1.176/1.046) = 0.117, inside). Fenjiu's own data are 2018-2020 only; its "
+          "2021-2024 revenues are validation rows (top_firm_revenue_brewing). But the national "
+          "growth it is measured against is the brewing range of national_demand_growth, whose "
+          "lower end (the 2023-24 mean) sets the upper end 0.12 here: that end rests on "
+          "2023-24 data, not available to a 2021 forecaster (from data through 2020: "
+          "evidence notes, 'Ranges a 2021 forecaster could have declared'). Other clusters: 0, no "
           "range, meaning none (no listed or reported largest firm with a revenue series; "
           "the largest firm grows with its cluster). Sources: data notes, 'Largest firms'.",
           per="cluster",
@@ -215,34 +233,35 @@ PARAMS: tuple[Param, ...] = (
           f"{A}: share gain per log(1 + fund / 1% of cluster output).",
           description="How strongly marketing funds raise a cluster's market-share growth."),
     Param("cold_chain_effect", "uncertainty", 0.05, 0.0, 0.10, "1/yr per unit coverage",
-          f"{A}.",
+          f"{A}, no data: no empirical estimate of cold storage's effect on a cluster's market "
+          f"reach was found ({LE}).",
           description="Share gain of perishable clusters per unit rise in cold-chain coverage."),
     Param("subsidy_passthrough", "uncertainty", 0.3, 0.0, 0.6, "share",
           f"{A}: part of the capital-cost saving passed to prices, raising market share.",
           description="Share of the subsidy-driven cost cut that becomes a price advantage."),
-    Param("price_shock_sd", "uncertainty", 0.05, 0.02, 0.08, "log SD/yr", f"{A}.",
+    Param("price_shock_sd", "uncertainty", 0.05, 0.02, 0.08, "log SD/yr", f"{A}, no data.",
           description="Annual cluster price-index shock."),
-    Param("firm_growth_sd", "uncertainty", 0.08, 0.04, 0.15, "log SD/yr", f"{A}.",
+    Param("firm_growth_sd", "uncertainty", 0.08, 0.04, 0.15, "log SD/yr", f"{A}, no data.",
           description="Idiosyncratic variation of a firm's sales growth."),
     Param("drought_probability", "uncertainty", 0.2, 0.10, 0.30, "per city-year",
           f"{A}: Shanxi is semi-arid; regional droughts struck in several years of 2009-2020.",
           description="Chance that a city has a drought year."),
-    Param("drought_yield_loss", "uncertainty", 0.2, 0.10, 0.35, "share", f"{A}.",
+    Param("drought_yield_loss", "uncertainty", 0.2, 0.10, 0.35, "share", f"{A}, no data.",
           description="Yield loss of crops in a drought year."),
     Param("disease_probability", "uncertainty", 0.12, 0.05, 0.25, "per cluster-year",
           f"{A}: African swine fever 2018-2019 is the precedent.",
           description="Chance of an animal-disease outbreak hitting meat or dairy in a year."),
-    Param("disease_output_loss", "uncertainty", 0.12, 0.05, 0.25, "share", f"{A}.",
+    Param("disease_output_loss", "uncertainty", 0.12, 0.05, 0.25, "share", f"{A}, no data.",
           description="Output lost in the outbreak year."),
-    Param("input_cost_inflation", "uncertainty", 0.03, 0.01, 0.05, "1/yr", f"{A}.",
+    Param("input_cost_inflation", "uncertainty", 0.03, 0.01, 0.05, "1/yr", f"{A}, no data.",
           description="Growth of farm input costs."),
     Param("policy_delivery", "uncertainty", 0.8, 0.5, 1.0, "share",
           f"{A}: fiscal plans are rarely delivered in full.",
           description="Share of every lever actually delivered."),
-    Param("hurdle_rate", "uncertainty", 0.12, 0.08, 0.16, "1/yr", f"{A}.",
+    Param("hurdle_rate", "uncertainty", 0.12, 0.08, 0.16, "1/yr", f"{A}, no data.",
           description="Return a firm needs on new capacity beyond its cost of debt."),
     Param("adoption_sensitivity", "uncertainty", 1.0, 0.5, 2.0, "logit per 1000 yuan",
-          f"{A}.", description="Sharpness of household discrete choices."),
+          f"{A}, no data.", description="Sharpness of household discrete choices."),
     Param("off_farm_wage_growth", "uncertainty", 0.075, 0.06, 0.09, "1/yr",
           "NBS: national rural wage income per capita grew 8.7%/yr 2015-2020 (4,600 → "
           f"6,974 元); the 2021-25 band is {A}.",
@@ -270,16 +289,19 @@ PARAMS: tuple[Param, ...] = (
           "data/observed/national_markets.csv): 2019 +10.2, 2020 +6.2, 2021 +10.3% -> 0.036. "
           "National cosmetics retail: 2019 +12, 2020 +9.5, 2021 +14.0% -> 0.031. Range = "
           "lowest to highest of these, rounded outward to 0.005; default the midpoint. "
-          "Sources: data notes, 'COVID-19 in 2020'.",
+          "Sources: data notes, 'COVID-19 in 2020'. Data years 2019-2021: the 2021 growth "
+          "rates (published in 2022) were not available to a 2021 forecaster; from 2018-2020 "
+          "levels and rates only: "
+          "evidence notes, 'Ranges a 2021 forecaster could have declared'.",
           description="COVID-19: share by which 2020's processing demand, rural business "
                       "income and (projected) national rural income sat below trend; closed "
                       "in 2021."),
     Param("capital_output_ratio", "uncertainty", 0.9, 0.6, 1.4, "yuan capex per yuan/yr",
           f"{A}: food processing fixed assets roughly match one year's sales.",
           description="Capex needed per yuan of added annual output capacity."),
-    Param("construction_lag_quarters", "uncertainty", 4, 2, 8, "quarters", f"{A}.",
+    Param("construction_lag_quarters", "uncertainty", 4, 2, 8, "quarters", f"{A}, no data.",
           integer=True, description="Time from an investment decision to capacity."),
-    Param("entry_rate", "uncertainty", 0.04, 0.01, 0.08, "entrants per firm-year", f"{A}.",
+    Param("entry_rate", "uncertainty", 0.04, 0.01, 0.08, "entrants per firm-year", f"{A}, no data.",
           description="New firms per existing firm and year at zero excess return."),
     Param("contract_premium", "uncertainty", 0.10, 0.05, 0.15, "share of spot price",
           f"{A}: order-farming premiums reported in the literature are 5-15%.",
@@ -299,9 +321,9 @@ PARAMS: tuple[Param, ...] = (
           "over its range, because an unverified level is uncertain and its range belongs "
           "in the predictive distribution of agri_output and processing_ratio.",
           description="Gross agricultural output in 2020."),
-    Param("agri_output_growth", "uncertainty", 0.04, 0.02, 0.06, "1/yr", f"{A}.",
+    Param("agri_output_growth", "uncertainty", 0.04, 0.02, 0.06, "1/yr", f"{A}, no data.",
           description="Nominal growth of gross agricultural output (农林牧渔总产值)."),
-    Param("primary_va_growth", "uncertainty", 0.05, 0.03, 0.07, "1/yr", f"{A}.",
+    Param("primary_va_growth", "uncertainty", 0.05, 0.03, 0.07, "1/yr", f"{A}, no data.",
           description="Nominal growth of primary-industry value added (before drought)."),
     Param("grain_trend", "uncertainty", 0.0065, -0.0085, 0.0215, "1/yr",
           "From pre-plan figures only: the upper end is the log-linear trend of Shanxi's grain "
@@ -310,38 +332,46 @@ PARAMS: tuple[Param, ...] = (
           "by 2025 from the 2020 harvest of 1,424 (plan Ch.3 §1 and Ch.1 §1; -0.84%/yr); "
           "default the midpoint.",
           description="Trend of grain output before drought."),
-    Param("training_certified_share", "uncertainty", 0.8, 0.7, 0.9, "share", f"{A}.",
+    Param("training_certified_share", "uncertainty", 0.8, 0.7, 0.9, "share", f"{A}, no data.",
           description="Share of trainees who obtain a certificate."),
-    Param("land_service_cost_cut", "uncertainty", 0.5, 0.3, 0.7, "share", f"{A}.",
+    Param("land_service_cost_cut", "uncertainty", 0.5, 0.3, 0.7, "share",
+          f"{A}, no data on the cost cut itself; studies of land transfer's effect on farm "
+          f"scale and household income (CFPS 2010s, PSM) are compared in {LE}.",
           description="Cut in land-transfer transaction cost where the service operates."),
     # ---------------------------------------------------------------- constants
     Param("persons_per_household", "constant", 2.8, 2.5, 3.1, "persons",
           f"{A}: rural households are larger than the census all-household mean (2.5).",
           description="Rural persons per household."),
-    Param("labourers_per_household", "constant", 1.7, 1.4, 2.0, "persons", f"{A}.",
+    Param("labourers_per_household", "constant", 1.7, 1.4, 2.0, "persons", f"{A}, no data.",
           description="Working-age labourers per household."),
     Param("land_mu_per_household", "constant", 12.0, 9.0, 15.0, "mu",
           f"{A}: ~5,800 万亩 cultivated land over ~4.7 million rural households.",
           description="Mean contracted land per household (lognormal, SD 0.6 in logs)."),
-    Param("supplier_share", "constant", 0.45, 0.3, 0.6, "share of households", f"{A}.",
+    Param("supplier_share", "constant", 0.45, 0.3, 0.6, "share of households", f"{A}, no data.",
           description="Households whose farming can supply one of the ten clusters."),
     Param("raw_material_share", "constant", 0.5, 0.35, 0.65, "share of output value",
-          f"{A}.", description="Raw-material cost in processed-output value."),
-    Param("local_sourcing_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}.",
+          f"{A}, no data.", description="Raw-material cost in processed-output value."),
+    Param("local_sourcing_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}, no data.",
           description="Share of processors' raw material that can be grown in Shanxi; the "
           "rest is bought outside. Where the 2020 harvest could not supply it, 2020 was at "
           "import parity."),
     Param("output_per_worker_wan_yuan", "constant", 150.0, 100.0, 250.0, "万元/worker/yr",
-          f"{A}.", description="Processing output per employee."),
-    Param("local_hire_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}.",
+          f"{A}, no data.", description="Processing output per employee."),
+    Param("local_hire_share", "constant", 0.6, 0.4, 0.8, "share", f"{A}, no data.",
           description="Share of processing jobs filled by local rural labourers."),
     Param("firm_wage_premium", "constant", 0.25, 0.1, 0.4, "share of off-farm wage",
-          f"{A}.", description="Extra pay of a processing job over the local off-farm wage."),
-    Param("skill_premium", "constant", 0.15, 0.05, 0.3, "share of wage", f"{A}.",
+          f"{A}, no data.",
+          description="Extra pay of a processing job over the local off-farm wage."),
+    Param("skill_premium", "constant", 0.15, 0.05, 0.3, "share of wage",
+          "Studies of China's rural migrant workers: skills training raises wages by 4.4% "
+          "(China Labour-force Dynamics Survey 2012, Mincer equation; 张敏 2017) and by "
+          "1.88 元 an hour, about 11% of a 2018 hourly wage (4,138 workers in 13 central and "
+          "western provinces, PSM; 赵德昭、耿之斌, 财经研究 2020 (8)); the range holds the second, "
+          f"the first falls just below its low end; default {A} ({LE}).",
           description="Wage gain of a trained (certified) labourer."),
-    Param("utilisation_2020", "constant", 0.75, 0.65, 0.85, "share", f"{A}.",
+    Param("utilisation_2020", "constant", 0.75, 0.65, 0.85, "share", f"{A}, no data.",
           description="Capacity utilisation of processors in 2020."),
-    Param("target_utilisation", "constant", 0.85, 0.75, 0.95, "share", f"{A}.",
+    Param("target_utilisation", "constant", 0.85, 0.75, 0.95, "share", f"{A}, no data.",
           description="Utilisation firms plan capacity for."),
     Param("operating_margin", "constant",
           _c(brewing=0.20, meat=0.06, dairy=0.08, fruit=0.08, beverage=0.12, staple=0.08,
@@ -351,7 +381,7 @@ PARAMS: tuple[Param, ...] = (
     Param("interest_rate", "constant", 0.055, 0.04, 0.07, "1/yr",
           f"{A}: 2020 loan prime rate 4.65% (PBoC) plus a spread.",
           description="Cost of investment loans before subsidy."),
-    Param("credit_multiple", "constant", 1.5, 0.5, 3.0, "× equity", f"{A}.",
+    Param("credit_multiple", "constant", 1.5, 0.5, 3.0, "× equity", f"{A}, no data.",
           description="Largest investment a firm can fund, relative to its equity."),
     Param("leader_share_2020", "constant",
           _c(brewing=0.6, meat=0.15, dairy=0.25, fruit=0.12, beverage=0.2, staple=0.2,
@@ -360,33 +390,44 @@ PARAMS: tuple[Param, ...] = (
           f"{A}; brewing from Shanxi Fenjiu's ~140 亿元 2020 revenue (annual report).",
           per="cluster", description="Largest firm's share of its cluster in 2020."),
     Param("sme_2020_fraction", "constant", 0.6, 0.4, 0.8, "share of 2025 SME target",
-          f"{A}.", description="Processors above designated size in 2020, vs the SME target."),
+          f"{A}, no data.",
+          description="Processors above designated size in 2020, vs the SME target."),
     Param("income_share_wage", "constant", 0.457, 0.445, 0.52, "share",
           "Shanxi 2020 rural income structure, derived from the 2021 levels by source and "
           "their stated growth (6,860 元 / 1.081 = 6,346 of 13,878 元; 国家统计局山西调查总队 "
           "figures via a W-quality copy, data/observed/shanxi.csv); the four derived sources "
           "sum to 13,876 元. Interpolating the 2016 (S) and 2021 shares to 2020 gives 0.462. "
-          f"Range spans Shanxi 2021 (0.448) and 2016 (0.516) ({A} that 2020 lies between).",
+          f"Range spans Shanxi 2021 (0.448) and 2016 (0.516) ({A} that 2020 lies between). "
+          "Data years 2016 and 2021 (the 2021 levels were published in 2022: a 2021 "
+          "forecaster had the 2016 shares only).",
           description="Wage share of 2020 rural income."),
     Param("income_share_operating", "constant", 0.260, 0.255, 0.275, "share",
           "Shanxi 2020, derived as for wages (3,959 元 / 1.096 = 3,612 元); interpolation "
-          f"2016-2021 gives 0.261; range spans 2021 (0.259) and 2016 (0.271) ({A}).",
+          f"2016-2021 gives 0.261; range spans 2021 (0.259) and 2016 (0.271) ({A}). Data "
+          "years 2016 and 2021 (2021 published in 2022).",
           description="Operating (farm) share of 2020 rural income."),
     Param("income_share_property", "constant", 0.0148, 0.013, 0.016, "share",
           "Shanxi 2020, derived as for wages (216 元 / 1.055 = 205 元); 2016 0.0148, 2021 "
           f"0.0141, 2023 0.0145; range widened a little around them ({A}). Transfers are the "
-          "rest (0.268; 2016 0.198, 2021 0.279).",
+          "rest (0.268; 2016 0.198, 2021 0.279). Data years 2016, 2021 and 2023 (the last two "
+          "published after 2021).",
           description="Property share (rent, dividends) of 2020 rural income."),
     Param("land_transaction_cost_yuan_per_mu", "constant", 80.0, 40.0, 150.0, "yuan/mu/yr",
-          f"{A}.", description="Cost of a land transfer without the service system."),
+          f"{A}, no data ({LE}).",
+          description="Cost of a land transfer without the service system."),
     Param("land_share_of_operating", "constant", 0.6, 0.4, 0.8, "share",
           f"{A}: the rest of operating income is livestock, forestry and rural business.",
           description="Share of 2020 operating income earned from cultivated land."),
-    Param("farm_cost_share", "constant", 0.55, 0.4, 0.7, "share of revenue", f"{A}.",
+    Param("farm_cost_share", "constant", 0.55, 0.4, 0.7, "share of revenue", f"{A}, no data.",
           description="Cash cost per mu as a share of revenue at average productivity."),
-    Param("productivity_sd", "constant", 0.35, 0.2, 0.5, "log SD", f"{A}.",
+    Param("productivity_sd", "constant", 0.35, 0.2, 0.5, "log SD", f"{A}, no data.",
           description="Spread of household farming productivity."),
-    Param("investment_response", "constant", 0.02, 0.01, 0.05, "return units", f"{A}.",
+    Param("investment_response", "constant", 0.02, 0.01, 0.05, "return units",
+          f"{A}, no data. With hurdle_rate and capital_output_ratio it sets how much "
+          "investment a capital subsidy buys; published responses (China's 2004 VAT reform: "
+          "+28% fixed investment, user-cost elasticity 1.84, Zhang, Chen & He 2017; no evident "
+          "rise, Cai & Harrison 2011; firm data 2001-2007) hold the model's own response, an "
+          f"elasticity of about 1.1 to the price of capacity ({LE}).",
           description="Softness of the investment decision around the hurdle (logistic scale)."),
     # Numbers that were bare in the model code (issue #9, item 9), declared with ranges so
     # that analyses can vary them (`sensitivity --constants`).
@@ -397,21 +438,21 @@ PARAMS: tuple[Param, ...] = (
           f"{A}: transport and search cost of buying raw material outside Shanxi.",
           description="Transport wedge at the border of the raw-material market: outside "
           "raw material costs the reference price × (1 + this); surplus leaves at ÷ (1 + this)."),
-    Param("low_utilisation", "constant", 0.4, 0.3, 0.5, "share of capacity", f"{A}.",
+    Param("low_utilisation", "constant", 0.4, 0.3, 0.5, "share of capacity", f"{A}, no data.",
           description="Utilisation below which a quarter counts as idle for the exit rule."),
-    Param("exit_idle_quarters", "constant", 4.0, 2.0, 8.0, "quarters", f"{A}.",
+    Param("exit_idle_quarters", "constant", 4.0, 2.0, 8.0, "quarters", f"{A}, no data.",
           integer=True, description="Idle quarters in a row after which a small firm may exit."),
-    Param("exit_small_capacity_yi", "constant", 0.5, 0.2, 1.0, "亿元/yr", f"{A}.",
+    Param("exit_small_capacity_yi", "constant", 0.5, 0.2, 1.0, "亿元/yr", f"{A}, no data.",
           description="Capacity below which an idle firm counts as small (may exit)."),
-    Param("exit_probability", "constant", 0.5, 0.25, 0.75, "1/yr", f"{A}.",
+    Param("exit_probability", "constant", 0.5, 0.25, 0.75, "1/yr", f"{A}, no data.",
           description="Yearly exit probability of a small idle firm."),
-    Param("exit_min_sales_yi", "constant", 0.02, 0.01, 0.05, "亿元/yr", f"{A}.",
+    Param("exit_min_sales_yi", "constant", 0.02, 0.01, 0.05, "亿元/yr", f"{A}, no data.",
           description="Sales potential below which a firm with capacity exits."),
-    Param("entrant_median_yi", "constant", 0.5, 0.2, 1.0, "亿元/yr", f"{A}.",
+    Param("entrant_median_yi", "constant", 0.5, 0.2, 1.0, "亿元/yr", f"{A}, no data.",
           description="Median planned output of an entrant (lognormal)."),
-    Param("entrant_size_sd", "constant", 1.0, 0.6, 1.4, "log SD", f"{A}.",
+    Param("entrant_size_sd", "constant", 1.0, 0.6, 1.4, "log SD", f"{A}, no data.",
           description="Spread of entrants' planned output."),
-    Param("entry_attraction_scale", "constant", 2.0, 1.0, 3.0, "× invest share", f"{A}.",
+    Param("entry_attraction_scale", "constant", 2.0, 1.0, 3.0, "× invest share", f"{A}, no data.",
           description="Churn-entry multiplier at full investment attractiveness."),
     Param("entrant_relative_size", "constant", 0.5, 0.25, 1.0, "× cluster median",
           f"{A}: entrants start smaller than incumbents (firm-demography studies find new "
@@ -464,11 +505,11 @@ PARAMS: tuple[Param, ...] = (
     Param("land_service_coverage_2020", "constant", 0.3, 0.2, 0.4, "share of villages",
           f"{A}: the plan builds the land-transfer service system from a partial base (Ch.8).",
           description="Coverage of the land-transfer service system in 2020."),
-    Param("equity_ratio", "constant", 0.4, 0.2, 0.6, "× capacity", f"{A}.",
+    Param("equity_ratio", "constant", 0.4, 0.2, 0.6, "× capacity", f"{A}, no data.",
           description="Firm equity relative to its annual capacity."),
-    Param("cold_coverage_2020", "constant", 0.3, 0.15, 0.5, "share", f"{A}.",
+    Param("cold_coverage_2020", "constant", 0.3, 0.15, 0.5, "share", f"{A}, no data.",
           description="Share of perishable throughput with cold storage in 2020."),
-    Param("max_mu_per_labourer", "constant", 40.0, 20.0, 80.0, "mu", f"{A}.",
+    Param("max_mu_per_labourer", "constant", 40.0, 20.0, 80.0, "mu", f"{A}, no data.",
           description="Largest area one labourer can operate."),
     Param("coop_service_cost_cut", "constant", 0.10, 0.05, 0.2, "share of farm cost",
           f"{A}: trusteeship (托管) services cut input and machinery cost.",
@@ -476,24 +517,33 @@ PARAMS: tuple[Param, ...] = (
     Param("coop_payout_share", "constant", 0.6, 0.4, 0.8, "share of surplus",
           "Farmer Cooperatives Law 2017 art. 44: ≥60% of distributable surplus returned by "
           "transactions.", description="Share of a cooperative's surplus paid as dividends."),
-    Param("coop_margin", "constant", 0.04, 0.02, 0.08, "share of sales handled", f"{A}.",
+    Param("coop_margin", "constant", 0.04, 0.02, 0.08, "share of sales handled", f"{A}, no data.",
           description="Cooperative's gross margin on members' sales."),
-    Param("coop_fixed_cost_wan_yuan", "constant", 20.0, 5.0, 50.0, "万元/yr", f"{A}.",
+    Param("coop_fixed_cost_wan_yuan", "constant", 20.0, 5.0, 50.0, "万元/yr", f"{A}, no data.",
           description="A cooperative's annual fixed cost."),
-    Param("spoilage_2020", "constant", 0.15, 0.08, 0.25, "share", f"{A}.",
+    Param("spoilage_2020", "constant", 0.15, 0.08, 0.25, "share",
+          "NDRC 农产品冷链物流发展规划 (2010): losses in circulation 20-30% of fruit and "
+          "vegetables, 12% of meat, 15% of aquatic products at cold-chain shares of 5%, 15% "
+          "and 23% (2009-10 data); the range holds meat and fruit's lower figure, not its "
+          f"upper (0.30); the 2020 level itself is {A} ({LE}).",
           description="Spoilage of perishable produce at 2020 cold-chain coverage."),
-    Param("spoilage_elasticity", "constant", 1.5, 0.5, 3.0, "per unit coverage", f"{A}.",
+    Param("spoilage_elasticity", "constant", 1.5, 0.5, 3.0, "per unit coverage",
+          "The 2010 cold-chain plan's 2015 targets (losses 15%, 8%, 10% at cold-chain shares "
+          "of 20%, 30%, 36%, from the 2010 levels) imply ln(loss before / after) / rise in "
+          "share = 1.9-4.6 for fruit and vegetables, 2.7 for meat, 3.1 for aquatic products: "
+          "targets, not measured outcomes; the range holds meat's and fruit's lowest, "
+          f"not the rest ({A} for the default; {LE}).",
           description="How fast spoilage falls as cold-chain coverage rises."),
-    Param("platform_fee_rate", "constant", 0.01, 0.005, 0.03, "share of value", f"{A}.",
+    Param("platform_fee_rate", "constant", 0.01, 0.005, 0.03, "share of value", f"{A}, no data.",
           description="Fee a platform charges on value traded."),
     Param("platform_capacity_headroom", "constant", 1.15, 1.0, 1.5, "× 2020 volume",
-          f"{A}.", description="Platform trade capacity in 2020 relative to its volume."),
+          f"{A}, no data.", description="Platform trade capacity in 2020 relative to its volume."),
     Param("platform_capex_yuan_per_t", "constant", 300.0, 100.0, 800.0, "yuan per t/yr",
-          f"{A}.", description="Investment per tonne of annual trade capacity."),
+          f"{A}, no data.", description="Investment per tonne of annual trade capacity."),
     # ------------------------------------------------------------- fiscal cost model
-    Param("loan_share_of_capex", "constant", 0.6, 0.4, 0.8, "share", f"{A}.",
+    Param("loan_share_of_capex", "constant", 0.6, 0.4, 0.8, "share", f"{A}, no data.",
           description="Share of firm investment financed by subsidisable loans."),
-    Param("interest_subsidy_years", "constant", 3.0, 1.0, 5.0, "years", f"{A}.",
+    Param("interest_subsidy_years", "constant", 3.0, 1.0, 5.0, "years", f"{A}, no data.",
           description="Years an interest subsidy is paid on a loan."),
     Param("land_service_cost_yi_per_year", "constant", 3.0, 1.0, 6.0, "亿元/yr",
           f"{A}: cost of running the land-transfer service in every village.",
@@ -514,7 +564,7 @@ PARAMS: tuple[Param, ...] = (
           description="Share of the construction cost of programme storage paid by "
                       "government (before policy_delivery)."),
     Param("training_cost_yuan_per_place", "constant", 3000.0, 1500.0, 6000.0, "yuan",
-          f"{A}.", description="Fiscal cost of one farmer-training place."),
+          f"{A}, no data.", description="Fiscal cost of one farmer-training place."),
     Param("training_time_cost_share", "constant", 0.04, 0.02, 0.08,
           "share of a labourer-year's wage",
           "Training is free of fees to the farmer (county notices: the training body trains "
@@ -689,7 +739,7 @@ PARAMS: tuple[Param, ...] = (
     Param("pv_household_share", "constant", 0.8, 0.6, 0.9, "share",
           "2020 rule: 80% of PV income pays poor households' public-welfare jobs (Xinhua "
           "2020-03-06, http://m.wxykgl.com/politics/2020-03/06/c_1125673445.htm); band "
-          f"{A}.", description="Share of PV income reaching formerly poor households."),
+          f"{A}, no data.", description="Share of PV income reaching formerly poor households."),
     Param("poverty_line_yuan_2020", "constant", 4000.0, 3700.0, 4300.0, "元/person/yr",
           "China's line: 2,300 元 at 2010 prices, about 4,000 元 at 2020 prices (SCMP "
           "2020-11-24, https://www.scmp.com/economy/china-economy/article/3111430/"

@@ -38,6 +38,10 @@ def parameters_markdown() -> str:
         "declaration of every "
         "parameter; do not edit by hand. Plan figures themselves (targets, 2020 baselines, "
         "cluster layout) live in `sim/model/plan.py` with their plan sections.\n",
+        "The *evidence notes* the provenance cites are [evidence.md](evidence.md): the "
+        "published studies of the levers' effects set against the ranges of the parameters "
+        "that carry them, and the ranges a forecaster in 2021 could have declared; the *data "
+        "notes* are [data.md](data.md).\n",
         "*Levers* are what policy sets (default: our reading of the plan package; `low`/`high` "
         "are the values a scenario may give). *Uncertainties* are sampled uniformly in "
         "[low, high] once per replicate, each from its own named random stream. *Constants* "
