@@ -137,3 +137,23 @@ def test_docs_basis_table_lists_every_reading_and_bridge():
     for b in reported.BRIDGES:
         lo, hi = reported.bridge_range(b)
         assert f"{b.param} [{lo:g}, {hi:g}]" in section, b.param
+
+
+def test_a_view_uses_a_bridge_only_once_its_rows_are_published():
+    # the department's 2021 accounting holds that year's growth: the ex-ante view (nothing
+    # after 2020) must not use it, so the target reads the model basis there and says why
+    reps = _reps({"output_total": 1300.0, "processing_ratio": 1.3 * 1.55})
+    ex_ante = reported_summary(reps, data_until=None).set_index("target")
+    for name in ("output_total", "processing_ratio", "primary_va"):
+        assert ex_ante.loc[name, "p_met"] == ex_ante.loc[name, "p_met_model"]
+        assert ex_ante.loc[name, "median"] == ex_ante.loc[name, "median_model"]
+        assert reported.FLAG_UNKNOWN_BRIDGE in ex_ante.loc[name, "flag"]
+    # data through 2021 know the 2021 rows (ten-cluster total, primary VA), not 2022's ratio
+    y2021 = reported_summary(reps, data_until=2021).set_index("target")
+    assert y2021.loc["output_total", "p_met"] > 0.0 == y2021.loc["output_total", "p_met_model"]
+    assert y2021.loc["processing_ratio", "p_met"] == y2021.loc["processing_ratio", "p_met_model"]
+    assert reported.FLAG_UNKNOWN_BRIDGE in y2021.loc["processing_ratio", "flag"]
+    assert reported.FLAG_UNKNOWN_BRIDGE not in y2021.loc["output_total", "flag"]
+    # the years the bridges rest on are those their declared rows name
+    for b in reported.BRIDGES:
+        assert all(str(b.data_year) in r or "params" in r for r in b.rows), b

@@ -2,7 +2,7 @@
 
 The model's agent-level state is held against published patterns that the calibration never
 saw: how many households rent land out or in, how much of the operated land is rented, how
-many leading firms and cooperatives there are (``data/observed/patterns.csv``, one row per
+many leading firms and cooperatives there are (``data/patterns/patterns.csv``, one row per
 pattern with its definition and source). Each pattern names a model quantity
 (:data:`QUANTITIES`), computed from the public state of the submodels after each year
 2020-2025 (households are weighted super-individuals: shares are weighted by
@@ -24,7 +24,7 @@ from sim.config.files import SOURCE_ROOT
 from sim.model import plan
 from sim.model.rng import replicate_seeds
 
-DEFAULT_PATTERNS = SOURCE_ROOT / "data" / "observed" / "patterns.csv"
+DEFAULT_PATTERNS = SOURCE_ROOT / "data" / "patterns" / "patterns.csv"
 COLUMNS = ("pattern", "quantity", "year", "value", "unit", "definition", "source", "quality")
 QUALITIES = ("S", "M", "W")
 FIRST_YEAR, LAST_YEAR = plan.BASE_YEAR, plan.YEARS[-1]

@@ -101,12 +101,15 @@ def record_view(folder: str | Path, view: dict) -> dict:
 
 
 # ---------------------------------------------------------------------- reported basis
-def reported_summary(reps: pd.DataFrame, summary: pd.DataFrame | None = None) -> pd.DataFrame:
+def reported_summary(reps: pd.DataFrame, summary: pd.DataFrame | None = None,
+                     data_until: int | None = plan.TARGET_YEAR) -> pd.DataFrame:
     """Per target: P(met) on the reported basis beside the model basis.
 
     Bridged targets (``sim.model.reported.BRIDGES``) are put on the reported basis with a
     per-replicate factor from its own stream; the others read the same on both bases.
     ``summary`` (the batch's ``summary.parquet``) gives the model flag and ``p_met_2020``.
+    ``data_until`` is the view's last year of published data (None: the ex-ante view): a
+    bridge whose rows come later is not applied there (``reported.known``).
     """
     rows = []
     n = len(reps)
@@ -114,7 +117,7 @@ def reported_summary(reps: pd.DataFrame, summary: pd.DataFrame | None = None) ->
     by = summary.set_index("target") if summary is not None and len(summary) else None
     for t in TARGETS:
         model = reps[f"out.{t.metric}"].to_numpy(float) if n else np.array([])
-        rep = reported.reported_values(t.name, model, seeds) if n else model
+        rep = reported.reported_values(t.name, model, seeds, data_until) if n else model
         k_model = int(np.sum(model >= t.threshold))
         k = int(np.sum(rep >= t.threshold))
         lo, hi = wilson_interval(k, n) if n else (np.nan, np.nan)
@@ -131,7 +134,8 @@ def reported_summary(reps: pd.DataFrame, summary: pd.DataFrame | None = None) ->
             "median_model": float(np.median(model)) if n else np.nan,
             "bridge": b.param if b else "",
             "bridge_range": "{:g}-{:g}".format(*reported.bridge_range(b)) if b else "",
-            "flag": reported.reported_flag(t, mflag) or "", "flag_model": mflag or ""})
+            "flag": reported.reported_flag(t, mflag, data_until) or "",
+            "flag_model": mflag or ""})
     return pd.DataFrame(rows)
 
 

@@ -202,9 +202,10 @@ def cmd_run(a) -> int:
 
 def _print_reported(tables: dict) -> None:
     """The bridged targets' P(met) on the reported basis, model basis beside it."""
-    from sim.analysis.scorecard import format_reported, reported_summary
+    from sim.analysis.scorecard import format_reported, manifest_view, reported_summary
     if len(tables["replicates"]):
-        print(format_reported(reported_summary(tables["replicates"], tables["summary"])))
+        du = manifest_view(tables["manifest"])["data_until"]
+        print(format_reported(reported_summary(tables["replicates"], tables["summary"], du)))
 
 
 def _already_done(a, folder, manifest: dict) -> int:

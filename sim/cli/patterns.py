@@ -1,7 +1,7 @@
 """``clustersim patterns``: the model's agent-level state against published patterns.
 
 Runs a few replicates at a coarse scale (or reads the model values a previous run saved)
-and prints one line per pattern of ``data/observed/patterns.csv``: the published value,
+and prints one line per pattern of ``data/patterns/patterns.csv``: the published value,
 the model's 5-95% band in that year, and the verdict (docs/patterns.md).
 """
 
@@ -29,7 +29,7 @@ def add_parsers(sub) -> None:
                        help="hold the model's agent-level state (land rentals, leading "
                             "firms, cooperatives) against published patterns")
     p.add_argument("--patterns", default=None, metavar="CSV",
-                   help="patterns file (default: the shipped data/observed/patterns.csv)")
+                   help="patterns file (default: the shipped data/patterns/patterns.csv)")
     p.add_argument("--replicates", "-n", type=int, default=DEFAULT_REPLICATES,
                    help=f"replicates to run (default: {DEFAULT_REPLICATES})")
     p.add_argument("--households-per-agent", type=int, default=DEFAULT_HPA,

@@ -100,8 +100,10 @@ def cmd_scorecard(a) -> int:
                     print(f"vintage {v}: {a.replicates} replicates -> {folder}",
                           file=sys.stderr)
                 tables = _vintage_batch(a, v, folder, evaluator, shanxi)
-                record_view(folder, view_of(tables["manifest"]["scenario"]))
-                rs = reported_summary(tables["replicates"], tables["summary"])
+                view = view_of(tables["manifest"]["scenario"])
+                record_view(folder, view)
+                rs = reported_summary(tables["replicates"], tables["summary"],
+                                      view["data_until"])
                 p_by[v] = rs.set_index("target")["p_met"]
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished vintages are kept in {out}; run the same command "

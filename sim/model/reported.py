@@ -30,6 +30,7 @@ from sim.model.params import BRIDGE_BY_NAME
 from sim.model.rng import stream
 
 FLAG_BASE = "plan base differs from reports"
+FLAG_UNKNOWN_BRIDGE = "reported basis unknown in this view"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Bridge:
     model_basis: str
     reported_basis: str
     rows: tuple[str, ...]          # the published rows the range is estimated from
+    data_year: int                 # the first year of those rows: a view with data only
+    #                                before it cannot know the bridge (the vintage rule)
     base_flag: bool = False        # the plan's own base and the reports disagree: show both
 
 
@@ -51,21 +54,21 @@ BRIDGES: tuple[Bridge, ...] = (
            "the agriculture department's ten-cluster output (its own cluster accounting; "
            "the pages do not say which firms it counts): 1,600 亿 for 2021, 631 亿 in H1",
            ("shanxi_context.csv output_total_department 2021",
-            "shanxi_context.csv output_total_h1 2021"), base_flag=True),
+            "shanxi_context.csv output_total_h1 2021"), 2021, base_flag=True),
     Bridge("processing_ratio", "bridge_processing_ratio_basis",
            "processing sales revenue over gross agricultural output including services "
            "(农林牧渔业总产值)",
            "the department's stated ratio 农产品加工业产值与农业总产值之比 (2.3:1 in 2022; its "
            "denominator is narrower than the gross output the bureau publishes)",
            ("shanxi_context.csv processing_to_agri_ratio 2022", "shanxi.csv processing_output "
-            "2022", "shanxi.csv agri_output 2022")),
+            "2022", "shanxi.csv agri_output 2022"), 2022),
     Bridge("primary_va", "bridge_primary_va_rebase",
            "primary value added on the pre-2021 basis (946.7 亿 in 2020) grown at the sampled "
            "nominal rate",
            "第一产业增加值 in the statistical communiqué, current prices, on the basis revised "
            "in 2021 (1,286.87 亿 for 2021, +8.1% real)",
            ("shanxi_context.csv primary_va_post_break 2021", "params primary_va_2020_yi "
-            "946.7 (2020 communiqué)")),
+            "946.7 (2020 communiqué)"), 2021),
 )
 BRIDGE_BY_TARGET = {b.target: b for b in BRIDGES}
 
@@ -93,22 +96,40 @@ def draw_factors(seeds, bridge: Bridge) -> np.ndarray:
                      for s in seeds], dtype=float)
 
 
-def reported_values(target: str, model_values, seeds) -> np.ndarray:
-    """The target's metric on the reported basis: bridged where a bridge exists."""
+def known(bridge: Bridge, data_until: int | None) -> bool:
+    """Whether a view with published data through ``data_until`` (None: through 2020, the
+    ex-ante view) can know the bridge: its range rests on rows of ``bridge.data_year``.
+
+    A view that could not have known the bridge reads the target on the model basis, so
+    the 2021 vintage uses no figure published after 2020 (the department's 2021 accounting
+    holds that year's growth).
+    """
+    return bridge.data_year <= (plan.BASE_YEAR if data_until is None else int(data_until))
+
+
+def reported_values(target: str, model_values, seeds,
+                    data_until: int | None = plan.TARGET_YEAR) -> np.ndarray:
+    """The target's metric on the reported basis: bridged where a bridge exists and the
+    view (published data through ``data_until``; None: through 2020) knows it."""
     v = np.asarray(model_values, dtype=float)
     b = BRIDGE_BY_TARGET.get(target)
-    return v if b is None else v * draw_factors(seeds, b)
+    return v if b is None or not known(b, data_until) else v * draw_factors(seeds, b)
 
 
-def reported_flag(t: Target, model_flag: str | None) -> str | None:
+def reported_flag(t: Target, model_flag: str | None,
+                  data_until: int | None = plan.TARGET_YEAR) -> str | None:
     """The flag beside P(met) on the reported basis.
 
     A bridged target keeps the model flag only when it does not come from the definition:
     it is "unreachable" there only with a proof on the reported basis
-    (``REPORTED_UNREACHABLE``); a target whose plan base and reports disagree says so.
+    (``REPORTED_UNREACHABLE``); a target whose plan base and reports disagree says so. In a
+    view that cannot know the bridge (:func:`known`) the target reads the model basis, and
+    the flag says the reported basis is unknown there.
     """
     if t.name not in BRIDGE_BY_TARGET:
         return model_flag
+    if not known(BRIDGE_BY_TARGET[t.name], data_until):
+        return FLAG_UNKNOWN_BRIDGE if model_flag is None else f"{model_flag}; {FLAG_UNKNOWN_BRIDGE}"
     if t.name in REPORTED_UNREACHABLE:
         return FLAG_UNREACHABLE
     if model_flag == FLAG_UNREACHABLE:
