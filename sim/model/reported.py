@@ -97,9 +97,10 @@ def draw_factors(seeds, bridge: Bridge) -> np.ndarray:
 
 
 def known(bridge: Bridge, data_until: int | None) -> bool:
-    """Whether a view with published data through ``data_until`` (None: through 2020, the
-    ex-ante view) can know the bridge: its range rests on rows of ``bridge.data_year``.
+    """Whether a view with published data through ``data_until`` can know the bridge.
 
+    ``data_until`` None is the ex-ante view (through 2020); the bridge's range rests on
+    rows of ``bridge.data_year``.
     A view that could not have known the bridge reads the target on the model basis, so
     the 2021 vintage uses no figure published after 2020 (the department's 2021 accounting
     holds that year's growth).
