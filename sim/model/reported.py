@@ -110,8 +110,10 @@ def known(bridge: Bridge, data_until: int | None) -> bool:
 
 def reported_values(target: str, model_values, seeds,
                     data_until: int | None = plan.TARGET_YEAR) -> np.ndarray:
-    """The target's metric on the reported basis: bridged where a bridge exists and the
-    view (published data through ``data_until``; None: through 2020) knows it.
+    """The target's metric on the reported basis.
+
+    Bridged where a bridge exists and the view (published data through ``data_until``;
+    None: through 2020) knows it.
     """
     v = np.asarray(model_values, dtype=float)
     b = BRIDGE_BY_TARGET.get(target)
