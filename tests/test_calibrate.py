@@ -239,7 +239,7 @@ def world():
 
 
 def _cal(world, folder, **kw):
-    from sim.analysis.calibrate import calibrate
+    from sim.analysis.abc import calibrate
     scn, obs = world
     args = {"params": list(PLANTED), "population": 20, "generations": 2,
             "households_per_agent": HPA, "predictive": 0, **kw}
@@ -247,7 +247,7 @@ def _cal(world, folder, **kw):
 
 
 def test_calibration_recovers_planted_parameters(world, tmp_path):
-    from sim.analysis.calibrate import weighted_quantile
+    from sim.analysis.abc import weighted_quantile
     res = _cal(world, tmp_path / "c", population=40, generations=3)
     post = res["posterior"]
     assert post["weight"].sum() == pytest.approx(1.0)
@@ -264,9 +264,12 @@ def test_calibration_recovers_planted_parameters(world, tmp_path):
     # 2020 rows are the model's start year: reported, not calibrated to
     assert {r["year"] for r in m["rows_used"]} == {2021, 2022, 2023, 2024}
     assert {(r["year"], r["reason"][:4]) for r in m["rows_ignored"]} == {(2020, "2020")}
-    for f in ("posterior.parquet", "generations.parquet", "posterior.png", "abc.db",
-              "manifest.json", "summary.parquet"):
+    for f in ("posterior.parquet", "generations.parquet", "abc.db", "manifest.json",
+              "summary.parquet"):
         assert (tmp_path / "c" / f).is_file(), f
+    from sim.present.calibration_plots import draw, draw_stored
+    assert draw(tmp_path / "c", res) == [tmp_path / "c" / "posterior.png"]
+    assert draw_stored(tmp_path / "c") == [tmp_path / "c" / "posterior.png"]
 
 
 @pytest.fixture(scope="module")
@@ -288,7 +291,7 @@ def test_another_seed_gives_another_posterior(world, serial_run, tmp_path):
 
 
 def test_resumed_calibration_equals_an_uninterrupted_one(world, tmp_path):
-    from sim.analysis.calibrate import CalibrationError
+    from sim.analysis.abc import CalibrationError
     straight = _cal(world, tmp_path / "a", generations=3, population=12)
     _cal(world, tmp_path / "b", generations=2, population=12)
     with pytest.raises(CalibrationError, match="--resume"):
@@ -333,7 +336,7 @@ def test_pyabc_sampler_is_reproducible_serially(world, tmp_path):
 
 
 def test_distance_weights_rows_by_quality():
-    from sim.analysis.calibrate import make_distance, statistics
+    from sim.analysis.abc import make_distance, statistics
     obs = pd.DataFrame({"metric": ["grain", "grain"], "year": [2021, 2022],
                         "value": [100.0, 200.0], "quality": ["S", "W"],
                         "weight": [1.0, 0.25], "line": [2, 3]})
@@ -349,7 +352,7 @@ def test_distance_weights_rows_by_quality():
 
 
 def test_statistics_use_only_rows_after_2020_up_to_until():
-    from sim.analysis.calibrate import statistics
+    from sim.analysis.abc import statistics
     obs = pd.DataFrame({"metric": ["grain"] * 5, "year": [2015, 2020, 2021, 2023, 2026],
                         "value": [1.0, 2.0, 3.0, 4.0, 5.0], "quality": ["S"] * 5,
                         "weight": [1.0] * 5, "line": range(2, 7)})
@@ -362,7 +365,7 @@ def test_statistics_use_only_rows_after_2020_up_to_until():
 
 
 def test_screen_picks_the_factors_that_drive_the_observed_metrics(world):
-    from sim.analysis.calibrate import choose_factors, pick, screen, statistics
+    from sim.analysis.abc import choose_factors, pick, screen, statistics
     scn, obs = world
     used, _ = statistics(obs, 2024)
     facs = choose_factors(scn, None)
@@ -374,7 +377,7 @@ def test_screen_picks_the_factors_that_drive_the_observed_metrics(world):
 
 
 def test_pick_gives_every_observed_metric_its_strongest_driver_first():
-    from sim.analysis.calibrate import pick, rank_screen
+    from sim.analysis.abc import pick, rank_screen
     rng = np.random.default_rng(5)
     x = rng.random((400, 4))
     noise = rng.normal(0, 1, (400, 3))
@@ -400,7 +403,7 @@ def test_pick_gives_every_observed_metric_its_strongest_driver_first():
 
 def test_pinning_one_cluster_leaves_the_other_clusters_sampled():
     """Calibrating national_demand_growth.brewing must not fix the other nine clusters."""
-    from sim.analysis.calibrate import choose_factors, pin
+    from sim.analysis.abc import choose_factors, pin
     from sim.run.replicate import flat_inputs, sample_uncertainties
     base = load("plan")
     base["uncertainties"]["national_demand_growth"] = {      # the scenario pins tcm only
@@ -417,7 +420,7 @@ def test_pinning_one_cluster_leaves_the_other_clusters_sampled():
 
 
 def test_params_accept_factor_and_uncertainty_names():
-    from sim.analysis.calibrate import CalibrationError, choose_factors
+    from sim.analysis.abc import CalibrationError, choose_factors
     scn = load("plan")
     names = [f["name"] for f in choose_factors(scn, ["national_demand_growth", "hurdle_rate"])]
     assert len(names) == 11 and names[-1] == "hurdle_rate"
@@ -687,7 +690,7 @@ def test_cli_calibrate_then_run_from_the_posterior(world, tmp_path, capsys):
 
 def test_distance_scales_are_the_prior_spread_with_a_relative_floor():
     """A statistic the prior lets wander counts less per unit miss than one it pins."""
-    from sim.analysis.calibrate import SCALE_FLOOR, make_distance, noise_scales, statistics
+    from sim.analysis.abc import SCALE_FLOOR, make_distance, noise_scales, statistics
     obs = pd.DataFrame({"metric": ["grain", "rural_income"], "year": [2021, 2021],
                         "value": [1000.0, 15000.0], "quality": ["S", "S"],
                         "weight": [1.0, 1.0], "line": [2, 3]})
@@ -710,7 +713,7 @@ def test_distance_scales_are_the_prior_spread_with_a_relative_floor():
 
 def test_exogenous_input_rows_are_not_calibration_statistics():
     """With data_until, the series' rows up to it are the model's input, not data to fit."""
-    from sim.analysis.calibrate import statistics
+    from sim.analysis.abc import statistics
     obs = pd.DataFrame({"metric": ["national_rural_income"] * 3 + ["grain"],
                         "year": [2021, 2022, 2023, 2021], "value": [1.0, 2.0, 3.0, 4.0],
                         "quality": ["S"] * 4, "weight": [1.0] * 4, "line": range(2, 6)})

@@ -107,6 +107,40 @@ def test_a_folder_with_the_old_chunks_layout_resumes(tmp_path, capsys, batch6):
     assert_same_tables(tables(batch6), tables(old))
 
 
+@pytest.mark.parametrize(("cut", "status", "resume"), [
+    ("rep-000002.parquet", "complete", False),      # extending a finished batch
+    ("traj-000001.parquet", "interrupted", True),   # resuming an unfinished one
+])
+def test_a_corrupt_chunk_is_named_set_aside_and_recomputed(tmp_path, capsys, batch6, cut,
+                                                            status, resume):
+    """Issue #22: a chunk cut short gave a pyarrow traceback and relabelled the batch."""
+    out = tmp_path / "b"
+    assert main(["run", "-n", "4", "--seed", "4", "--out", str(out), "--chunk-size", "1",
+                 *SMALL]) == 0
+    m = json.loads((out / "manifest.json").read_text())
+    m["status"] = status
+    (out / "manifest.json").write_text(json.dumps(m))
+    before = (out / "manifest.json").read_bytes()
+    bad = out / "_chunks" / cut
+    with open(bad, "r+b") as fh:
+        fh.truncate(100)
+    again = ["run", "-n", "6", "--seed", "4", "--out", out, *(["--resume"] * resume), *SMALL]
+    code, _, err = run_cli(capsys, *again)
+    assert code == 3
+    assert "Traceback" not in err, err
+    line = err.splitlines()[-1]          # after the note that the batch is being extended
+    assert line.startswith(f"clustersim: error: {bad}: not a readable results chunk"), line
+    assert "run the same command again" in line
+    assert (out / "manifest.json").read_bytes() == before    # not relabelled "interrupted"
+    assert sorted(p.name for p in (out / "_chunks" / "corrupt").iterdir()) == [
+        f"{k}-{cut[-14:]}" for k in ("rep", "traj")]
+    assert len(list((out / "_chunks").glob("rep-*.parquet"))) == 3   # the rest kept
+    code, _, err = run_cli(capsys, *again)
+    assert code == 0, err
+    assert json.loads((out / "manifest.json").read_text())["runs"][-1]["replicates_run"] == 3
+    assert_same_tables(tables(batch6), tables(out))
+
+
 # ------------------------------------------------------------------ 2. signals and processes
 def test_sigterm_is_like_ctrl_c_and_the_printed_command_resumes(tmp_path):
     ref = tmp_path / "ref"
@@ -264,14 +298,14 @@ def test_a_stale_lock_file_naming_a_dead_pid_is_taken_over(tmp_path, capsys):
 def test_disk_full_marks_the_batch_interrupted_and_resume_recovers(tmp_path, capsys,
                                                                     monkeypatch, batch6):
     out = tmp_path / "full"
-    real = store.atomic_parquet
+    real = store.chunks.atomic_parquet
 
     def full_after_two_chunks(df, path, *a, **k):
         if Path(path).name == "rep-000002.parquet":
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
         return real(df, path, *a, **k)
 
-    monkeypatch.setattr(store, "atomic_parquet", full_after_two_chunks)
+    monkeypatch.setattr(store.chunks, "atomic_parquet", full_after_two_chunks)
     code, _, err = run_cli(capsys, "run", "-n", "6", "--seed", "4", "--out", out,
                            "--chunk-size", "1", *SMALL)
     assert code == 3
@@ -281,7 +315,7 @@ def test_disk_full_marks_the_batch_interrupted_and_resume_recovers(tmp_path, cap
     m = json.loads((out / "manifest.json").read_text())
     assert m["status"] == "interrupted" and "No space left on device" in m["error"]
     assert m["done"] == 2
-    monkeypatch.setattr(store, "atomic_parquet", real)
+    monkeypatch.setattr(store.chunks, "atomic_parquet", real)
     code, _, err = run_cli(capsys, "run", "-n", "6", "--seed", "4", "--out", out, "--resume",
                            *SMALL)
     assert code == 0, err
@@ -382,7 +416,7 @@ def test_show_a_corrupt_table(tmp_path, capsys, batch6):
     code, _, err = run_cli(capsys, "show", b)
     assert code == 2
     line = one_line_error(err)
-    assert f"{b / 'summary.parquet'}: not a readable Parquet file" in line
+    assert f"{b / 'summary.parquet'}: not a readable Parquet table" in line
 
 
 def test_show_a_corrupt_manifest(tmp_path, capsys, batch6):
@@ -390,10 +424,10 @@ def test_show_a_corrupt_manifest(tmp_path, capsys, batch6):
     (b / "manifest.json").write_text('{"name": "plan", "status"')
     code, _, err = run_cli(capsys, "show", b)
     assert code == 2
-    assert f"{b / 'manifest.json'}: not a readable manifest" in one_line_error(err)
+    assert f"{b / 'manifest.json'}: unreadable manifest" in one_line_error(err)
     # and a batch cannot be run into it either
     code, _, err = run_cli(capsys, "run", "-n", "2", "--out", b, *SMALL)
-    assert code == 2 and "not a readable manifest" in one_line_error(err)
+    assert code == 2 and "unreadable manifest" in one_line_error(err)
 
 
 def test_show_into_a_closed_pipe(batch6):
@@ -489,7 +523,7 @@ def test_the_manifest_is_rewritten_in_place_when_the_disk_is_full(tmp_path, monk
 
     def full(path, data):
         raise OSError(errno.ENOSPC, "No space left on device")
-    monkeypatch.setattr(store, "atomic_write_bytes", full)
+    monkeypatch.setattr(store.manifest, "atomic_write_bytes", full)
     store.write_manifest(tmp_path, {"status": "interrupted", "done": 3})
     assert store.read_manifest(tmp_path) == {"status": "interrupted", "done": 3}
     allocated = (tmp_path / store.MANIFEST).stat().st_blocks * 512
@@ -499,7 +533,7 @@ def test_the_manifest_is_rewritten_in_place_when_the_disk_is_full(tmp_path, monk
 
     def broken(path, data):
         raise OSError(errno.EIO, "Input/output error")
-    monkeypatch.setattr(store, "atomic_write_bytes", broken)
+    monkeypatch.setattr(store.manifest, "atomic_write_bytes", broken)
     with pytest.raises(OSError):  # only a full disk falls back
         store.write_manifest(tmp_path, {"status": "done"})
     assert store.read_manifest(tmp_path)["status"] == "interrupted"

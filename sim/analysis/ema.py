@@ -2,10 +2,14 @@
 
 Uncertainties, levers and outcomes come from the same declarations as everything else
 (``sim.config.factors``, ``sim.model.outcomes.HEADLINE_METRICS``): each element of a
-per-cluster uncertainty is one EMA uncertainty (``national_demand_growth__brewing``), each
-lever one EMA lever scaling all its keys and years. Every experiment runs one replicate with
-a fixed seed (common random numbers across experiments); pass a different ``seed`` for
-another realisation of the remaining randomness.
+per-cluster uncertainty is one EMA uncertainty, each lever one EMA lever whose value is
+set for all its keys and years (mode ``"value"``). EMA's names must be identifiers, so an
+element ``national_demand_growth.brewing`` is ``national_demand_growth__brewing`` here and
+only here (``sim.config.factors.keyword``). An uncertainty an experiment does not set is
+at the middle of its range; a lever it does not set keeps the scenario's own value,
+by-year path included. Every experiment runs one replicate with a fixed seed (common random
+numbers across experiments); pass a different ``seed`` for another realisation of the
+remaining randomness.
 
 The model function is an instance of :class:`ReplicateFunction`, a module-level class, so
 EMA's ``MultiprocessingEvaluator`` can pickle it under the ``spawn`` start method.
@@ -13,23 +17,20 @@ EMA's ``MultiprocessingEvaluator`` can pickle it under the ``spawn`` start metho
 
 from __future__ import annotations
 
-from sim.config.factors import factor_values, factors
-from sim.config.scenario import derive, lever_arrays, load
+from sim.config.factors import factor_values, factors, keyword
+from sim.config.scenario import derive, load
 from sim.model.outcomes import HEADLINE_METRICS
 from sim.model.rng import DEFAULT_SEED
-
-
-def _ema_name(name: str) -> str:
-    return name.replace(".", "__")
 
 
 class ReplicateFunction:
     """One replicate of a scenario with factor values set by EMA keyword (picklable)."""
 
-    def __init__(self, base: dict, facs: list[dict], defaults: list[float], seed: int,
+    def __init__(self, base: dict, facs: list[dict], defaults: list[float | None], seed: int,
                  households_per_agent: int):
+        """``defaults``: each factor's value when EMA does not set it (None: the scenario's)."""
         self.base, self.facs, self.defaults = base, facs, defaults
-        self.by_ema = {_ema_name(f["name"]): i for i, f in enumerate(facs)}
+        self.by_ema = {keyword(f["name"]): i for i, f in enumerate(facs)}
         self.seed, self.households_per_agent = seed, households_per_agent
 
     def __call__(self, **kwargs) -> dict:
@@ -58,17 +59,14 @@ def ema_model(scenario: str | dict = "plan", households_per_agent: int = 1000,
 
     base = load(scenario) if isinstance(scenario, str) else scenario
     facs = factors(base, include_levers)
-    defaults = [(f["low"] + f["high"]) / 2 for f in facs]
-    arrs = lever_arrays(base)
-    for i, f in enumerate(facs):  # a lever not set by EMA keeps the scenario's value
-        if f["kind"] == "lever":
-            defaults[i] = float(arrs[f["param"]].mean())
+    # an uncertainty not set by EMA is at its midpoint; a lever keeps the scenario's value
+    defaults = [None if f["kind"] == "lever" else (f["low"] + f["high"]) / 2 for f in facs]
     model = Model("clustersim", function=ReplicateFunction(base, facs, defaults, seed,
                                                             households_per_agent))
-    model.uncertainties = [RealParameter(_ema_name(f["name"]), f["low"], f["high"])
+    model.uncertainties = [RealParameter(keyword(f["name"]), f["low"], f["high"])
                            for f in facs if f["kind"] == "uncertainty"]
     if include_levers:
-        model.levers = [RealParameter(_ema_name(f["name"]), f["low"], f["high"])
+        model.levers = [RealParameter(keyword(f["name"]), f["low"], f["high"])
                         for f in facs if f["kind"] == "lever"]
     model.outcomes = [ScalarOutcome(o) for o in HEADLINE_METRICS]
     return model

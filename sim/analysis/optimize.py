@@ -22,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.stats import wilson_interval
-from sim.config.scenario import derive, lever_arrays
-from sim.model.params import BY_NAME
+from sim.config.factors import scaled_levers
+from sim.config.scenario import derive
 from sim.model.rng import DEFAULT_SEED
 from sim.run.evaluators import Evaluator
 from sim.run.store import atomic_parquet, atomic_write_bytes
@@ -33,22 +33,12 @@ SEARCH_LEVERS = ("capital_subsidy_rate", "interest_subsidy_pp", "brand_fund_yi_y
                  "coop_grant_yi_yuan", "training_places_wan", "land_service_coverage")
 
 
-def _as_value(p, arr: np.ndarray):
-    """A resolved lever array back to scenario form (scalar, list, or per-key mapping)."""
-    if p.per:
-        return {k: (arr[i].tolist() if p.by_year else float(arr[i]))
-                for i, k in enumerate(p.keys)}
-    return arr.tolist() if p.by_year else float(arr)
-
-
 def apply(base: dict, multipliers: dict[str, float]) -> dict:
-    """The base scenario with each named lever scaled (and clipped to its bounds)."""
-    arrs = lever_arrays(base)
-    values = {}
-    for name, m in multipliers.items():
-        p = BY_NAME[name]
-        values[f"levers.{name}"] = _as_value(p, np.clip(arrs[name] * m, *p.bounds()))
-    return derive(base, values, source="optimize")
+    """The base scenario with each named lever scaled (and clipped to its bounds).
+
+    The optimiser's levers are multipliers (``sim.config.factors``, mode ``"multiplier"``).
+    """
+    return derive(base, scaled_levers(base, multipliers), source="optimize")
 
 
 def evaluate(cands: list[dict], base: dict, target: str, seeds: list[int],

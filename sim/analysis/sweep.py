@@ -10,9 +10,7 @@ import pandas as pd
 from sim.analysis.montecarlo import run as run_montecarlo
 from sim.run.batch import BatchError, prepare
 from sim.run.evaluators import Evaluator
-from sim.run.store import atomic_parquet, atomic_write_bytes
-
-SWEEP_MANIFEST = "sweep.json"
+from sim.run.store import SWEEP_MANIFEST, atomic_parquet, atomic_write_bytes
 
 
 def sweep_key(exp: dict, replicates: int, hpa: int) -> dict:

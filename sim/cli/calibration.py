@@ -12,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
+from sim.analysis.abc import DEFAULTS, SAMPLERS
 from sim.analysis.backtest import DEFAULT_ORIGINS
-from sim.analysis.calibrate import DEFAULTS, SAMPLERS
 from sim.cli.common import EXIT_INTERRUPTED, EXIT_OK, UsageError, evaluator_from
 
 HELP_FMT = argparse.HelpFormatter  # defaults are written into each help (_show_defaults)
@@ -147,7 +147,7 @@ def _observed(path: str | None):
 
 
 def _setup(a):
-    from sim.analysis.calibrate import CalibrationError, choose_factors
+    from sim.analysis.abc import CalibrationError, choose_factors
     from sim.config.scenario import ScenarioError, load
     try:
         scn = load(a.scenario)
@@ -177,7 +177,7 @@ def _calibration_kwargs(a) -> dict:
 
 def cmd_calibrate(a) -> int:
     """Calibrate the scenario's uncertainties and print the posterior."""
-    from sim.analysis.calibrate import CalibrationError, calibrate
+    from sim.analysis.abc import CalibrationError, calibrate
     from sim.config.scenario import ScenarioError, with_data_until
     scn, obs, src, backend = _setup(a)
     until = a.until if a.until is not None else int(obs["year"].max())
@@ -206,6 +206,8 @@ def cmd_calibrate(a) -> int:
         print(f"\ninterrupted: finished generations are stored in {folder / 'abc.db'}; "
               f"resume with the same command and --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    from sim.present.calibration_plots import draw
+    draw(folder, res, obs, a.predictive)
     m = res["manifest"]
     sims = m["simulations"]
     print(f"calibration of {scn['name']}: {len(m['factors'])} factors, "
@@ -232,8 +234,8 @@ def cmd_calibrate(a) -> int:
 
 def cmd_backtest(a) -> int:
     """Backtest from each origin and print the comparison with the naive forecasts."""
+    from sim.analysis.abc import CalibrationError
     from sim.analysis.backtest import backtest, format_summary
-    from sim.analysis.calibrate import CalibrationError
     from sim.present.analysis_figures import plot_backtest
     scn, obs, src, backend = _setup(a)
     origins = a.origin
@@ -251,6 +253,9 @@ def cmd_backtest(a) -> int:
         print(f"\ninterrupted: finished calibrations are in {folder}; resume with the same "
               "command and --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    from sim.present.calibration_plots import draw_stored
+    for cal in sorted(folder.glob("origin-*/posterior.parquet")):
+        draw_stored(cal.parent)
     print(f"backtest of {scn['name']} on {src}: {res['manifest']['scored_rows']} held-out "
           f"observations scored -> {folder}")
     print(format_summary(res["summary"]))

@@ -193,20 +193,17 @@ def check_target(name: str, flag: str = "--target") -> None:
 
 
 def load_batch(folder: str) -> dict:
-    """A finished batch's tables, or a usage error saying why not (naming the file)."""
+    """A finished batch (:func:`sim.run.store.load_batch`), or a usage error saying why not."""
     from sim.cli.folders import refuse_other_kind
-    from sim.run.store import StoreError, load_results
+    from sim.run.store import StoreError
+    from sim.run.store import load_batch as load
     refuse_other_kind(folder)
     if Path(folder).exists() and not Path(folder).is_dir():
         raise UsageError(f"{folder}: not a results folder (it is a file)")
     try:
-        res = load_results(folder)
-    except (FileNotFoundError, StoreError) as e:
+        return load(folder)
+    except StoreError as e:
         raise UsageError(str(e)) from None
-    if res["summary"].empty:
-        raise UsageError(f"{folder}: the batch has no consolidated results yet "
-                         "(run it to completion, or --resume it)")
-    return res
 
 
 def results_folder(a, default: str) -> Path:

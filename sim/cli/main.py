@@ -85,8 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``clustersim``.
 
     Exit status: 0 done, 1 some replicates failed, 2 bad input, 3 results could not be
-    written (disk full or another I/O error), 130 interrupted (Ctrl-C, SIGTERM, SIGHUP),
-    141 output pipe closed by its reader.
+    written or read (disk full, an unreadable chunk, another I/O error), 130 interrupted
+    (Ctrl-C, SIGTERM, SIGHUP), 141 output pipe closed by its reader.
     """
     p = parser()
     argv = sys.argv[1:] if argv is None else argv
@@ -112,6 +112,12 @@ def main(argv: list[str] | None = None) -> int:
             print("\nclustersim: interrupted", file=sys.stderr)
             return EXIT_INTERRUPTED
         except OSError as e:  # the environment, not the input: full disk, I/O error
+            print(f"clustersim: error: {e}", file=sys.stderr)
+            return EXIT_IO
+        except ValueError as e:  # an unreadable results file (names it), not the input
+            from sim.run.store import StoreError
+            if not isinstance(e, StoreError):
+                raise
             print(f"clustersim: error: {e}", file=sys.stderr)
             return EXIT_IO
         except RuntimeError as e:  # another run holds a results folder (sweeps, points)

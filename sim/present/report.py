@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -43,53 +42,11 @@ from sim.present.i18n import (  # noqa: F401 - FLAG_ZH, NOT_MODELLED_ZH, flag_te
     unit_text,
 )
 from sim.present.tables import quantity, span
+from sim.run.store import load_batch
 
 FONT_FAMILY = "clustersim CJK"
-TABLES = ("replicates", "trajectories", "summary", "failures")
 
 T = REPORT
-
-
-# ---------------------------------------------------------------------- loading
-def load_batch(folder: str | Path) -> dict:
-    """Load a finished batch folder; ``ValueError`` naming the file for anything wrong.
-
-    Returns what :func:`sim.run.store.load_results` returns (manifest and the four tables).
-    """
-    from sim.analysis.sweep import SWEEP_MANIFEST
-    from sim.run.store import MANIFEST
-    folder = Path(folder)
-    if not folder.exists():
-        raise ValueError(f"{folder}: no such results folder")
-    if not folder.is_dir():
-        raise ValueError(f"{folder}: not a folder (give a results folder, e.g. results/plan)")
-    mpath = folder / MANIFEST
-    if not mpath.is_file():
-        if (folder / SWEEP_MANIFEST).is_file():
-            raise ValueError(f"{folder}: a sweep folder; give one point's folder "
-                             f"({folder / 'points' / 'p000'})")
-        raise ValueError(f"{folder}: not a results folder (no {MANIFEST})")
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"{mpath}: unreadable manifest ({e})") from None
-    if not isinstance(manifest, dict) or "scenario" not in manifest:
-        raise ValueError(f"{mpath}: not a batch manifest (no 'scenario')")
-    res: dict = {"manifest": manifest}
-    for name in TABLES:
-        p = folder / f"{name}.parquet"
-        if not p.is_file():
-            res[name] = pd.DataFrame()
-            continue
-        try:
-            res[name] = pd.read_parquet(p)
-        except Exception as e:  # noqa: BLE001 - pyarrow raises several kinds for a bad file
-            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
-            raise ValueError(f"{p}: not a readable Parquet table ({msg})") from None
-    if res["summary"].empty:
-        raise ValueError(f"{folder}: the batch has no consolidated results yet "
-                         f"(status {manifest.get('status')}; run it to completion, or --resume)")
-    return res
 
 
 # ---------------------------------------------------------------------- formatting

@@ -12,7 +12,7 @@ A worker forked just as its batch was interrupted can fail to start (the main pr
 removed the semaphores it needs); once the main process has gone that is expected, and the
 workers' exception hook says nothing.
 
-Imported only in the forkserver (``sim.run.evaluators._mp_context``).
+Imported only in the forkserver (``sim.run.pools.mp_context``).
 """
 
 from __future__ import annotations

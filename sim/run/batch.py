@@ -24,6 +24,7 @@ from sim.run.store import (
     BatchLock,
     ChunkWriter,
     StoreError,
+    check_chunks,
     consolidate,
     done_indices,
     git_commit,
@@ -172,6 +173,8 @@ def _now() -> str:
 
 def _run_locked(folder: Path, manifest: dict, evaluator: Evaluator, flush_every: int,
                 finish: Callable[[dict], None] | None) -> dict:
+    open_chunks(folder)
+    check_chunks(folder)  # an unreadable chunk: set aside and said before anything changes
     n = int(manifest["replicates"])
     seeds = replicate_seeds(manifest["root_seed"], n)
     resumed = manifest.get("status") not in (None, "new")
@@ -200,7 +203,6 @@ def _run_locked(folder: Path, manifest: dict, evaluator: Evaluator, flush_every:
 
     try:
         write_manifest(folder, manifest)
-        open_chunks(folder)
         ok, _failed = done_indices(folder)
         todo = [(i, seeds[i]) for i in range(n) if i not in ok]
         writer = ChunkWriter(folder, flush_every=flush_every)

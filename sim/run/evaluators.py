@@ -12,15 +12,18 @@ number of workers or the order in which replicates finish.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import sys
-import threading
-import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+from sim.run.pools import (
+    cancel_dask,
+    mp_context,
+    start_dask,
+    terminate_pool,
+    watch_main_process,
+)
 
 BACKENDS = ("serial", "processes", "dask")
 INJECT_ENV = "CLUSTERSIM_INJECT_FAILURE"  # test hook: comma-separated replicate indices
@@ -62,153 +65,6 @@ def _chunks(tasks, scenario, workers: int) -> list[list[tuple]]:
     return [full[i:i + size] for i in range(0, len(full), size)]
 
 
-def _process_gone(pid: int) -> bool:
-    """Whether process ``pid`` has ended (a zombie waiting to be reaped has ended)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
-    except (OSError, IndexError):
-        return False
-
-
-def _die_with_parent() -> None:
-    """Linux: have the kernel kill this process when its parent dies (PR_SET_PDEATHSIG)."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def watch_main_process(main_pid: int, interval: float = 0.25) -> None:
-    """In a worker: exit at once when the batch's main process or the worker's parent ends.
-
-    A worker blocked on its task queue, or busy with a replicate, would otherwise outlive a
-    main process killed with SIGKILL (the queue's write end is held by the workers too, so
-    they never see it close). Two guards: the kernel's parent-death signal (the parent is
-    the forkserver, which exits when the main process's pipe to it closes) and a daemon
-    thread that checks both PIDs every ``interval`` seconds.
-    """
-    parent = os.getppid()
-    _die_with_parent()
-
-    def watch() -> None:
-        while True:
-            if os.getppid() != parent or _process_gone(main_pid):
-                os._exit(1)
-            time.sleep(interval)
-
-    threading.Thread(target=watch, name="clustersim-watch-main", daemon=True).start()
-
-
-def _mp_context():
-    """A forkserver that has imported the model once, where the platform has one.
-
-    Explicit because importing ``mesa`` sets the global start method to ``spawn`` (its
-    batch runner does), which would re-import everything in every worker.
-    """
-    import multiprocessing as mp
-    if "forkserver" in mp.get_all_start_methods():
-        from sim.run._forkserver_preload import MAIN_PID_ENV
-        os.environ[MAIN_PID_ENV] = str(os.getpid())  # read by the forkserver's guard
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["sim.run._forkserver_preload"])  # sim.run.replicate
-        return ctx
-    return mp.get_context("spawn")
-
-
-def _stop_forkserver() -> None:
-    """Kill the forkserver this process started, so it forks no worker any more.
-
-    Interrupted while starting a worker (waiting for its PID from a forkserver still
-    importing the model), the pool never registers that worker; without its forkserver it
-    is never forked. Not reaped here: multiprocessing reaps it and starts a new one when a
-    later pool needs it.
-    """
-    try:
-        from multiprocessing import forkserver
-        pid = forkserver._forkserver._forkserver_pid  # private: no public handle exists
-    except (ImportError, AttributeError):
-        return
-    if pid and not _process_gone(pid):
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
-
-
-def _start_dask(workers: int, scheduler: str | None):
-    """(client, cluster or None, workers): connect to ``scheduler`` or start a local cluster."""
-    from dask.distributed import Client, LocalCluster  # heavy: import lazily
-    if scheduler:
-        client = Client(scheduler)
-        return client, None, max(workers, len(client.scheduler_info().get("workers", {})) or 1)
-    import dask
-    # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in workers, which switches off glibc's
-    # adaptive mmap threshold: every large numpy array is then mmapped and unmapped,
-    # and a replicate ran 2-3x slower here. Our workers keep the default allocator.
-    env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
-    env.pop("MALLOC_TRIM_THRESHOLD_", None)
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
-    return Client(cluster), cluster, workers
-
-
-def _terminate_pool(pool: ProcessPoolExecutor) -> None:
-    """Stop a process pool now: stop its forkserver, terminate and reap its workers.
-
-    A worker terminated while sending a result leaves half a message in the result pipe,
-    and the pool's manager thread would wait for the rest forever (and with it the
-    interpreter's exit). Once the workers are gone the main process holds the pipe's only
-    write end; closing it ends that wait (end of file: the pool is marked broken).
-    """
-    _stop_forkserver()
-    procs = list((getattr(pool, "_processes", None) or {}).values())
-    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)  # before shutdown
-    for p in procs:
-        if p.is_alive():
-            p.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for p in procs:
-        p.join(timeout=2)
-        if p.is_alive():
-            p.kill()
-            p.join(timeout=1)
-    if writer is not None:
-        with contextlib.suppress(OSError):
-            writer.close()
-
-
-def _cancel_dask(client, cluster) -> None:
-    """Stop a Dask client and the local cluster we started, now.
-
-    A graceful close waits for the replicates running in the workers (and, timed out,
-    is tried again at exit for up to 10 s), so the local workers are killed first; the
-    close that follows has nothing left to wait for. A remote cluster (--scheduler) is not
-    ours to stop: only our client disconnects. Warnings of the teardown are not shown.
-    """
-    import logging
-    logging.getLogger("distributed").setLevel(logging.CRITICAL)
-    if cluster is not None:
-        for nanny in list(getattr(cluster, "workers", {}).values()):
-            pid = getattr(getattr(getattr(nanny, "process", None), "process", None), "pid", None)
-            if pid:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
-    for thing in (client, cluster):
-        if thing is not None:
-            with contextlib.suppress(Exception):
-                thing.close(timeout=2)
-
-
 class Evaluator:
     """Runs replicate tasks on a backend; use as a context manager.
 
@@ -218,18 +74,21 @@ class Evaluator:
         scheduler: Address of an existing Dask scheduler (``dask`` only).
         households_per_agent: Scale passed to every replicate (None: the scenario's).
         progress: Show a progress bar.
+        preload: Modules the process backend's forkserver imports besides the model.
 
     The worker pool (or Dask cluster) starts at the first call and is reused until the
     evaluator is closed, so a sweep or an optimiser's rounds pay for it once.
     """
 
     def __init__(self, backend: str = "serial", workers: int = 1, scheduler: str | None = None,
-                 households_per_agent: int | None = None, progress: bool = True):
+                 households_per_agent: int | None = None, progress: bool = True,
+                 preload: tuple[str, ...] = ()):
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         self.backend, self.workers, self.scheduler = backend, int(workers), scheduler
         self.households_per_agent = households_per_agent
         self.progress = progress
+        self.preload = tuple(preload)
         self.failed = 0
         self._used_workers = 0
         self._pool = self._client = self._cluster = None
@@ -249,13 +108,13 @@ class Evaluator:
         if self._pool is not None:
             pool, self._pool = self._pool, None
             if cancel:
-                _terminate_pool(pool)
+                terminate_pool(pool)
             else:
                 pool.shutdown(wait=True)
         client, cluster = self._client, self._cluster
         self._client = self._cluster = None
         if cancel and (client is not None or cluster is not None):
-            _cancel_dask(client, cluster)
+            cancel_dask(client, cluster)
             return
         if client is not None:
             client.close()
@@ -279,12 +138,31 @@ class Evaluator:
             i, s, scn = _task(t, scenario)
             yield run_one(i, s, scn, self.households_per_agent)
 
-    def _processes(self, tasks, scenario) -> Iterator[dict]:
+    def start(self) -> Evaluator:
+        """Start the worker pool (or Dask client) now rather than at the first call."""
+        if self.backend == "processes":
+            self._process_pool()
+        elif self.backend == "dask":
+            self.dask_client()
+        return self
+
+    def _process_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context(),
+            self._pool = ProcessPoolExecutor(max_workers=self.workers,
+                                             mp_context=mp_context(self.preload),
                                              initializer=watch_main_process,
                                              initargs=(os.getpid(),))
-        ex, hpa = self._pool, self.households_per_agent
+        return self._pool
+
+    def dask_client(self):
+        """The Dask client of this evaluator (``dask`` backend), started at the first call."""
+        if self._client is None:
+            self._client, self._cluster, self.workers = start_dask(self.workers,
+                                                                    self.scheduler)
+        return self._client
+
+    def _processes(self, tasks, scenario) -> Iterator[dict]:
+        ex, hpa = self._process_pool(), self.households_per_agent
         pending = set()
         try:
             for c in _chunks(tasks, scenario, self.workers):
@@ -307,10 +185,7 @@ class Evaluator:
 
     def _dask(self, tasks, scenario) -> Iterator[dict]:
         from dask.distributed import as_completed
-        if self._client is None:
-            self._client, self._cluster, self.workers = _start_dask(self.workers,
-                                                                    self.scheduler)
-        client, hpa = self._client, self.households_per_agent
+        client, hpa = self.dask_client(), self.households_per_agent
         self._used_workers = max(self._used_workers,
                                  len(client.scheduler_info().get("workers", {})))
         it = iter(_chunks(tasks, scenario, self.workers))
@@ -370,6 +245,60 @@ class Evaluator:
         finally:
             if bar is not None:
                 bar.close()
+
+    def imap_ordered(self, fn: Callable, calls: Iterable[tuple],
+                     on_done: Callable[[object], None] | None = None) -> Iterator:
+        """``fn(*args)`` for each ``args`` of ``calls``, yielded in the order of ``calls``.
+
+        Up to two calls per worker run ahead of the one awaited; ``on_done`` hears of each
+        result as it arrives (in completion order). Closing the iterator early (the caller
+        has what it needs) cancels the calls not yet started. ``calls`` may be endless.
+        Exceptions of ``fn`` are raised here: unlike :meth:`map`, this runs any function.
+        """
+        if self.backend == "serial":
+            for args in calls:
+                res = fn(*args)
+                if on_done is not None:
+                    on_done(res)
+                yield res
+            return
+        submit, wait_any = self._submitter()
+        it, pending, ready = iter(calls), {}, {}
+        sent = given = 0
+        try:
+            while True:
+                while len(pending) < 2 * max(self.workers, 1):
+                    args = next(it, None)
+                    if args is None:
+                        break
+                    pending[submit(fn, *args)] = sent
+                    sent += 1
+                if given in ready:
+                    yield ready.pop(given)
+                    given += 1
+                    continue
+                if not pending:
+                    return
+                for f in wait_any(list(pending)):
+                    ready[pending.pop(f)] = res = f.result()
+                    if on_done is not None:
+                        on_done(res)
+        finally:
+            for f in pending:
+                f.cancel()
+
+    def _submitter(self) -> tuple[Callable, Callable]:
+        """(submit(fn, *args) -> future, wait_any(futures) -> the finished ones)."""
+        if self.backend == "processes":
+            ex = self._process_pool()
+            self._used_workers = max(self._used_workers, self.workers)
+            return ex.submit, lambda fs: wait(fs, return_when=FIRST_COMPLETED).done
+        from dask.distributed import wait as dask_wait
+        client = self.dask_client()
+        self._used_workers = max(self._used_workers,
+                                 len(client.scheduler_info().get("workers", {})))
+        return (lambda fn, *a: client.submit(fn, *a, pure=False),
+                lambda fs: dask_wait(fs, return_when="FIRST_COMPLETED").done)
 
     def run_all(self, tasks: Iterable[tuple], scenario: dict | None = None, desc: str = "",
                 unit: str = "run") -> list[dict]:
