@@ -146,7 +146,10 @@ def test_agent_snapshots_step_through_the_quarters():
     firms = [a for cls, ags in m.agents_by_type.items() if cls.__name__ == "Firm" for a in ags]
     assert s["firm_n"].sum() == len(firms)
     assert s["firm_out"].sum() == pytest.approx(sum(f.output_yi_yuan for f in firms))
-    assert s["households"]["households"].sum() == pytest.approx(m.total_households)
+    from sim.model import plan
+    rural = sum(c.population_wan_2020 * (1 - c.urbanisation_2020) * 1e4 for c in plan.CITIES)
+    assert s["households"]["households"].sum() == pytest.approx(
+        rural / m.const["persons_per_household"])
     assert len(s["platforms"]) == 5
     # the state moves: land is rented out and firms change by the end
     assert snaps[-1]["households"]["land_out_mu"].sum() > 0
