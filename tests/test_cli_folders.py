@@ -152,6 +152,17 @@ def test_compare_warns_when_the_seeds_differ(folders, capsys):
     assert code == 0 and err == "" and "paired by replicate" in out
 
 
+def test_compare_warns_when_the_scales_differ(folders, capsys, tmp_path):
+    coarse = tmp_path / "coarse"
+    assert main(["run", "-n", "4", "--out", str(coarse), "--households-per-agent", "16000",
+                 "--quiet", "--workers", "1"]) == 0
+    code, out, err = run(capsys, "compare", coarse, folders["plan"])
+    assert code == 0 and "paired by replicate" in out
+    assert err.startswith("clustersim: warning: the batches' scales (households per "
+                          f"simulated household) differ ({coarse}: 16000, {folders['plan']}: "
+                          "8000)")
+
+
 # ------------------------------------------------------------ new commands
 def test_experiments_lists_the_shipped_designs(capsys):
     code, out, _ = run(capsys, "experiments")

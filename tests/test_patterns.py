@@ -116,3 +116,22 @@ def test_docs_table_has_a_row_per_shipped_pattern_with_a_verdict():
             for line in doc.splitlines() if line.startswith("| `")}
     for p in pt.load_patterns()["pattern"]:
         assert rows.get(p) in ("inside", "outside"), f"docs/patterns.md lacks a row for {p}"
+
+
+def test_out_is_checked_before_the_run_and_bad_values_are_usage_errors(run, tmp_path, capsys):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    assert main(["patterns", *TINY, "--out", str(a_file)]) == 2
+    err = capsys.readouterr().err
+    assert "is a file" in err and "replicate" not in err   # refused before any replicate ran
+    _, out = run
+    bad = tmp_path / "bad.csv"
+    v = pd.read_csv(out / "model_values.csv").astype({"value": object})
+    v.loc[0, "value"] = "about 40%"
+    v.to_csv(bad, index=False)
+    assert main(["patterns", "--values", str(bad)]) == 2
+    assert "column value: not a number" in capsys.readouterr().err
+    gbk = tmp_path / "gbk.csv"
+    gbk.write_bytes("种子,年份\n1,2020\n".encode("gbk"))
+    assert main(["patterns", "--values", str(gbk)]) == 2
+    assert "cannot read" in capsys.readouterr().err

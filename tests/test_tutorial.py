@@ -46,7 +46,7 @@ def test_tutorial_runs_and_says_what_it_claims(tmp_path, monkeypatch):
 
     run = output('clustersim("show results/tutorial/plan")')
     assert "scenario plan: 12 replicates" in run and "P(met)" in run
-    assert "output_total" in run
+    assert "Ten clusters: total output" in run
     assert (tmp_path / "results" / "tutorial" / "plan" / "summary.parquet").is_file()
     assert "p_met" in output("plan = load_results")
     compare = output("clustersim(\"compare")

@@ -159,6 +159,8 @@ def cmd_run(a) -> int:
                                a.resume or a.until_ci is not None)
         except BatchError as e:
             raise UsageError(str(e)) from None
+        if a.sets and "overrides" not in manifest:
+            manifest["overrides"] = list(a.sets)   # what show's header names later
         if a.until_ci is None and nothing_to_do(manifest, n, a.resume):
             record_view(folder, view)
             return _already_done(a, folder, manifest)
@@ -307,6 +309,13 @@ def cmd_show(a) -> int:
     return EXIT_OK
 
 
+def _setting(manifest: dict, key: str):
+    """A batch's scale or data cut-off, as its manifest records it."""
+    if key == "data_until":
+        return (manifest.get("scenario") or {}).get("data_until")
+    return manifest.get(key)
+
+
 def cmd_compare(a) -> int:
     """Print the difference in P(met) between two stored batches."""
     from sim.analysis.stats import compare
@@ -319,5 +328,12 @@ def cmd_compare(a) -> int:
               f"{sb}), so their replicates do not share uncertainty draws: the difference "
               "is unpaired and its interval wider; run both with the same --seed for a "
               "paired comparison", file=sys.stderr)
+    for what, key in (("scales (households per simulated household)", "households_per_agent"),
+                      ("views (published data through)", "data_until")):
+        va, vb = (_setting(r["manifest"], key) for r in (ra, rb))
+        if va != vb:
+            print(f"clustersim: warning: the batches' {what} differ ({a.a}: {va}, {a.b}: "
+                  f"{vb}), so the difference mixes that in with the scenarios'; run both "
+                  "the same way to compare scenarios alone", file=sys.stderr)
     print(format_compare(table, a.a, a.b, paired, a.all))
     return EXIT_OK

@@ -54,14 +54,19 @@ def cmd_patterns(a) -> int:
         pats = pt.load_patterns(a.patterns or pt.DEFAULT_PATTERNS)
     except pt.PatternsError as e:
         raise UsageError(str(e)) from None
+    folder = _out_folder(a.out) if a.out else None   # refused before the run, not after
     if a.values:
         try:
             values = pd.read_csv(a.values)
-        except (OSError, pd.errors.ParserError) as e:
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as e:
             raise UsageError(f"--values {a.values}: cannot read ({e})") from None
         need = {"seed", "year", "quantity", "value"}
         if not need <= set(values.columns):
             raise UsageError(f"--values {a.values}: needs columns {', '.join(sorted(need))}")
+        try:
+            values["value"] = pd.to_numeric(values["value"], errors="raise")
+        except (ValueError, TypeError) as e:
+            raise UsageError(f"--values {a.values}: column value: not a number ({e})") from None
     else:
         if a.replicates < 1:
             raise UsageError(f"--replicates: must be at least 1, got {a.replicates}")
@@ -81,10 +86,26 @@ def cmd_patterns(a) -> int:
     n_out = int((table["verdict"] == "outside").sum())
     print(f"\n{len(table) - n_out} of {len(table)} patterns inside the model's 5-95% band "
           f"({int(table['replicates'].min())} replicates); docs/patterns.md explains the others")
-    if a.out:
-        folder = Path(a.out)
-        folder.mkdir(parents=True, exist_ok=True)
-        table.to_csv(folder / "patterns.csv", index=False)
-        values.to_csv(folder / "model_values.csv", index=False)
+    if folder is not None:
+        from sim.cli.folders import output_error
+        from sim.run.store import atomic_write_bytes
+        try:
+            for name, df in (("patterns.csv", table), ("model_values.csv", values)):
+                atomic_write_bytes(folder / name, df.to_csv(index=False).encode("utf-8"))
+        except OSError as e:
+            raise output_error(folder, e, "the patterns table") from None
         print(f"saved {folder / 'patterns.csv'} and {folder / 'model_values.csv'}")
     return EXIT_OK
+
+
+def _out_folder(out: str) -> Path:
+    """The --out folder, created now: a file or an unwritable place is refused (exit 2)."""
+    from sim.cli.folders import output_error
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {folder}: is a file; give a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise output_error(folder, e, "the patterns table") from None
+    return folder

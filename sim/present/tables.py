@@ -243,7 +243,7 @@ def format_header(manifest: dict, lang: str = "en", folder=None,
         head += f" -> {folder}"
     if status and manifest.get("status"):
         head += f" ({manifest['status']})"
-    sets = overrides if overrides else stored_overrides(manifest)
+    sets = overrides or manifest.get("overrides") or stored_overrides(manifest)
     if sets:
         head += "\n" + t["overrides"].format(sets=", ".join(sets))
     elif sets is None:
