@@ -73,23 +73,10 @@ def add_parsers(sub) -> None:
     op.set_defaults(func=cmd_optimize)
 
 
-def _print_ranked(sa, idx, method: str, top: int, quality: dict | None = None) -> None:
-    reasons = (quality or {}).get("reasons", {})
-    for out in sa.OUTCOMES:
-        why = reasons.get(out)
-        print(f"\n{out}" + (f"   (not worth reading: {'; '.join(why)})" if why else ""))
-        for _, r in sa.ranked(idx, out, top).iterrows():
-            if method == "sobol":
-                print(f"  {r['factor']:<44} ST {r['ST']:6.3f} ± {r['ST_conf']:.3f}   "
-                      f"S1 {r['S1']:6.3f} ± {r['S1_conf']:.3f}")
-            else:
-                print(f"  {r['factor']:<44} mu* {r['mu_star']:10.4g} ± "
-                      f"{r['mu_star_conf']:.3g}   sigma {r['sigma']:.4g}")
-
-
 def cmd_sensitivity(a) -> int:
     """Run a Sobol' or Morris analysis and print the ranked factors per outcome."""
     from sim.analysis import sensitivity as sa
+    from sim.present.tables import format_ranked
     scn = load_scenario(a)
     n = a.n if a.n is not None else (64 if a.method == "sobol" else 20)
     if a.method == "sobol" and (n < 2 or n & (n - 1)):
@@ -117,7 +104,7 @@ def cmd_sensitivity(a) -> int:
     fig.savefig(folder / "ranked.png", dpi=120)
     if not a.quiet:
         print(f"{a.method}: {len(m['factors'])} factors, {m['runs']} runs -> {folder}")
-        _print_ranked(sa, idx, a.method, a.top, m.get("quality"))
+        print(format_ranked(sa, idx, a.method, a.top, m.get("quality")))
     warning = (m.get("quality") or {}).get("warning")
     if warning:  # after the table; on stderr when the table is not printed
         print(("\n" if not a.quiet else "") + warning,

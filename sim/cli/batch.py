@@ -230,23 +230,12 @@ def _already_done(a, folder, manifest: dict) -> int:
     return EXIT_OK
 
 
-def _print_sweep(exp: dict, manifest: dict, summary, targets: list[str], folder) -> None:
-    print(f"experiment {exp['name']}: {len(exp['points'])} points x {manifest['replicates']}"
-          f" replicates, root seed {manifest['root_seed']} -> {folder}")
-    print("P(met) [95% CI] per point")
-    print(f"{'point':<44}" + "".join(f" {t[:22]:>22}" for t in targets))
-    for _pid, g in summary.groupby("point", sort=True):
-        g = g.set_index("target")
-        cells = "".join(f" {g.loc[t, 'p_met']:>5.2f} [{g.loc[t, 'p_lo']:.2f},"
-                        f"{g.loc[t, 'p_hi']:.2f}]".rjust(23) for t in targets)
-        print(f"{g['point_name'].iloc[0][:44]:<44}{cells}")
-
-
 def cmd_sweep(a) -> int:
     """Run an experiment's points and print P(met) per point for the targets that move."""
     from sim.analysis.sweep import prepare_sweep, run_sweep, varying_targets
     from sim.config.errors import ScenarioError
     from sim.config.experiment import load_experiment
+    from sim.present.tables import format_sweep
     from sim.run.batch import BatchError
     from sim.run.store import read_manifest
     try:
@@ -274,7 +263,8 @@ def cmd_sweep(a) -> int:
               f"clustersim sweep {a.experiment} --out {folder} --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     if not a.quiet:
-        _print_sweep(exp, manifest, summary, a.targets or varying_targets(summary), folder)
+        print(format_sweep(exp, manifest, summary, a.targets or varying_targets(summary),
+                           folder))
     failed = sum(int((read_manifest(folder / "points" / p["id"]) or {}).get("failed", 0))
                  for p in exp["points"])
     if failed:

@@ -102,21 +102,21 @@ def show_other(folder: str | Path, all_targets: bool = False) -> bool:
 
 def _show_sweep(folder: Path) -> None:
     from sim.analysis.sweep import load_sweep, varying_targets
-    from sim.cli.batch import _print_sweep
+    from sim.present.tables import format_sweep
     sw = load_sweep(folder)
     m, summary = sw["manifest"], sw["summary"]
     if summary.empty:
         raise UsageError(f"{folder}: a sweep folder whose points are not all run yet "
                          f"(status {m.get('status', 'running')}); finish it with: clustersim "
                          f"sweep {m.get('source') or m.get('name')} --out {folder} --resume")
-    _print_sweep(m, m, summary, varying_targets(summary), folder)
+    print(format_sweep(m, m, summary, varying_targets(summary), folder))
 
 
 def _show_sensitivity(folder: Path) -> None:
     import pandas as pd
 
     from sim.analysis import sensitivity as sa
-    from sim.cli.analyse import _print_ranked
+    from sim.present.tables import format_ranked
     m = _manifest(folder) or {}
     p = folder / "indices.parquet"
     if m.get("status") != "complete" or not p.is_file():
@@ -125,7 +125,7 @@ def _show_sensitivity(folder: Path) -> None:
     idx = pd.read_parquet(p)
     print(f"{m['method']}: {len(m['factors'])} factors, {m['runs']} runs, root seed "
           f"{m.get('root_seed')} ({folder})")
-    _print_ranked(sa, idx, m["method"], sa.QUALITY_TOP, m.get("quality"))
+    print(format_ranked(sa, idx, m["method"], sa.QUALITY_TOP, m.get("quality")))
     warning = (m.get("quality") or {}).get("warning")
     if warning:
         print("\n" + warning)

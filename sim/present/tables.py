@@ -297,3 +297,34 @@ def format_compare(table: pd.DataFrame, a: str, b: str, paired: bool,
         lines.append(f"{r['target']:<34} {r['p_a']:>6.2f} {r['p_b']:>6.2f} "
                      f"{r['diff']:>+7.3f}  [{r['lo']:+.3f}, {r['hi']:+.3f}]")
     return "\n".join(lines)
+
+
+def format_sweep(exp: dict, manifest: dict, summary, targets: list[str], folder) -> str:
+    """A sweep's P(met) [95% CI] per point for ``targets``, one line per point."""
+    lines = [f"experiment {exp['name']}: {len(exp['points'])} points x "
+             f"{manifest['replicates']} replicates, root seed {manifest['root_seed']} -> "
+             f"{folder}", "P(met) [95% CI] per point",
+             f"{'point':<44}" + "".join(f" {t[:22]:>22}" for t in targets)]
+    for _pid, g in summary.groupby("point", sort=True):
+        g = g.set_index("target")
+        cells = "".join(f" {g.loc[t, 'p_met']:>5.2f} [{g.loc[t, 'p_lo']:.2f},"
+                        f"{g.loc[t, 'p_hi']:.2f}]".rjust(23) for t in targets)
+        lines.append(f"{g['point_name'].iloc[0][:44]:<44}{cells}")
+    return "\n".join(lines)
+
+
+def format_ranked(sa, idx, method: str, top: int, quality: dict | None = None) -> str:
+    """A sensitivity analysis's ranked factors per outcome (``sa``: its analysis module)."""
+    reasons = (quality or {}).get("reasons", {})
+    lines = []
+    for out in sa.OUTCOMES:
+        why = reasons.get(out)
+        lines.append(f"\n{out}" + (f"   (not worth reading: {'; '.join(why)})" if why else ""))
+        for _, r in sa.ranked(idx, out, top).iterrows():
+            if method == "sobol":
+                lines.append(f"  {r['factor']:<44} ST {r['ST']:6.3f} ± {r['ST_conf']:.3f}   "
+                             f"S1 {r['S1']:6.3f} ± {r['S1_conf']:.3f}")
+            else:
+                lines.append(f"  {r['factor']:<44} mu* {r['mu_star']:10.4g} ± "
+                             f"{r['mu_star_conf']:.3g}   sigma {r['sigma']:.4g}")
+    return "\n".join(lines)
