@@ -5,7 +5,7 @@
 
 Every subcommand's ``--help`` text, as ``clustersim COMMAND --help`` prints it, at a fixed
 width of 100 columns; the one machine-dependent default (the number of cores behind
-``--workers``) is written as "all cores". tests/test_cli_doc.py checks that the page lists
+``--workers``) is written as "all cores". tests/test_docs_pages.py checks that the page lists
 every subcommand and option.
 """
 

@@ -23,6 +23,7 @@ from sim.present.i18n import (
     FLAG_SHORT,
     MULTIPLE_UNITS,
     PERCENT_UNITS,
+    STATUS,
     TABLE,
     TABLE_UNIT,
     target_label,
@@ -242,7 +243,8 @@ def format_header(manifest: dict, lang: str = "en", folder=None,
     if folder is not None:
         head += f" -> {folder}"
     if status and manifest.get("status"):
-        head += f" ({manifest['status']})"
+        st = str(manifest["status"])
+        head += f" ({STATUS[lang].get(st, st)})"
     sets = overrides or manifest.get("overrides") or stored_overrides(manifest)
     if sets:
         head += "\n" + t["overrides"].format(sets=", ".join(sets))
