@@ -13,8 +13,7 @@ from sim.config.factors import factors
 from sim.config.scenario import ScenarioError, load
 from sim.model.plan import CLUSTER_KEYS
 from sim.run.evaluators import Evaluator
-
-HPA = 8000
+from tests._shared import HPA
 
 
 def _only_brewing_demand_varies():

@@ -15,7 +15,8 @@ import pytest
 from sim.analysis.observed import QUALITY_WEIGHT, model_metrics, read_observed, until
 from sim.config.scenario import ScenarioError, load
 
-HPA = 8000  # coarse scale: a replicate in ~0.05 s
+# HPA: coarse scale: a replicate in ~0.05 s
+from tests._shared import FINGERPRINT, HPA
 
 
 def _write(path, text):
@@ -173,10 +174,9 @@ def test_default_path_is_bit_identical_to_before_the_posterior_hook(tmp_path, mo
     was before the hook (independent of the environment; tests/fingerprint/fingerprint.json
     itself is specific to the versions it was recorded with)."""
     import importlib.util
-    from pathlib import Path
 
     import sim.run.replicate as rep
-    here = Path(__file__).parent / "fingerprint"
+    here = FINGERPRINT
     spec = importlib.util.spec_from_file_location("fp_make", here / "make.py")
     make = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make)

@@ -4,7 +4,6 @@ docs/targets.md reviews every target against the plan text; these tests hold the
 """
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,8 +32,10 @@ from sim.model.params import BY_NAME
 from sim.model.rng import replicate_seeds
 from sim.run.replicate import build_model, run_replicate
 
-HPA = 8000  # firm tiers, grain and the lever totals do not depend on the household scale
-DOC = Path(__file__).resolve().parents[1] / "docs" / "targets.md"
+# HPA: firm tiers, grain and the lever totals do not depend on the household scale
+from tests._shared import HPA, REPO
+
+DOC = REPO / "docs" / "targets.md"
 STATUS = {None: "modelled", FLAG_UNREACHABLE: FLAG_UNREACHABLE, FLAG_LEVER: FLAG_LEVER,
           FLAG_INPUT: FLAG_INPUT, FLAG_MET_2020: FLAG_MET_2020,
           FLAG_MET_2020_SOME: FLAG_MET_2020_SOME, FLAG_WEAK: FLAG_WEAK}

@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
 SMALL = ["--households-per-agent", "4000", "--quiet"]
 
 

@@ -16,8 +16,8 @@ import pytest
 from sim.config.scenario import ScenarioError, derive, load, with_data_until
 from sim.model.rng import replicate_seeds
 from sim.run.replicate import run_replicate
+from tests._shared import HPA
 
-HPA = 8000
 SHIPPED = "data/observed/shanxi.csv"
 
 

@@ -17,6 +17,7 @@ from sim.cli.main import parser as cli_parser
 from sim.config.errors import ScenarioError
 from sim.config.experiment import load_experiment
 from sim.config.scenario import apply_overrides, derive, load, uncertainty_ranges, validate
+from tests._shared import REPO
 
 SMALL = ["--households-per-agent", "8000", "--quiet", "--workers", "1"]
 
@@ -146,8 +147,7 @@ def test_derive_takes_numpy_scalars_and_number_strings():
 
 
 def test_readme_salib_example_runs():
-    from pathlib import Path
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     library = readme.split("## As a library", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", library, re.S)
     code = next(b for b in blocks if "derive(" in b and "SALib" in b)

@@ -19,8 +19,8 @@ import pytest
 from sim.config.scenario import ScenarioError, load, validate, with_data_until
 from sim.model import assimilate, plan
 from sim.run.replicate import build_model, run_replicate
+from tests._shared import HPA_MEDIUM as HPA
 
-HPA = 4000
 SEED = 7
 YEAR = 2021
 

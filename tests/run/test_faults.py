@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from batchprocs import (
+
+from sim.cli.main import main
+from sim.run import store
+from tests.batchprocs import (
     assert_same_tables,
     kill_group,
     live_in_group,
@@ -29,9 +32,6 @@ from batchprocs import (
     wait_for,
     wait_gone,
 )
-
-from sim.cli.main import main
-from sim.run import store
 
 SMALL = ["--households-per-agent", "8000", "--quiet", "--workers", "1"]
 
