@@ -116,7 +116,7 @@ def test_lever_delivered_metrics_are_the_delivered_lever_and_nothing_else(plan_s
             total = float(np.sum(inputs["levers"][metric.lever]))
             want = rows[plan.BASE_YEAR][metric.name] + total * d
             assert rows[plan.TARGET_YEAR][metric.name] == pytest.approx(want, rel=1e-12)
-        # training places are filled by households who apply (tests/test_training.py), so
+        # training places are filled by households who apply (tests/model/test_training.py), so
         # trained = places filled = min(places, applicants) each year; the identity above
         # holds because applicants outnumber the places, not by construction
         for log in m.training.log.values():
