@@ -227,6 +227,7 @@ def test_ema_adapter_runs_experiments():
     assert len(set(np.round(outs["output_total"], 6))) > 1
 
 
+@pytest.mark.integration
 def test_ema_multiprocessing_evaluator_can_pickle_the_model():
     """EMA's MultiprocessingEvaluator (spawn under Mesa) needs an importable function."""
     pytest.importorskip("ema_workbench")

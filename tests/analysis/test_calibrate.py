@@ -120,6 +120,7 @@ def _batch(folder, scn, n, seed, backend, workers):
     return load_results(folder)
 
 
+@pytest.mark.integration
 def test_posterior_draws_are_reproducible_and_independent_of_workers(tmp_path):
     from sim.model.rng import replicate_seeds
     from sim.run.posterior import attach, draw_index
@@ -274,6 +275,7 @@ def serial_run(world, tmp_path_factory):
     return _cal(world, tmp_path_factory.mktemp("serial") / "c", population=12)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("backend", ["processes", "dask"])
 def test_same_posterior_for_the_same_seed_on_every_backend(world, serial_run, tmp_path,
                                                             backend):

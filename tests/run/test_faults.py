@@ -33,6 +33,9 @@ from tests.batchprocs import (
     wait_gone,
 )
 
+# injected faults: kills, signals, full and read-only disks, second writers
+pytestmark = pytest.mark.integration
+
 SMALL = ["--households-per-agent", "8000", "--quiet", "--workers", "1"]
 
 

@@ -25,6 +25,8 @@ from tests.batchprocs import (
     wait_gone,
 )
 
+pytestmark = pytest.mark.integration  # batches started as processes, killed and resumed
+
 SEED = 11
 DELAY = {"CLUSTERSIM_TEST_WRITE_DELAY": "0.04"}
 
