@@ -37,6 +37,7 @@ def _serial(hpa):
     return Evaluator("serial", 1, None, hpa, progress=False)
 
 
+@pytest.mark.slow
 def test_sobol_recovers_the_planted_dominant_factor(tmp_path):
     scn = _only_brewing_demand_varies()
     facs = factors(scn, include_levers=False)
@@ -172,6 +173,7 @@ def test_shipped_observed_data_reads_and_places_2021_on():
     assert ri["percentile"].iloc[0] == pytest.approx(50.0)
 
 
+@pytest.mark.slow
 def test_optimizer_is_cheaper_when_the_plan_overshoots(tmp_path):
     from sim.analysis.optimize import search
     from sim.config.scenario import derive
@@ -190,6 +192,7 @@ def test_optimizer_is_cheaper_when_the_plan_overshoots(tmp_path):
     assert r["validation"]["p_met"] >= 0.8  # reached on fresh seeds too
 
 
+@pytest.mark.slow
 def test_optimizer_raises_the_lever_a_target_needs(tmp_path):
     from sim.analysis.optimize import search
     scn = load("plan")

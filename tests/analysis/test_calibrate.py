@@ -247,6 +247,7 @@ def _cal(world, folder, **kw):
     return calibrate(scn, obs, 2024, folder, **args)
 
 
+@pytest.mark.slow
 def test_calibration_recovers_planted_parameters(world, tmp_path):
     from sim.analysis.calibrate import weighted_quantile
     res = _cal(world, tmp_path / "c", population=40, generations=3)
@@ -284,11 +285,13 @@ def test_same_posterior_for_the_same_seed_on_every_backend(world, serial_run, tm
     pd.testing.assert_frame_equal(serial_run["generations"], b["generations"])
 
 
+@pytest.mark.slow
 def test_another_seed_gives_another_posterior(world, serial_run, tmp_path):
     c = _cal(world, tmp_path / "other-seed", population=12, seed=11)
     assert not serial_run["posterior"].equals(c["posterior"])
 
 
+@pytest.mark.slow
 def test_resumed_calibration_equals_an_uninterrupted_one(world, tmp_path):
     from sim.analysis.calibrate import CalibrationError
     straight = _cal(world, tmp_path / "a", generations=3, population=12)
@@ -311,6 +314,7 @@ def test_resumed_calibration_equals_an_uninterrupted_one(world, tmp_path):
         _cal(world, tmp_path / "b", generations=4, population=12, resume=True)
 
 
+@pytest.mark.slow
 def test_a_finished_calibration_is_not_extended_by_resume(world, tmp_path):
     # pyabc checks the simulation budget after a generation: resuming a calibration that
     # stopped on it would run one more generation each time unless the budget is raised
