@@ -332,6 +332,7 @@ def test_a_finished_calibration_is_not_extended_by_resume(world, tmp_path):
     assert len(more["generations"]) > done
 
 
+@pytest.mark.slow
 def test_pyabc_sampler_is_reproducible_serially(world, tmp_path):
     a = _cal(world, tmp_path / "a", sampler="pyabc", population=12)
     b = _cal(world, tmp_path / "b", sampler="pyabc", population=12)
@@ -515,6 +516,7 @@ def _bt(scn, obs, folder, **kw):
                     households_per_agent=HPA, calibration=cal, **kw)
 
 
+@pytest.mark.slow
 def test_backtest_never_reads_a_row_after_the_origin(history, tmp_path, monkeypatch):
     import sim.analysis.backtest as bt
     scn, obs = history
@@ -548,6 +550,7 @@ def test_backtest_never_reads_a_row_after_the_origin(history, tmp_path, monkeypa
     assert (t_b[t_b["year"] == 2031]["note"].str.contains("not scored")).all()
 
 
+@pytest.mark.slow
 def test_backtest_takes_exogenous_series_up_to_the_origin_only(history, tmp_path,
                                                                  monkeypatch):
     """The model's national rural income from origin 2021 uses rows up to 2021 only."""
@@ -600,6 +603,7 @@ def test_backtest_takes_exogenous_series_up_to_the_origin_only(history, tmp_path
     assert row["observed"].iloc[0] == 1e12 and not row["in_90"].iloc[0]
 
 
+@pytest.mark.slow
 def test_backtest_table_summary_and_plots(history, tmp_path):
     from sim.analysis.backtest import format_summary
     scn, obs = history
@@ -659,6 +663,7 @@ def test_every_option_of_calibrate_and_backtest_shows_its_default():
     assert "(default: [2021, 2022])" in sub.choices["backtest"].format_help()
 
 
+@pytest.mark.integration
 def test_cli_calibrate_then_run_from_the_posterior(world, tmp_path, capsys):
     from sim.analysis.observed import write_observed
     from sim.cli.main import main

@@ -305,6 +305,7 @@ def test_every_target_has_one_row_in_docs_targets_md():
         assert cells[5], f"{t.name}: no reason given"
 
 
+@pytest.mark.slow
 def test_docs_statuses_are_the_computed_flags(plan_scn):
     """Each status in docs/targets.md is what the code computes: the flags by construction,
     and the 2020 checks over the 200 replicate seeds the document states."""

@@ -182,6 +182,7 @@ def test_sweep_replicates_are_bounded(capsys, no_runs):
         capsys, ["sweep", "cold_chain", "-n", "2000000", *SMALL])
 
 
+@pytest.mark.integration
 def test_more_workers_than_cores_warns_once(capsys, tmp_path, monkeypatch):
     import sim.cli.common as common
     monkeypatch.setattr(common, "cores", lambda: 1)
