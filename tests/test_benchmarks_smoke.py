@@ -3,6 +3,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.integration  # runs benchmarks/run.py as a process
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from sim.cli.main import parser
 
 REPO = Path(__file__).resolve().parent.parent
@@ -44,6 +46,7 @@ def test_cli_doc_generator_is_deterministic_and_machine_free():
         assert f"## `clustersim {name}`" in text
 
 
+@pytest.mark.integration
 def test_results_page_is_written_from_the_named_folder(tmp_path):
     from sim.model.outcomes import TARGETS
 

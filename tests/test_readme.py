@@ -101,6 +101,7 @@ def test_readme_parsing_sees_the_commands():
         "8", *SCALE]
 
 
+@pytest.mark.integration
 def test_set_up_and_run_commands_in_order(tmp_path, monkeypatch):
     blocks = readme_blocks()[:2]  # "Set up and run": install/run/test, then common options
     argvs = commands(blocks)
@@ -115,6 +116,7 @@ def test_set_up_and_run_commands_in_order(tmp_path, monkeypatch):
         exec(compile("\n".join(block), "README.md", "exec"), {"__name__": "readme"})
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_every_readme_command_in_order(tmp_path):
     skipped = run_in_order(tmp_path, commands(readme_blocks()))
@@ -154,6 +156,7 @@ def test_readme_compare_pairs_its_batches():
     assert compared >= 1
 
 
+@pytest.mark.integration
 @pytest.mark.slow
 def test_readme_discover_example_finds_a_box(tmp_path):
     """The README's discover line, on the README's default batch, finds a PRIM box (#22:

@@ -19,7 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from batchprocs import (
+
+from sim.cli.main import main
+from sim.run import store
+from tests.batchprocs import (
     assert_same_tables,
     kill_group,
     live_in_group,
@@ -30,8 +33,8 @@ from batchprocs import (
     wait_gone,
 )
 
-from sim.cli.main import main
-from sim.run import store
+# injected faults: kills, signals, full and read-only disks, second writers
+pytestmark = pytest.mark.integration
 
 SMALL = ["--households-per-agent", "8000", "--quiet", "--workers", "1"]
 

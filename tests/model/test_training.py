@@ -12,8 +12,8 @@ from sim.config.scenario import derive, load
 from sim.model import equations as eq
 from sim.model import plan
 from sim.run.replicate import build_model
+from tests._shared import HPA_MEDIUM as HPA
 
-HPA = 4000
 YEAR = plan.YEARS[0]
 
 

@@ -19,8 +19,8 @@ import pytest
 from sim.config.scenario import ScenarioError, load, validate, with_data_until
 from sim.model import assimilate, plan
 from sim.run.replicate import build_model, run_replicate
+from tests._shared import HPA_MEDIUM as HPA
 
-HPA = 4000
 SEED = 7
 YEAR = 2021
 
@@ -202,7 +202,7 @@ def test_every_state_row_up_to_the_cut_off_is_taken_by_year():
 
 def test_the_shipped_file_anchors_each_year_it_has_rows_for():
     # the income survey comes a year after the firms' accounts: with data until 2024 the
-    # incomes are last anchored at 2023, the firm at 2024 (tests/test_exogenous.py reads
+    # incomes are last anchored at 2023, the firm at 2024 (tests/config/test_exogenous.py reads
     # the same file)
     state = with_data_until(load("plan"), 2024)["exogenous"]["state"]
     incomes = {f"rural_income_{s}" for s in assimilate.INCOME_PARTS}

@@ -17,6 +17,7 @@ from sim.cli.main import parser as cli_parser
 from sim.config.errors import ScenarioError
 from sim.config.experiment import load_experiment
 from sim.config.scenario import apply_overrides, derive, load, uncertainty_ranges, validate
+from tests._shared import REPO
 
 SMALL = ["--households-per-agent", "8000", "--quiet", "--workers", "1"]
 
@@ -146,8 +147,7 @@ def test_derive_takes_numpy_scalars_and_number_strings():
 
 
 def test_readme_salib_example_runs():
-    from pathlib import Path
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
     library = readme.split("## As a library", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```python\n(.*?)```", library, re.S)
     code = next(b for b in blocks if "derive(" in b and "SALib" in b)
@@ -182,6 +182,7 @@ def test_sweep_replicates_are_bounded(capsys, no_runs):
         capsys, ["sweep", "cold_chain", "-n", "2000000", *SMALL])
 
 
+@pytest.mark.integration
 def test_more_workers_than_cores_warns_once(capsys, tmp_path, monkeypatch):
     import sim.cli.common as common
     monkeypatch.setattr(common, "cores", lambda: 1)

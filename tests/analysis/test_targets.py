@@ -4,7 +4,6 @@ docs/targets.md reviews every target against the plan text; these tests hold the
 """
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -33,8 +32,10 @@ from sim.model.params import BY_NAME
 from sim.model.rng import replicate_seeds
 from sim.run.replicate import build_model, run_replicate
 
-HPA = 8000  # firm tiers, grain and the lever totals do not depend on the household scale
-DOC = Path(__file__).resolve().parents[1] / "docs" / "targets.md"
+# HPA: firm tiers, grain and the lever totals do not depend on the household scale
+from tests._shared import HPA, REPO
+
+DOC = REPO / "docs" / "targets.md"
 STATUS = {None: "modelled", FLAG_UNREACHABLE: FLAG_UNREACHABLE, FLAG_LEVER: FLAG_LEVER,
           FLAG_INPUT: FLAG_INPUT, FLAG_MET_2020: FLAG_MET_2020,
           FLAG_MET_2020_SOME: FLAG_MET_2020_SOME, FLAG_WEAK: FLAG_WEAK}
@@ -115,7 +116,7 @@ def test_lever_delivered_metrics_are_the_delivered_lever_and_nothing_else(plan_s
             total = float(np.sum(inputs["levers"][metric.lever]))
             want = rows[plan.BASE_YEAR][metric.name] + total * d
             assert rows[plan.TARGET_YEAR][metric.name] == pytest.approx(want, rel=1e-12)
-        # training places are filled by households who apply (tests/test_training.py), so
+        # training places are filled by households who apply (tests/model/test_training.py), so
         # trained = places filled = min(places, applicants) each year; the identity above
         # holds because applicants outnumber the places, not by construction
         for log in m.training.log.values():
@@ -306,6 +307,7 @@ def test_every_target_has_one_row_in_docs_targets_md():
         assert cells[5], f"{t.name}: no reason given"
 
 
+@pytest.mark.slow
 def test_docs_statuses_are_the_computed_flags(plan_scn):
     """Each status in docs/targets.md is what the code computes: the flags by construction,
     and the 2020 checks over the 200 replicate seeds the document states."""

@@ -9,8 +9,8 @@ from sim.config.scenario import derive, load
 from sim.model import cooperatives, plan
 from sim.model import equations as eq
 from sim.run.replicate import build_model, run_replicate
+from tests._shared import HPA_FINE as HPA
 
-HPA = 2000
 SEEDS = range(6)
 
 

@@ -13,8 +13,7 @@ from sim.config.factors import factors
 from sim.config.scenario import ScenarioError, load
 from sim.model.plan import CLUSTER_KEYS
 from sim.run.evaluators import Evaluator
-
-HPA = 8000
+from tests._shared import HPA
 
 
 def _only_brewing_demand_varies():
@@ -38,6 +37,7 @@ def _serial(hpa):
     return Evaluator("serial", 1, None, hpa, progress=False)
 
 
+@pytest.mark.slow
 def test_sobol_recovers_the_planted_dominant_factor(tmp_path):
     scn = _only_brewing_demand_varies()
     facs = factors(scn, include_levers=False)
@@ -173,6 +173,7 @@ def test_shipped_observed_data_reads_and_places_2021_on():
     assert ri["percentile"].iloc[0] == pytest.approx(50.0)
 
 
+@pytest.mark.slow
 def test_optimizer_is_cheaper_when_the_plan_overshoots(tmp_path):
     from sim.analysis.optimize import search
     from sim.config.scenario import derive
@@ -191,6 +192,7 @@ def test_optimizer_is_cheaper_when_the_plan_overshoots(tmp_path):
     assert r["validation"]["p_met"] >= 0.8  # reached on fresh seeds too
 
 
+@pytest.mark.slow
 def test_optimizer_raises_the_lever_a_target_needs(tmp_path):
     from sim.analysis.optimize import search
     scn = load("plan")
@@ -228,6 +230,7 @@ def test_ema_adapter_runs_experiments():
     assert len(set(np.round(outs["output_total"], 6))) > 1
 
 
+@pytest.mark.integration
 def test_ema_multiprocessing_evaluator_can_pickle_the_model():
     """EMA's MultiprocessingEvaluator (spawn under Mesa) needs an importable function."""
     pytest.importorskip("ema_workbench")

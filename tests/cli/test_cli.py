@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.integration  # the CLI as a real process (python -m sim), every test
+
 SMALL = ["--households-per-agent", "4000", "--quiet"]
 
 

@@ -16,8 +16,8 @@ from sim.model import plan  # noqa: E402
 from sim.present.export import H, export_workbook  # noqa: E402
 from sim.run.batch import prepare  # noqa: E402
 from sim.run.evaluators import Evaluator  # noqa: E402
+from tests._shared import HPA  # noqa: E402
 
-HPA = 8000
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 

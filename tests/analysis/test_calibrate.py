@@ -15,7 +15,8 @@ import pytest
 from sim.analysis.observed import QUALITY_WEIGHT, model_metrics, read_observed, until
 from sim.config.scenario import ScenarioError, load
 
-HPA = 8000  # coarse scale: a replicate in ~0.05 s
+# HPA: coarse scale: a replicate in ~0.05 s
+from tests._shared import FINGERPRINT, HPA
 
 
 def _write(path, text):
@@ -119,6 +120,7 @@ def _batch(folder, scn, n, seed, backend, workers):
     return load_results(folder)
 
 
+@pytest.mark.integration
 def test_posterior_draws_are_reproducible_and_independent_of_workers(tmp_path):
     from sim.model.rng import replicate_seeds
     from sim.run.posterior import attach, draw_index
@@ -173,10 +175,9 @@ def test_default_path_is_bit_identical_to_before_the_posterior_hook(tmp_path, mo
     was before the hook (independent of the environment; tests/fingerprint/fingerprint.json
     itself is specific to the versions it was recorded with)."""
     import importlib.util
-    from pathlib import Path
 
     import sim.run.replicate as rep
-    here = Path(__file__).parent / "fingerprint"
+    here = FINGERPRINT
     spec = importlib.util.spec_from_file_location("fp_make", here / "make.py")
     make = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(make)
@@ -246,6 +247,7 @@ def _cal(world, folder, **kw):
     return calibrate(scn, obs, 2024, folder, **args)
 
 
+@pytest.mark.slow
 def test_calibration_recovers_planted_parameters(world, tmp_path):
     from sim.analysis.abc import weighted_quantile
     res = _cal(world, tmp_path / "c", population=40, generations=3)
@@ -277,6 +279,7 @@ def serial_run(world, tmp_path_factory):
     return _cal(world, tmp_path_factory.mktemp("serial") / "c", population=12)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("backend", ["processes", "dask"])
 def test_same_posterior_for_the_same_seed_on_every_backend(world, serial_run, tmp_path,
                                                             backend):
@@ -285,11 +288,13 @@ def test_same_posterior_for_the_same_seed_on_every_backend(world, serial_run, tm
     pd.testing.assert_frame_equal(serial_run["generations"], b["generations"])
 
 
+@pytest.mark.slow
 def test_another_seed_gives_another_posterior(world, serial_run, tmp_path):
     c = _cal(world, tmp_path / "other-seed", population=12, seed=11)
     assert not serial_run["posterior"].equals(c["posterior"])
 
 
+@pytest.mark.slow
 def test_resumed_calibration_equals_an_uninterrupted_one(world, tmp_path):
     from sim.analysis.abc import CalibrationError
     straight = _cal(world, tmp_path / "a", generations=3, population=12)
@@ -312,6 +317,7 @@ def test_resumed_calibration_equals_an_uninterrupted_one(world, tmp_path):
         _cal(world, tmp_path / "b", generations=4, population=12, resume=True)
 
 
+@pytest.mark.slow
 def test_a_finished_calibration_is_not_extended_by_resume(world, tmp_path):
     # pyabc checks the simulation budget after a generation: resuming a calibration that
     # stopped on it would run one more generation each time unless the budget is raised
@@ -329,6 +335,7 @@ def test_a_finished_calibration_is_not_extended_by_resume(world, tmp_path):
     assert len(more["generations"]) > done
 
 
+@pytest.mark.slow
 def test_pyabc_sampler_is_reproducible_serially(world, tmp_path):
     a = _cal(world, tmp_path / "a", sampler="pyabc", population=12)
     b = _cal(world, tmp_path / "b", sampler="pyabc", population=12)
@@ -512,6 +519,7 @@ def _bt(scn, obs, folder, **kw):
                     households_per_agent=HPA, calibration=cal, **kw)
 
 
+@pytest.mark.slow
 def test_backtest_never_reads_a_row_after_the_origin(history, tmp_path, monkeypatch):
     import sim.analysis.backtest as bt
     scn, obs = history
@@ -545,6 +553,7 @@ def test_backtest_never_reads_a_row_after_the_origin(history, tmp_path, monkeypa
     assert (t_b[t_b["year"] == 2031]["note"].str.contains("not scored")).all()
 
 
+@pytest.mark.slow
 def test_backtest_takes_exogenous_series_up_to_the_origin_only(history, tmp_path,
                                                                  monkeypatch):
     """The model's national rural income from origin 2021 uses rows up to 2021 only."""
@@ -597,6 +606,7 @@ def test_backtest_takes_exogenous_series_up_to_the_origin_only(history, tmp_path
     assert row["observed"].iloc[0] == 1e12 and not row["in_90"].iloc[0]
 
 
+@pytest.mark.slow
 def test_backtest_table_summary_and_plots(history, tmp_path):
     from sim.analysis.backtest import format_summary
     scn, obs = history
@@ -657,6 +667,7 @@ def test_every_option_of_calibrate_and_backtest_shows_its_default():
     assert "(default: [2021, 2022])" in sub.choices["backtest"].format_help()
 
 
+@pytest.mark.integration
 def test_cli_calibrate_then_run_from_the_posterior(world, tmp_path, capsys):
     from sim.analysis.observed import write_observed
     from sim.cli.main import main

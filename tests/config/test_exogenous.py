@@ -16,8 +16,8 @@ import pytest
 from sim.config.scenario import ScenarioError, derive, load, with_data_until
 from sim.model.rng import replicate_seeds
 from sim.run.replicate import run_replicate
+from tests._shared import HPA
 
-HPA = 8000
 SHIPPED = "data/observed/shanxi.csv"
 
 
@@ -99,7 +99,7 @@ def test_growth_gap_uses_the_realised_national_growth(runs_2023):
 def _without_markets(scn: dict) -> dict:
     """``scn`` with its exogenous block as written before market data were taken.
 
-    (Nor the observed state of the cut-off year: tests/test_assimilate.py tests that.)
+    (Nor the observed state of the cut-off year: tests/model/test_assimilate.py tests that.)
     """
     out = dict(scn)
     out["exogenous"] = {k: v for k, v in scn["exogenous"].items()

@@ -11,8 +11,8 @@ import pytest
 from sim.config.scenario import derive, load
 from sim.model import plan
 from sim.run.replicate import run_replicate
+from tests._shared import HPA_MEDIUM as HPA
 
-HPA = 4000
 SEEDS = range(6)
 CLUSTER_METRICS = [f"{kind}_{c.key}" for c in plan.CLUSTERS
                    for kind in ("output", "farmers", "income_gain")]

@@ -12,8 +12,8 @@ from sim.config.scenario import derive, load
 from sim.model import plan, platforms
 from sim.model.params import resolve_constants
 from sim.run.replicate import build_model, run_replicate
+from tests._shared import HPA_FINE as HPA
 
-HPA = 2000
 NEED = 0.5  # t of storage per t/yr of perishable intake (derived in the model)
 CONST = {k: (float(v) if np.ndim(v) == 0 else v) for k, v in resolve_constants({}).items()}
 

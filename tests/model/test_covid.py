@@ -13,8 +13,8 @@ from sim.config.scenario import derive, load, with_data_until
 from sim.model import plan
 from sim.model.params import BY_NAME
 from sim.run.replicate import run_replicate
+from tests._shared import HPA_FINEST as HPA
 
-HPA = 1000
 P = BY_NAME["covid_2020_shortfall"]
 
 

@@ -16,7 +16,7 @@ from sim.model import plan
 from sim.run.replicate import run_replicate
 
 # Shocks off. The COVID-19 shortfall is a shock too, 2020's: with it 2021 is a rebound year
-# by design (tests/test_covid.py checks that), so the calm runs set it to 0 and 2021 must
+# by design (tests/model/test_covid.py checks that), so the calm runs set it to 0 and 2021 must
 # then continue 2020's trend.
 CALM = {"uncertainties.drought_probability": 0.0, "uncertainties.disease_probability": 0.0,
         "uncertainties.price_shock_sd": 0.0, "uncertainties.firm_growth_sd": 0.0,

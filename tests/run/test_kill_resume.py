@@ -13,7 +13,9 @@ import signal
 import time
 
 import pytest
-from batchprocs import (
+
+from tests._shared import HPA_MEDIUM as HPA
+from tests.batchprocs import (
     assert_same_tables,
     kill_group,
     reap,
@@ -23,7 +25,9 @@ from batchprocs import (
     wait_gone,
 )
 
-SEED, HPA = 11, 4000
+pytestmark = pytest.mark.integration  # batches started as processes, killed and resumed
+
+SEED = 11
 DELAY = {"CLUSTERSIM_TEST_WRITE_DELAY": "0.04"}
 
 

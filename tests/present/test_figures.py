@@ -22,8 +22,8 @@ from sim.present.plots import factor_label, plot_compare, plot_sweep, setup_font
 from sim.run.batch import prepare  # noqa: E402
 from sim.run.evaluators import Evaluator  # noqa: E402
 from sim.run.store import load_results  # noqa: E402
+from tests._shared import HPA  # noqa: E402
 
-HPA = 8000
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 

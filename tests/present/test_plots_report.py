@@ -40,8 +40,7 @@ from sim.present.report import (  # noqa: E402
 from sim.run.batch import prepare  # noqa: E402
 from sim.run.evaluators import Evaluator  # noqa: E402
 from sim.run.store import load_results  # noqa: E402
-
-HPA = 8000
+from tests._shared import HPA  # noqa: E402
 
 
 def _batch(folder, name="plan", n=6, seed=4):

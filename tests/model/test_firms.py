@@ -8,8 +8,8 @@ import numpy as np
 from sim.config.scenario import derive, load
 from sim.model import entry, firms, plan
 from sim.run.replicate import build_model
+from tests._shared import HPA_MEDIUM as HPA
 
-HPA = 4000
 K = {c.key: i for i, c in enumerate(plan.CLUSTERS)}
 
 

@@ -5,7 +5,8 @@ from sim.config.scenario import apply_overrides, load_raw, validate
 from sim.model import plan
 from sim.run.replicate import build_model, run_replicate
 
-HPA = 2000  # coarse scale keeps the suite fast; the rules are scale-free
+# HPA: coarse scale keeps the suite fast; the rules are scale-free
+from tests._shared import HPA_FINE as HPA
 
 
 def _model(scn, seed, hpa=HPA):
