@@ -2,7 +2,7 @@
 
 Each function works on scalars and on arrays alike, so the vectorised farmer population and
 the per-object reference agents call the very same code. Tests check each one against
-hand-computed values (``tests/test_equations.py``). Units are in the argument names.
+hand-computed values (``tests/model/test_equations.py``). Units are in the argument names.
 """
 
 from __future__ import annotations

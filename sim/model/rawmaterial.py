@@ -47,7 +47,7 @@ yield) and ``x_k`` the cluster's own factor, 1 in 2020.
   comes from the spot pool (other households, cooperatives' land, the uncovered part of
   contracts) pro rata at ``x``.
 
-Accounting identities (``tests/test_rawmaterial.py``): raw material bought = local purchases
+Accounting identities (``tests/model/test_rawmaterial.py``): raw material bought = local purchases
 + outside purchases; money paid by firms = money received by households and cooperatives +
 outside purchases.
 """

@@ -23,7 +23,7 @@ import threading
 import time
 
 MAIN_PID_ENV = "CLUSTERSIM_MAIN_PID"
-# Test hook: seconds the preload takes longer (tests/test_faults.py kills a batch meanwhile).
+# Test hook: seconds the preload takes longer (tests/run/test_faults.py kills a batch meanwhile).
 DELAY_ENV = "CLUSTERSIM_TEST_PRELOAD_DELAY"
 
 _main = int(os.environ.get(MAIN_PID_ENV) or os.getppid())

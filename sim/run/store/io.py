@@ -18,7 +18,7 @@ import pandas as pd
 
 TMP_PREFIX = ".tmp-"
 # Test hook: seconds to wait between writing a temporary and renaming it into place, so a
-# scripted kill can land in the middle of a write (tests/test_faults.py).
+# scripted kill can land in the middle of a write (tests/run/test_faults.py).
 WRITE_DELAY_ENV = "CLUSTERSIM_TEST_WRITE_DELAY"
 
 

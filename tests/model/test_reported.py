@@ -10,6 +10,7 @@ from sim.analysis.scorecard import observed_rows, reported_summary
 from sim.model import plan, reported
 from sim.model.outcomes import FLAG_UNREACHABLE, TARGET_BY_NAME, TARGETS, UNREACHABLE_BY_TARGET
 from sim.model.params import BRIDGE_BY_NAME, BY_NAME, PARAMS
+from tests._shared import REPO
 
 
 def _reps(values: dict[str, float], n: int = 400) -> pd.DataFrame:
@@ -123,8 +124,7 @@ def test_every_target_has_a_reading():
 
 
 def test_docs_basis_table_lists_every_reading_and_bridge():
-    from pathlib import Path
-    text = (Path(__file__).resolve().parent.parent / "docs" / "targets.md").read_text(
+    text = (REPO / "docs" / "targets.md").read_text(
         encoding="utf-8")
     section = text.split("## Reported basis", 1)[1].split("\n## ", 1)[0]
     rows = [x for x in section.splitlines() if x.startswith("| ") and not x.startswith("| `")]

@@ -10,8 +10,9 @@ import pytest
 from sim.model.outcomes import HEADLINE_GROUPS, TARGETS
 from sim.present.i18n import target_label
 from sim.present.tables import format_header, format_summary, width
+from tests._shared import REPO
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO
 
 
 def _imports(path: Path) -> set[str]:

@@ -14,9 +14,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
 import pytest
+
+from tests._shared import REPO
 
 pytestmark = pytest.mark.integration
 
@@ -74,7 +75,7 @@ def server(tmp_path_factory, browser):
     E.build(cache, load("plan"), "vintage2021", runs=16, scale=SCALE, bar=False)
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH", "")])}
+        [str(REPO), os.environ.get("PYTHONPATH", "")])}
     log = open(cache / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", "dashboard", "--cache", str(cache), "--port", str(port),

@@ -14,6 +14,7 @@ from sim.analysis import scorecard as sc
 from sim.cli.common import UsageError, load_scenario, resolve_view
 from sim.config.scenario import load, with_data_until
 from sim.model.outcomes import TARGETS
+from tests._shared import REPO
 
 
 def _args(**kw) -> argparse.Namespace:
@@ -156,8 +157,7 @@ def _cli(*args, cwd=None, python=False):
     import os
     import subprocess
     import sys
-    from pathlib import Path
-    root = Path(__file__).resolve().parent.parent
+    root = REPO
     env = dict(os.environ, MPLBACKEND="Agg",
                PYTHONPATH=os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]))
     cmd = [sys.executable, *args] if python else [sys.executable, "-m", "sim", *args]
