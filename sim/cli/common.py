@@ -7,15 +7,12 @@ import os
 import sys
 from pathlib import Path
 
+from sim.cli.errors import UsageError  # noqa: F401 - the commands import it from here
 from sim.model.rng import DEFAULT_SEED
 
 # README "Exit status" lists these; keep them in step.
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed without a traceback, exit status 2."""
 
 
 def cores() -> int:

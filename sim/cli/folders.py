@@ -17,7 +17,7 @@ import errno
 import json
 from pathlib import Path
 
-from sim.cli.common import UsageError
+from sim.cli.errors import UsageError
 
 # errno values that say the place is unusable, not that writing went wrong part-way.
 REFUSED = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR,
