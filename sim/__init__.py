@@ -1,11 +1,6 @@
 """clustersim: agent-based Monte Carlo of Shanxi's agricultural processing clusters."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("clustersim")
-except PackageNotFoundError:  # running from a source tree
-    __version__ = "0.0.0+source"
+from sim.config.version import __version__
 
 __all__ = ["__version__", "run_replicate"]
 

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             a = p.parse_args(argv)
             if a.version:
-                from sim import __version__
+                from sim.config.version import __version__
                 print(__version__)
                 return EXIT_OK
             if a.command is None:

@@ -128,7 +128,7 @@ def build_workbook(res: dict, lang: str = "en") -> bytes:
     """The workbook of a loaded batch (see :func:`sim.present.report.load_batch`) as bytes."""
     import xlsxwriter
 
-    from sim import __version__
+    from sim.config.version import __version__
     if lang not in H:
         raise ValueError(f"language {lang!r}: use one of {', '.join(H)}")
     h, t = H[lang], T[lang]

@@ -219,7 +219,7 @@ def _provenance(m: dict, lang: str) -> str:
 
 
 def _model_section(m: dict, lang: str) -> str:
-    from sim import __version__
+    from sim.config.version import __version__
     commit = m.get("git_commit")
     if lang == "zh":
         items = "；".join(html.escape(z + (f"（{section_text(c, lang)}）" if c else ""))

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sim import __version__
+from sim.config.version import __version__
 from sim.model.rng import replicate_seeds
 from sim.run.evaluators import Evaluator
 from sim.run.store import (
