@@ -136,7 +136,33 @@ def results_markdown(folder: str | Path) -> str:
             f"| {_num(r['q05'])}–{_num(r['q95'])} | {flag} |")
     n_met = int((summ["p_met"] >= 0.5).sum())
     lines += ["", f"{len(summ)} targets; {n_met} with P(met) ≥ 0.5 in this run.", ""]
+    lines += _reported_section(res)
     return "\n".join(lines)
+
+
+def _reported_section(res: dict) -> list[str]:
+    """The targets whose reported indicator differs from the model's, on both bases."""
+    from sim.analysis.scorecard import manifest_view, reported_summary
+    if res["replicates"].empty:
+        return []
+    view = manifest_view(res["manifest"])
+    rs = reported_summary(res["replicates"], res["summary"], view.get("data_until"))
+    rs = rs[rs["bridge"] != ""]
+    if rs.empty:
+        return []
+    out = ["## On the province's reported basis", "",
+           "These targets' reported indicator differs from the model's quantity by "
+           "definition; the table reads them through the bridges of "
+           "[targets.md](targets.md), \"Reported basis\" (a bridge whose published rows "
+           "come after this run's data reads the model basis and says so).", "",
+           "| target | 2025 target | P(met) reported | 95% interval | median reported "
+           "| P(met) model basis | bridge [range] | flag |",
+           "|---|---|---|---|---|---|---|---|"]
+    for r in rs.itertuples():
+        out.append(f"| `{r.target}` | ≥ {_num(r.threshold)} | **{r.p_met:.2f}** "
+                   f"| {r.p_lo:.2f}–{r.p_hi:.2f} | {_num(r.median)} | {r.p_met_model:.2f} "
+                   f"| `{r.bridge}` [{r.bridge_range}] | {r.flag} |")
+    return out + [""]
 
 
 def main(argv: list[str] | None = None) -> int:

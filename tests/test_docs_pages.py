@@ -63,8 +63,12 @@ def test_results_page_is_written_from_the_named_folder(tmp_path):
     page = tmp_path / "results.md"
     assert mod.main([str(out), "--out", str(page)]) == 0
     text = page.read_text(encoding="utf-8")
-    rows = [ln for ln in text.splitlines() if ln.startswith("| `")]
+    main_table, reported = text.split("## On the province's reported basis")
+    rows = [ln for ln in main_table.splitlines() if ln.startswith("| `")]
     assert [r.split("`")[1] for r in rows] == [t.name for t in TARGETS]
+    from sim.model.reported import BRIDGES
+    bridged = [ln.split("`")[1] for ln in reported.splitlines() if ln.startswith("| `")]
+    assert bridged == [b.target for b in BRIDGES]
     assert "4 replicates (0 failed)" in text
     assert "clustersim run plan -n 4" in text  # the command as recorded in the manifest
     assert "| nan |" not in text and "prior: uncertainties from their declared ranges" in text
