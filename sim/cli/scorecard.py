@@ -65,6 +65,7 @@ def _vintage_batch(a, vintage: int, folder: Path, evaluator, shanxi_csv: Path):
 def cmd_scorecard(a) -> int:
     """Run one small batch per vintage and score P(met) against the published outcomes."""
     from sim.analysis.scorecard import (
+        OBSERVED_DIR,
         format_scorecard,
         latest_data_year,
         observed_rows,
@@ -81,7 +82,7 @@ def cmd_scorecard(a) -> int:
     obs = Path(a.observed) if a.observed else None
     try:
         values, rows = observed_rows(obs)
-        shanxi = (obs or Path("data/observed")) / "shanxi.csv"
+        shanxi = (obs or OBSERVED_DIR) / "shanxi.csv"   # the shipped data, from any folder
         latest = latest_data_year(shanxi if shanxi.exists() else None)
     except (FileNotFoundError, ValueError, ScenarioError) as e:
         raise UsageError(f"--observed: {e}") from None
