@@ -137,7 +137,35 @@ def results_markdown(folder: str | Path) -> str:
     n_met = int((summ["p_met"] >= 0.5).sum())
     lines += ["", f"{len(summ)} targets; {n_met} with P(met) ≥ 0.5 in this run.", ""]
     lines += _reported_section(res)
+    lines += _causes_section(res)
     return "\n".join(lines)
+
+
+def _causes_section(res: dict) -> list[str]:
+    """What decides each headline answer: its variance by kind of cause."""
+    from sim.analysis.causes import CHANCE, KINDS, decompose
+    from sim.analysis.scorecard import manifest_view
+    if res["replicates"].empty:
+        return []
+    table = decompose(res["replicates"], res["summary"],
+                      manifest_view(res["manifest"]).get("data_until"))
+    out = ["## What decides each headline answer", "",
+           "Share (%) of each headline 2025 outcome's variance across this run's replicates "
+           "by kind of cause, on the reported basis (`clustersim causes results/plan`; "
+           "method and how to read it: [analysis.md](analysis.md#what-decides-each-answer--"
+           "clustersim-causes)). *largest input*: the single input that explains most of "
+           "the variance on its own, and how much.", "",
+           "| target | " + " | ".join(KINDS + (CHANCE,)) + " | largest input (% alone) |",
+           "|---|" + "---|" * (len(KINDS) + 2)]
+    for r in table.itertuples():
+        if r.reason:
+            out.append(f"| `{r.target}` | " + " | ".join([""] * (len(KINDS) + 1))
+                       + f" | {r.reason} |")
+            continue
+        out.append(f"| `{r.target}` | " + " | ".join(f"{100 * getattr(r, k):.0f}"
+                                                    for k in KINDS + (CHANCE,))
+                   + f" | `{r.top_input}` ({100 * r.top_share:.0f}) |")
+    return out + [""]
 
 
 def _reported_section(res: dict) -> list[str]:

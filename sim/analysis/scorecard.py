@@ -130,6 +130,8 @@ def reported_summary(reps: pd.DataFrame, summary: pd.DataFrame | None = None,
             "threshold": float(t.threshold), "n": n,
             "p_met": k / n if n else np.nan, "p_lo": float(lo), "p_hi": float(hi),
             "median": float(np.median(rep)) if n else np.nan,
+            "q05": float(np.quantile(rep, 0.05)) if n else np.nan,
+            "q95": float(np.quantile(rep, 0.95)) if n else np.nan,
             "p_met_model": k_model / n if n else np.nan,
             "median_model": float(np.median(model)) if n else np.nan,
             "bridge": b.param if b else "",
@@ -290,10 +292,27 @@ def scorecard(p_by_vintage: dict[int, pd.Series], values: dict, rows: pd.DataFra
     return {"table": table, "scores": pd.DataFrame(scores), "pairs": pairs}
 
 
+def vintages(table: pd.DataFrame) -> list[int]:
+    """The vintages of a scorecard table (its ``p_YEAR`` columns)."""
+    return [int(c[2:]) for c in table.columns if c.startswith("p_") and c[2:].isdigit()]
+
+
+def pairs_of(table: pd.DataFrame) -> pd.DataFrame:
+    """The (vintage, target, p, naive, outcome) pairs of a table's settled targets.
+
+    As :func:`scorecard` returns them, for a table read back from ``scorecard.csv``.
+    """
+    rows = [{"vintage": v, "target": r["target"], "p": float(r[f"p_{v}"]),
+             "naive": float(r[f"naive_{v}"]), "outcome": 1.0 if r["outcome"] == "met" else 0.0}
+            for v in vintages(table) for _, r in table.iterrows()
+            if r["outcome"] in ("met", "missed")]
+    return pd.DataFrame(rows, columns=["vintage", "target", "p", "naive", "outcome"])
+
+
 def format_scorecard(card: dict) -> str:
     """The scorecard as text."""
     t, s = card["table"], card["scores"]
-    vints = [int(c[2:]) for c in t.columns if c.startswith("p_") and c[2:].isdigit()]
+    vints = vintages(t)
     head = f"{'target':<26} {'outcome':<14} " + "".join(f"{'P' + str(v):>7}" for v in vints)
     lines = ["Scorecard: reported 2025 outcome (data rows only) and P(met) on the reported "
              "basis by vintage (P2021 = ex-ante, P2025 = data through 2024)", head]

@@ -21,6 +21,7 @@ from sim.cli.common import (
     scenario_parser,
     seed_parser,
 )
+from sim.cli.folders import output_error
 
 
 def add_parsers(sub) -> None:
@@ -46,6 +47,14 @@ def add_parsers(sub) -> None:
                          "(default: 0.8)")
     di.add_argument("--boxes", type=int, default=2, help="boxes to find at most (default: 2)")
     di.set_defaults(func=cmd_discover)
+    ca = sub.add_parser("causes", help="what decides each headline 2025 answer: its "
+                        "variance by kind of cause (stored batch)")
+    ca.add_argument("folder", nargs="?", default="results/plan",
+                    help="results folder of a Monte Carlo batch (default: results/plan)")
+    ca.add_argument("--all", action="store_true", help="every target, not the headline")
+    ca.add_argument("--csv", default=None, metavar="FILE",
+                    help="also write the table (shares 0-1) to FILE (default: print only)")
+    ca.set_defaults(func=cmd_causes)
     ch = sub.add_parser("check-history", help="observed values against the model's "
                         "predictive distribution")
     ch.add_argument("folder", help="results folder of a Monte Carlo batch")
@@ -121,6 +130,25 @@ def _print_boxes(d: dict, label: str, sentence) -> None:
             hi_s = f"{hi:.4g}" if hi is not None else "-"
             print(f"  {col:<44} [{lo_s}, {hi_s}]")
         print("  " + sentence(label, b, d["missed"]))
+
+
+def cmd_causes(a) -> int:
+    """Print the variance of each headline 2025 outcome by kind of cause."""
+    from sim.analysis.causes import decompose, format_causes
+    from sim.analysis.scorecard import manifest_view, view_line
+    res = load_batch(a.folder)
+    view = manifest_view(res["manifest"])
+    kw = {"groups": tuple(res["summary"]["group"].unique())} if a.all else {}
+    table = decompose(res["replicates"], res["summary"], view.get("data_until"), **kw)
+    print(f"{a.folder}: {view_line(view)}; {len(res['replicates'])} replicates")
+    print(format_causes(table))
+    if a.csv:
+        try:
+            table.to_csv(a.csv, index=False)
+        except OSError as e:
+            raise output_error(Path(a.csv).parent, e, "the table") from None
+        print(f"-> {a.csv}")
+    return EXIT_OK
 
 
 def cmd_discover(a) -> int:

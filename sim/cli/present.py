@@ -32,6 +32,10 @@ def add_parsers(sub) -> None:
     rp.add_argument("--against", default=None, metavar="DIR2",
                     help="another batch whose P(met) is shown beside this one's, e.g. the "
                          "prior run beside a `run --posterior` run (default: none)")
+    rp.add_argument("--scorecard", default=None, metavar="DIR3",
+                    help="a `clustersim scorecard` folder for the scorecard section "
+                         "(default: the folder 'scorecard' beside DIR, e.g. "
+                         "results/scorecard, when it holds one)")
     rp.set_defaults(func=cmd_report)
     ex = sub.add_parser("export", help="one Excel workbook of a batch (targets, yearly "
                         "quantiles, levers, manifest), or one CSV per table")
@@ -74,8 +78,11 @@ def cmd_report(a) -> int:
     refuse_other_kind(a.folder)
     if a.against:
         refuse_other_kind(a.against)
+    if a.scorecard and not (Path(a.scorecard) / "scorecard.csv").exists():
+        raise UsageError(f"--scorecard {a.scorecard}: no scorecard.csv there; "
+                         "`clustersim scorecard --out DIR3` writes one")
     try:
-        path = write_report(Path(a.folder), a.out, a.lang, a.against)
+        path = write_report(Path(a.folder), a.out, a.lang, a.against, a.scorecard)
     except (ValueError, FileNotFoundError) as e:
         raise UsageError(str(e)) from None
     except OSError as e:

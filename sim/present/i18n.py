@@ -24,6 +24,7 @@ from sim.model.outcomes import (
     TARGETS,
 )
 from sim.model.params import BY_NAME
+from sim.model.reported import FLAG_BASE, FLAG_UNKNOWN_BRIDGE
 
 LANGS = ("en", "zh")
 
@@ -77,6 +78,7 @@ FLAG_ZH = {
     FLAG_UNREACHABLE: "设定范围内不可达", FLAG_LEVER: "取决于政策落实",
     FLAG_INPUT: "由单一输入决定", FLAG_MET_2020: "2020年已达标",
     FLAG_MET_2020_SOME: "部分重复2020年已达标", FLAG_WEAK: "测度较弱",
+    FLAG_BASE: "规划基数与公布口径不一致", FLAG_UNKNOWN_BRIDGE: "该视角下统计口径未知",
 }
 
 # ---------------------------------------------------------------------- figures
@@ -131,10 +133,12 @@ REPORT = {
                    "the national projection.",
         "alt_targets": "Probability of meeting each 2025 target",
         "alt_distributions": "2025 output by cluster", "alt_fan": "Trajectories 2020–2025",
-        "prob": "Probability of meeting each 2025 target",
+        "prob": "Probability of meeting each 2025 target (reported basis)",
         "prob_head": ["target", "indicator", "2025 target", "plan section", "P(met)",
                       "95% interval", "median", "5–95% range", "flag"],
-        "prob_note": "Flag: P(met) is decided by construction rather than by the agents. "
+        "prob_note": "Bridged targets are on the basis the province reports; their model "
+                     "basis is in the first table. "
+                     "Flag: P(met) is decided by construction rather than by the agents. "
                      "Unreachable in declared ranges: no combination of the declared input "
                      "ranges reaches the threshold. Lever-delivered: the outcome is a lever "
                      "as delivered, so the target is met if and only if enough of the lever "
@@ -177,10 +181,11 @@ REPORT = {
                    "预测值的比较。",
         "alt_targets": "2025年各项目标的达标概率", "alt_distributions": "2025年各集群产值分布",
         "alt_fan": "2020—2025年轨迹",
-        "prob": "2025年各项目标的达标概率",
+        "prob": "2025年各项目标的达标概率（统计口径）",
         "prob_head": ["目标代码", "指标", "2025年目标", "规划条款", "达标概率", "95%区间",
                       "中位数", "5%—95%区间", "标注"],
-        "prob_note": "标注：达标概率由模型构造决定、而非由主体互动决定的目标。设定范围内不可达："
+        "prob_note": "需口径换算的目标按省里公布的统计口径计算，其模型口径结果见第一张表。"
+                     "标注：达标概率由模型构造决定、而非由主体互动决定的目标。设定范围内不可达："
                      "在所设定的各输入范围内均达不到目标值。取决于政策落实：结果即政策杠杆的"
                      "实际落实量，落实足够即达标，否则不达标。由单一输入决定：结果重复某一个"
                      "抽样输入。测度较弱：该指标由无来源的假设决定（见模型说明）。2020年已达标："
@@ -596,7 +601,9 @@ def flag_text(flag, lang: str) -> str:
     """
     if not isinstance(flag, str):
         return ""
-    return FLAG_ZH.get(flag, flag) if lang == "zh" else flag
+    if lang != "zh":
+        return flag
+    return "；".join(FLAG_ZH.get(f, f) for f in flag.split("; "))
 
 
 def group_label(group: str, lang: str) -> str:
@@ -782,5 +789,101 @@ BRIEF = {
                  "疫病、政策落实程度等）各抽取一次，达标概率即达到目标的重复所占比例。全国"
                  "市场需求和山西市场份额的提升由模型外部给定，对产值目标影响最大。详见下文。",
         "details": "详细结果",
+    },
+}
+
+HEADLINE = {
+    "en": {
+        "head": "P(met) of the headline targets as the province reports them, and what "
+                "decides each",
+        "intro": "P(met) is on the reported basis: the indicator the province publishes; "
+                 "where the model's quantity differs by definition, a bridge with a "
+                 "declared range turns it into the reported "
+                 "one, and the model basis is shown beside it. The shares split the "
+                 "variance of each 2025 outcome across the replicates by kind of cause "
+                 "(Shapley shares of a regression on the sampled inputs; "
+                 "`clustersim causes` prints them); 'chance' is what the sampled inputs do not "
+                 "explain: the replicate's own draws (which city has a drought in which year, "
+                 "firms' and households' shocks) and interactions the regression misses. An "
+                 "answer whose variance sits in one assumed trend (markets, macro) rests on "
+                 "that trend, not on the agents.",
+        "cols": ["indicator", "2025 target", "P(met), reported basis", "95% interval",
+                 "model basis", "flag", "variance by kind of cause (%)",
+                 "largest single input (% alone)"],
+        "same": "same",
+        "no_shares": "no spread across replicates",
+        "few": "too few replicates",
+        "no_input": "no varying input",
+        "kinds": {"macro": "macro, weather", "markets": "markets", "behaviour": "behaviour",
+                  "levers": "lever effects", "initial": "initial levels",
+                  "bridges": "bridges", "chance": "chance"},
+        "fig_title": "What decides each headline 2025 outcome: share of its variance",
+        "fig_x": "share of the variance across replicates",
+        "cap_fig": "Each bar splits the variance of a headline 2025 outcome across the "
+                   "replicates by kind of cause (same numbers as the table).",
+        "alt_fig": "Variance of each headline 2025 outcome by kind of cause",
+    },
+    "zh": {
+        "head": "按省级统计口径计算的重点目标达标概率及其决定因素",
+        "intro": "达标概率按统计口径计算，即省里实际公布的指标；"
+                 "模型口径与统计口径定义不同的，用设定范围内的换算系数把模型数值换算为统计口径"
+                 "数值，模型口径的结果列在旁边。各类原因所占比例把各项2025年结果在各次重复间的"
+                 "方差按原因类别分解（对抽样输入回归后的 Shapley 分摊，"
+                 "`clustersim causes` 可打印）；"
+                 "“随机”是抽样输入解释不了的部分：每次重复自身的随机抽取（哪个市哪年遇旱、"
+                 "企业和农户的随机冲击）以及回归未能捕捉的交互作用。若某项结果的方差主要来自"
+                 "一项外生假定趋势（市场、宏观），该结论取决于这一趋势，而非主体互动。",
+        "cols": ["指标", "2025年目标", "达标概率（统计口径）", "95%区间", "模型口径", "标注",
+                 "方差按原因类别分解（%）", "单项影响最大的输入（单独解释%）"],
+        "same": "相同",
+        "no_shares": "各次重复间无差异",
+        "few": "重复次数过少",
+        "no_input": "无变动的输入",
+        "kinds": {"macro": "宏观与天气", "markets": "产品市场", "behaviour": "主体行为",
+                  "levers": "政策效果", "initial": "初始水平", "bridges": "口径换算",
+                  "chance": "随机"},
+        "fig_title": "各项重点2025年结果的决定因素：方差构成",
+        "fig_x": "各次重复间方差的占比",
+        "cap_fig": "每根条形把一项重点2025年结果在各次重复间的方差按原因类别分解（数值同上表）。",
+        "alt_fig": "各项重点2025年结果的方差构成",
+    },
+}
+
+SCORECARD_SECTION = {
+    "en": {
+        "head": "Scorecard: what the model said and what happened",
+        "none": "No scorecard beside this batch. `clustersim scorecard` runs one batch per "
+                "vintage (2021, the plan's start, to the latest published year) and writes "
+                "`results/scorecard`; `clustersim report --scorecard results/scorecard` then "
+                "shows it here.",
+        "intro": "From {folder}: per target, the reported 2025 outcome (met / missed from "
+                 "published rows only, else not yet known) and P(met) on the reported basis "
+                 "from each vintage (P2021: the view at the plan's start; later vintages: "
+                 "data published before that year).",
+        "cols_fixed": ["indicator", "reported 2025 outcome", "source"],
+        "scores_cols": ["vintage", "targets settled", "Brier", "Brier, trend forecaster",
+                        "skill"],
+        "no_scores": "No target is settled yet, so there is no Brier score: the scorecard "
+                     "fills in as 2025 figures are added to data/observed/.",
+        "outcome": {"met": "met", "missed": "missed", "not yet known": "not yet known"},
+        "cap_rel": "Reliability: forecast P(met) against the share met, over settled targets.",
+        "alt_rel": "Reliability plot",
+    },
+    "zh": {
+        "head": "预测与实际对照",
+        "none": "本批次旁边没有对照结果。`clustersim scorecard` 按各年视角（从规划起点2021年到"
+                "最近公布年份）各运行一批，写入 `results/scorecard`；之后 "
+                "`clustersim report --scorecard results/scorecard` 会在此显示。",
+        "intro": "来自 {folder}：每项目标的2025年公布结果（仅依据已公布数据判断达标/未达标，"
+                 "否则为尚未公布），以及各年视角下按统计口径计算的达标概率（P2021：规划起点的"
+                 "视角；其后各年：该年之前已公布的数据）。",
+        "cols_fixed": ["指标", "2025年公布结果", "来源"],
+        "scores_cols": ["视角", "已有结果的目标数", "Brier 分数", "趋势外推的 Brier 分数",
+                        "技巧评分"],
+        "no_scores": "尚无目标有公布结果，故无 Brier 分数；随着2025年数据加入 data/observed/，"
+                     "对照表会逐步补全。",
+        "outcome": {"met": "达标", "missed": "未达标", "not yet known": "尚未公布"},
+        "cap_rel": "可靠性图：预测达标概率与实际达标比例（仅含已有结果的目标）。",
+        "alt_rel": "可靠性图",
     },
 }

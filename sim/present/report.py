@@ -328,22 +328,32 @@ code,pre{{font-family:"{f}",monospace;font-size:12px}}pre{{background:#f7f7f7;pa
 #brief{{border:1px solid #ccc;background:#fbfbf7;padding:0 1em;margin:1em 0 2em}}"""
 
 
-def render_report(res: dict, lang: str = "en", against: tuple[str, dict] | None = None) -> str:
+def render_report(res: dict, lang: str = "en", against: tuple[str, dict] | None = None,
+                  scorecard: str | Path | None = None) -> str:
     """The report of a loaded batch (see :func:`load_batch`) as one HTML document.
 
-    ``against``: (name, loaded batch) of another batch whose P(met) is shown beside this
-    one's (e.g. the prior run beside a posterior run: :mod:`sim.present.beside`).
+    It opens with what the batch is conditioned on, then P(met) of the headline targets on
+    the basis the province reports with what decides each (:mod:`sim.present.headline`),
+    then the brief. ``against``: (name, loaded batch) of another batch whose P(met) is shown
+    beside this one's (e.g. the prior run beside a posterior run: :mod:`sim.present.beside`).
+    ``scorecard``: a ``clustersim scorecard`` folder shown in the scorecard section (None:
+    the section says how to make one).
     """
     from sim.analysis.scorecard import manifest_view, view_line
+    from sim.present.headline import causes, headline_section, reported_basis
     from sim.present.plots import plot_distributions, plot_fan, plot_targets, setup_fonts
+    from sim.present.scorecard_plots import scorecard_section
     if lang not in T:
         raise ValueError(f"language {lang!r}: use one of {', '.join(T)}")
     t = T[lang]
     m = res["manifest"]
     scn = m["scenario"]
     setup_fonts(lang)
-    figs = [("targets", plot_targets(res, lang)), ("distributions", plot_distributions(res, lang)),
-            ("fan", plot_fan(res, lang))]
+    rep = reported_basis(res)
+    res_r = {**res, "summary": rep}      # the reported basis, for the brief and the figures
+    headline = headline_section(res, rep, causes(res), lang, _table, _fig_png)
+    figs = [("targets", plot_targets(res_r, lang)),
+            ("distributions", plot_distributions(res, lang)), ("fan", plot_fan(res, lang))]
     imgs = "".join(f'<figure><img alt="{html.escape(t["alt_" + k])}" '
                    f'src="data:image/png;base64,{_fig_png(f)}">'
                    f"<figcaption>{html.escape(t['cap_' + k])}</figcaption></figure>"
@@ -359,13 +369,15 @@ def render_report(res: dict, lang: str = "en", against: tuple[str, dict] | None 
                  ) if desc else ""
     colon = ("：" if lang == "zh" else ": ") if desc else ""
     body = f"""<h1>{html.escape(title)}</h1>
+<p id="view"><b>{html.escape(view_line(manifest_view(m), lang, cite=False))}</b></p>
 <p>{html.escape(t['scenario_is'])} <code>{html.escape(name)}</code>{colon}{desc_html}</p>
-{brief_html(res, lang, against)}
+{headline}
+{brief_html(res_r, lang, against)}
 <p>{intro}</p>
-<p>{html.escape(view_line(manifest_view(m), lang, cite=False))}</p>
 <h2>{html.escape(t['figures'])}</h2>{imgs}
-<h2>{html.escape(t['prob'])}</h2>{_prob_table(res['summary'], lang)}
+<h2>{html.escape(t['prob'])}</h2>{_prob_table(rep, lang)}
 {_beside(res, against, lang)}
+{scorecard_section(scorecard, lang, _table, _fig_png)}
 <h2>{html.escape(t['levers'])}</h2>{_levers_table(scn, lang)}
 <h2>{html.escape(t['unc'])}</h2>{_uncertainty_table(scn, lang)}
 <h2>{html.escape(t['model'])}</h2>{_model_section(m, lang)}
@@ -388,10 +400,14 @@ def _beside(res: dict, against: tuple[str, dict] | None, lang: str) -> str:
 
 
 def write_report(folder: str | Path, out: str | Path | None = None, lang: str = "en",
-                 against: str | Path | None = None) -> Path:
+                 against: str | Path | None = None,
+                 scorecard: str | Path | None = None) -> Path:
     """Write ``report.html`` for a batch folder (atomically); returns its path.
 
     ``against``: another batch folder whose P(met) the report shows beside this one's.
+    ``scorecard``: a ``clustersim scorecard`` folder for the scorecard section; by default
+    the folder ``scorecard`` beside the batch's (``results/scorecard`` for
+    ``results/plan``) when it holds one.
     """
     from sim.run.store import atomic_write_bytes
     folder = Path(folder)
@@ -400,6 +416,8 @@ def write_report(folder: str | Path, out: str | Path | None = None, lang: str = 
     path = Path(out) if out else folder / "report.html"
     if path.is_dir():
         raise ValueError(f"{path}: is a folder; give the report's file name (e.g. report.html)")
-    doc = render_report(res, lang, other)
+    if scorecard is None and (folder.parent / "scorecard" / "scorecard.csv").exists():
+        scorecard = folder.parent / "scorecard"
+    doc = render_report(res, lang, other, scorecard)
     atomic_write_bytes(path, doc.encode("utf-8"))  # OSError: the caller says why (CLI rule)
     return path
