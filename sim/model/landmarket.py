@@ -89,8 +89,9 @@ class LandMarket:
             self.uncertain["adoption_sensitivity"], np.concatenate([u_o, uc_o]),
             np.concatenate([u_b, uc_b]), deal=deal,
             # the fixed cost per contract falls on households, not on cooperatives, whose
-            # trusteeship contracts are signed with the village as a whole
-            fixed_offer=np.concatenate([np.full(f.n, self.contract_cost), np.zeros(len(coops))]),
+            # trusteeship contracts are signed with the village as a whole (cooperatives
+            # never offer, so the offers' cost is one number for all)
+            fixed_offer=self.contract_cost,
             fixed_bid=np.concatenate([np.full(f.n, self.contract_cost), np.zeros(len(coops))]))
         n = f.n
         f.apply_land(out[:n], inn[:n])
