@@ -9,9 +9,11 @@ rounding; tests check that and the benchmark reports the speed ratio.
 
 The rules each year (the model calls them in this order):
 
-1. ``land_sides``: each household states the rent at which it would rent its land out
-   (reservation rent) or, if productive with spare labour, the most it would pay to rent more
-   in (willingness to pay), with quantities. The land market (``sim.model.land``) clears per city.
+1. ``land_sides``: a household whose labour works mainly off the farm (``offfarm``) states
+   the rent at which it would rent its land out (reservation rent); a farming household, if
+   productive with spare labour, the most it would pay to rent more in (willingness to pay),
+   with quantities. The land market (``sim.model.land``) clears per city; a fixed cost per
+   contract enters each side's participation choice.
 2. ``link_choices``: given the options open to it, a household decides whether to join its
    cluster's cooperative, apply for a firm contract and apply for a processing job (binary
    logit on the income gain; a contract also carries a non-monetary cost, calibrated to the
@@ -31,7 +33,7 @@ import numpy as np
 from sim.model import equations as eq
 
 STATE = ("city", "cluster", "weight", "persons", "labourers", "land_own", "productivity",
-         "skill", "coop", "contract", "job", "land_out", "land_in")
+         "skill", "coop", "contract", "job", "land_out", "land_in", "offfarm")
 
 
 @dataclass
@@ -109,10 +111,12 @@ class FarmerPopulation:
         wtp = eq.willingness_to_pay(net, off, env.transaction_cost)
         spare = np.minimum(np.maximum(env.max_mu_per_labourer * self.labourers
                                       - self.land_own, 0.0), self.land_own)
-        # Productive households bid to at most double their farm; the rest may offer.
-        bidder = self.productivity >= 1.0
-        q_offer = np.where(bidder, 0.0, self.land_own)
-        q_bid = np.where(bidder, spare, 0.0)
+        # Off-farm households may rent their land out (their labour is away: Kung 2002,
+        # Deininger & Jin 2005); productive farming households bid to at most double
+        # their farm; the other farming households keep their land as it is.
+        offfarm = self.offfarm.astype(bool)
+        q_offer = np.where(offfarm, self.land_own, 0.0)
+        q_bid = np.where(~offfarm & (self.productivity >= 1.0), spare, 0.0)
         return r, q_offer, wtp, q_bid
 
     def apply_land(self, land_out: np.ndarray, land_in: np.ndarray) -> None:
@@ -217,10 +221,12 @@ class FarmerAgent(mesa.Agent):
         off = float(eq.offfarm_return_per_mu(self.wage(e), e["max_mu_per_labourer"]))
         r = float(eq.reservation_rent(net, off, e["transaction_cost"]))
         wtp = float(eq.willingness_to_pay(net, off, e["transaction_cost"]))
+        if self.offfarm:
+            return r, self.land_own, wtp, 0.0
         if self.productivity >= 1.0:
             spare = max(e["max_mu_per_labourer"] * self.labourers - self.land_own, 0.0)
             return r, 0.0, wtp, min(spare, self.land_own)
-        return r, self.land_own, wtp, 0.0
+        return r, 0.0, wtp, 0.0
 
     def link_choice(self, e: dict, u_coop: float, u_contract: float, u_job: float):
         """(join coop, apply contract, apply job)."""

@@ -4,7 +4,8 @@ The household rules themselves (land sides, link choices, incomes) are the popul
 (``sim.model.farmers.FarmerPopulation``). This module owns the rest of the households'
 state:
 
-* :func:`populate` draws the 2020 population (land, productivity, cluster membership).
+* :func:`populate` draws the 2020 population (land, productivity, off-farm labour status,
+  cluster membership).
 * :class:`HouseholdIndex` groups the rows by (city, cluster) slot, once (households never
   move), and builds the views of what households see (``ClusterModel.env``) from small
   (city, cluster) tables.
@@ -59,7 +60,10 @@ def populate(seed: int, const: dict, presence: np.ndarray, households_per_agent:
     draw = rng.random(n)
     cl = (draw[:, None] >= cum).sum(axis=1)
     cl = np.where(cl >= NK, -1, cl).astype(np.int16)
-    return dict(city=city, cluster=cl, weight=weight,
+    # Off-farm labour status, held for the run: its own stream, so the draws above are
+    # those of a population without it (common random numbers)
+    offfarm = stream(seed, "init:offfarm").random(n) < const["offfarm_household_share"]
+    return dict(city=city, cluster=cl, weight=weight, offfarm=offfarm,
                 persons=np.full(n, const["persons_per_household"]),
                 labourers=np.full(n, const["labourers_per_household"]), land_own=land_mu,
                 productivity=prod, skill=np.zeros(n), coop=np.full(n, -1, np.int32),

@@ -2,7 +2,8 @@
 
 Offers (households renting out) and bids (productive households and cooperatives renting
 in) come with a reservation price and a quantity. Participation is a binary logit on the
-whole gain (price difference × quantity, in yuan), so each city's expected supply rises and
+whole gain (price difference × quantity, less a fixed cost per contract, in yuan), so each
+city's expected supply rises and
 expected demand falls in the rent; the rent is the price that balances them (Illinois regula falsi).
 Realised participation is then drawn, and the long side is rationed pro rata, so the land
 rented out equals the land rented in exactly.
@@ -20,7 +21,8 @@ RENT_MAX_YUAN = 5000.0
 def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarray,
           q_offer: np.ndarray, wtp: np.ndarray, q_bid: np.ndarray, sensitivity: float,
           u_offer: np.ndarray, u_bid: np.ndarray, iterations: int = 30,
-          tolerance: float = 1e-10, deal: np.ndarray | None = None):
+          tolerance: float = 1e-10, deal: np.ndarray | None = None,
+          fixed_offer=0.0, fixed_bid=0.0):
     """Clear every city's market.
 
     Args:
@@ -38,6 +40,9 @@ def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarr
         tolerance: Stop when |supply - demand| is below this share of land offered.
         deal: ``interleave(city, n_cities)``, if the caller keeps it: the same result,
             faster (None: the rows as given, no extra memory).
+        fixed_offer: Fixed cost of a contract to an offerer, yuan per unit (scalar or one
+            per participant): subtracted from the gain in its participation choice.
+        fixed_bid: The same for a bidder.
 
     Returns:
         ``(rent per city, land out per unit, land in per unit)``.
@@ -54,6 +59,8 @@ def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarr
     co = city[o].astype(np.intp, copy=False)
     cb = city[b].astype(np.intp, copy=False)
     qo, qb, ro, wb = q_offer[o], q_bid[b], r_offer[o], wtp[b]
+    fo = np.broadcast_to(np.asarray(fixed_offer, float), city.shape)[o]
+    fb = np.broadcast_to(np.asarray(fixed_bid, float), city.shape)[b]
     wq_o, wq_b = weight[o] * qo, weight[b] * qb
     buf_o, buf_b = np.empty(len(o)), np.empty(len(b))
 
@@ -61,10 +68,12 @@ def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarr
         """Expected land offered minus land wanted per city at a rent per city."""
         g = np.subtract(np.take(rent, co), ro, out=buf_o)
         g *= qo
+        g -= fo
         p = eq.choice_probability(g, sensitivity, in_place=True)
         supply = np.bincount(co, np.multiply(p, wq_o, out=p), minlength=n_cities)
         g = np.subtract(wb, np.take(rent, cb), out=buf_b)
         g *= qb
+        g -= fb
         p = eq.choice_probability(g, sensitivity, in_place=True)
         demand = np.bincount(cb, np.multiply(p, wq_b, out=p), minlength=n_cities)
         return supply - demand
@@ -73,8 +82,9 @@ def clear(city: np.ndarray, n_cities: int, weight: np.ndarray, r_offer: np.ndarr
     rent = _illinois(excess, n_cities, scale, iterations, tolerance)
     # realised participation: only offerers can offer, only bidders bid
     offers, bids = np.zeros(len(city), bool), np.zeros(len(city), bool)
-    offers[o] = u_offer[o] < eq.choice_probability((np.take(rent, co) - ro) * qo, sensitivity)
-    bids[b] = u_bid[b] < eq.choice_probability((wb - np.take(rent, cb)) * qb, sensitivity)
+    offers[o] = u_offer[o] < eq.choice_probability((np.take(rent, co) - ro) * qo - fo,
+                                                   sensitivity)
+    bids[b] = u_bid[b] < eq.choice_probability((wb - np.take(rent, cb)) * qb - fb, sensitivity)
     # (the rows left out add only zeros)
     s_real = np.bincount(co, wq_o * offers[o], minlength=n_cities)
     d_real = np.bincount(cb, wq_b * bids[b], minlength=n_cities)

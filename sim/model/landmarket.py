@@ -20,11 +20,11 @@ NC, NK = len(plan.CITIES), len(plan.CLUSTERS)
 
 
 class LandMarket:
-    """Rents, the transaction cost and high-standard farmland.
+    """Rents, the transaction costs and high-standard farmland.
 
     Args:
         seed: The replicate's seed (streams ``land:{year}``, ``land:coops:{year}``).
-        const: Resolved constants (transaction cost, service coverage, coop bids).
+        const: Resolved constants (transaction costs, service coverage, coop bids).
         uncertain: The replicate's sampled uncertainties.
     """
 
@@ -32,13 +32,17 @@ class LandMarket:
         self.seed, self.const, self.uncertain = seed, const, uncertain
         self.rent = np.zeros(NC)  # yuan per mu, by city
         self.transaction_cost = 0.0  # yuan per mu transferred
+        self.contract_cost = 0.0  # yuan per household contract and year
         self.set_service_coverage(const["land_service_coverage_2020"])
         self.farmland_wan_mu = plan.PROVINCE.farmland_hs_2020_wan_mu  # high-standard, 万亩
 
     def set_service_coverage(self, coverage: float) -> None:
-        """The transaction cost at this land-transfer service coverage."""
+        """The transaction costs (per mu and per contract) at this service coverage."""
         self.transaction_cost = float(eq.transaction_cost(
             self.const["land_transaction_cost_yuan_per_mu"], coverage,
+            self.uncertain["land_service_cost_cut"]))
+        self.contract_cost = float(eq.transaction_cost(
+            self.const["land_contract_fixed_cost_yuan"], coverage,
             self.uncertain["land_service_cost_cut"]))
 
     def build_farmland(self, wan_mu: float) -> None:
@@ -83,7 +87,12 @@ class LandMarket:
             np.concatenate([q_o, np.zeros(len(coops))]),
             np.concatenate([wtp, coop_wtp]), np.concatenate([q_b, coop_q]),
             self.uncertain["adoption_sensitivity"], np.concatenate([u_o, uc_o]),
-            np.concatenate([u_b, uc_b]), deal=deal)
+            np.concatenate([u_b, uc_b]), deal=deal,
+            # the fixed cost per contract falls on households, not on cooperatives, whose
+            # trusteeship contracts are signed with the village as a whole (cooperatives
+            # never offer, so the offers' cost is one number for all)
+            fixed_offer=self.contract_cost,
+            fixed_bid=np.concatenate([np.full(f.n, self.contract_cost), np.zeros(len(coops))]))
         n = f.n
         f.apply_land(out[:n], inn[:n])
         for c, mu in zip(coops, inn[n:], strict=True):
