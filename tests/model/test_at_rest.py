@@ -53,7 +53,7 @@ def _own_trend_gap(t, metric):
 
 
 @pytest.mark.parametrize("metric", ["rural_income_wage", "rural_income_operating",
-                                    "rural_income_transfer", "land_transferred_share"])
+                                    "rural_income_transfer"])
 def test_2021_continues_the_series_own_trend(calm_runs, metric):
     for t in calm_runs:
         assert _own_trend_gap(t, metric) <= 0.02, metric
@@ -85,6 +85,21 @@ def test_2021_keeps_the_2020_contract_holders(calm_six):
     # (seeds 1-2), as the 2020 spin-up ran in 2021 (model year of quarter 0) and so already
     # paid 2021's input costs, leaving 2021 with a farm-price rise and no cost rise.
     "rent_yuan_per_mu",
+])
+def test_2021_rent_continues_its_trend(calm_runs, metric):
+    for t in calm_runs:
+        assert _own_trend_gap(t, metric) <= 0.02, metric
+
+
+@pytest.mark.parametrize("metric", [
+    # Since only off-farm households (about one in six) rent land out, the transferred share
+    # and the property income that rents feed move by discrete household events: per seed
+    # at 1:1000 the 2021 gap to the later mean reached 2.1 points on two seeds. A 2021 step
+    # is a shift of the mean over seeds, which is tested with the issue's 2 points, as for
+    # linked farmers below: over the 16 seeds at 1:250 the standard error of the 2021 mean
+    # is 0.15 points, so a step of 2.5 points would fail. Measured: +0.31 points (transferred
+    # share) and -0.43 (property income).
+    "land_transferred_share",
     # Formerly a strict xfail: 2021 +6.3/+4.6% against later means of +7.7/+7.6%, the later
     # years holding a +20% step in 2023 from the cooperatives that formed at the end of
     # 2021 (none formed in the spin-up, and a yearly redrawn formation cost let more form
@@ -93,9 +108,10 @@ def test_2021_keeps_the_2020_contract_holders(calm_six):
     # modelled rents and dividends, not with wages (test below and in test_model.py).
     "rural_income_property",
 ])
-def test_2021_rent_and_property_income_continue_their_trend(calm_runs, metric):
-    for t in calm_runs:
-        assert _own_trend_gap(t, metric) <= 0.02, metric
+def test_2021_land_rentals_and_property_income_continue_their_trend(calm_ensemble, metric):
+    g21 = [_growth(t, metric, 2021) for t in calm_ensemble]
+    later = [_growth(t, metric, y) for t in calm_ensemble for y in range(2022, 2026)]
+    assert abs(np.mean(g21) - np.mean(later)) <= 0.02, (np.mean(g21), np.mean(later))
 
 
 @pytest.fixture(scope="module")
