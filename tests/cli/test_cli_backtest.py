@@ -48,3 +48,28 @@ def test_origin_2020_uses_no_later_row_and_scores_only_the_2021_on_rows(tmp_path
 
 def test_default_origins_include_the_plan_start():
     assert DEFAULT_ORIGINS == (2020, 2021, 2022)
+
+
+def test_origin_2020_runs_the_scenario_of_vintage_2021_and_later_origins_do_not():
+    """The backtest's origin-2020 scenario is the one `clustersim run --vintage 2021` runs
+    (nothing published after 2020); `run`'s default view (every published year) is not what
+    any origin uses."""
+    import argparse
+
+    from sim.analysis.backtest import origin_scenario
+    from sim.cli.common import load_scenario, resolve_view
+    from sim.cli.main import parser
+    from sim.config.scenario import load
+    sub = next(a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    obs = parse_observed(DEFAULT_OBSERVED)
+    a = sub.choices["run"].parse_args(["--vintage", "2021"])
+    resolve_view(a)
+    assert origin_scenario(load("plan"), obs, 2020) == load_scenario(a)
+    a = sub.choices["run"].parse_args([])
+    resolve_view(a)
+    latest = load_scenario(a)
+    assert latest["data_until"] > 2021
+    for origin in (2021, 2022):
+        assert origin_scenario(load("plan"), obs, origin)["data_until"] == origin
+    # a scenario carrying the latest view is cut back to the origin, never kept
+    assert origin_scenario(latest, obs, 2020) == origin_scenario(load("plan"), obs, 2020)
