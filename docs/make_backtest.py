@@ -6,7 +6,8 @@
 
 ``--run`` is the single source of the page's figures: it runs ``clustersim backtest`` with
 ``ARGS`` (origins 2020 and 2021, a reduced calibration so it finishes in about ten minutes
-on two shared cores) into ``--folder`` (default ``results/backtest-docs``), records the wall
+on two shared cores) into the folder given (default ``results/backtest-docs``; it must be new
+or empty, as for ``clustersim backtest --out``), records the wall
 time, commit and date in the folder (``docs-run.json``), and rewrites the part of
 docs/backtest.md between the ``GENERATED`` markers: per origin, the held-out rows by group
 (coverage of the model's 90% band; mean relative CRPS of the model and both naive forecasts
