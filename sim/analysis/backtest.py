@@ -49,10 +49,11 @@ origin (``observed.until``) before anything else and hands only that cut to
 forecasts exist. The model's exogenous series (national rural income) come from the same
 cut: from an origin in 2021-2025 the scenario runs with ``data_until`` = the origin, its
 series taken from the rows up to the origin (:func:`origin_scenario`); a ``data_until`` of
-the base scenario is replaced, never kept. Origin 2020 uses no row after 2020 at all: the
-scenario runs without ``data_until`` (the sampled growth from 2020, the view of ``--vintage
-2021``), there is nothing after 2020 to calibrate to (the forecast draws from the declared
-ranges), and the naive forecasts see the rows up to 2020.
+the base scenario is replaced, never kept, and a posterior it carries is dropped. Origin
+2020 uses no row after 2020 at all: the scenario runs without ``data_until`` (the sampled
+growth from 2020, the view of ``--vintage 2021``), there is nothing after 2020 to calibrate
+to (the forecast draws from the declared ranges), and the naive forecasts see the rows up to
+2020.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ from sim.config import exogenous
 from sim.config.errors import ScenarioError
 from sim.config.scenario import with_data_until
 from sim.model import assimilate as assim
+from sim.run.posterior import KEY as POSTERIOR_KEY
 from sim.run.store import atomic_parquet, atomic_write_bytes
 
 FORECASTERS = ("model", "trend", "last_growth")
@@ -215,7 +217,7 @@ def score_lognormal(mu: float, sigma: float, y: float) -> dict:
 # ------------------------------------------------------------------ forecast and score
 def origin_scenario(base: dict, train: pd.DataFrame, origin: int, source: str = "",
                     assimilate: bool = True) -> dict:
-    """``base`` with its exogenous series observed up to ``origin`` only.
+    """``base`` with its exogenous series observed up to ``origin`` only, and no posterior.
 
     ``data_until`` = ``origin`` with the series from ``train`` (the rows up to the origin)
     when the origin is a simulated year and ``train`` holds every series; otherwise none
@@ -228,7 +230,10 @@ def origin_scenario(base: dict, train: pd.DataFrame, origin: int, source: str = 
     Raises:
         CalibrationError: a series in ``train`` with a gap year (naming metric and year).
     """
-    scn = {k: v for k, v in base.items() if k not in ("data_until", exogenous.KEY)}
+    # a posterior in ``base`` was fitted to some data (perhaps every year): each origin
+    # calibrates its own from the rows up to it, or (none after 2020) draws from the ranges
+    scn = {k: v for k, v in base.items()
+           if k not in ("data_until", exogenous.KEY, POSTERIOR_KEY)}
     train = obsmod.until(train, origin)
     if origin < exogenous.YEARS[0] or any(
             not (train["metric"] == m).any() for m in exogenous.SERIES):

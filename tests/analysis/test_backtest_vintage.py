@@ -159,3 +159,25 @@ def test_a_planted_later_row_leaves_the_forecasts_bit_identical(files, monkeypat
     assert a["manifest"]["exogenous"]["2020"] is None
     assert not (tmp_path / "clean/origin-2020").exists()
     assert set(a["manifest"]["exogenous"]["2021"]["state"]) == {"2021"}
+
+
+def test_a_posterior_carried_by_the_base_scenario_never_reaches_an_origin(tmp_path):
+    """A posterior (fitted to some data, perhaps every year) in the scenario handed to the
+    backtest is dropped at every origin: origin 2020 draws from the declared ranges, a later
+    origin from its own calibration. The origin-2020 forecast is bit-identical with and
+    without it."""
+    from sim.run.posterior import KEY
+    obs = read_observed(DEFAULT_OBSERVED)
+    base = load("plan")
+    fitted = {**base, KEY: {"source": "all data", "observed": "shanxi.csv", "until": 2024,
+                            "factors": [{"name": "grain_trend", "param": "grain_trend",
+                                         "key": None}],
+                            "values": [[0.05]], "weights": [1.0]}}
+    for origin in (2020, 2021, 2022):
+        assert KEY not in bt.origin_scenario(fitted, obs, origin)
+        assert bt.origin_scenario(fitted, obs, origin) == bt.origin_scenario(base, obs, origin)
+    runs = [bt.backtest(scn, obs, [2020], tmp_path / name, replicates=4, seed=3,
+                        households_per_agent=HPA)
+            for name, scn in (("plain", base), ("fitted", fitted))]
+    pd.testing.assert_frame_equal(runs[0]["forecasts"][2020]["model"],
+                                  runs[1]["forecasts"][2020]["model"], check_exact=True)
