@@ -113,14 +113,14 @@ def main() -> None:
                 "factors": [f["name"] for f in m["factors"]],
                 "rows_used": len(m["rows_used"])})
     if a.backtest:
-        from sim.analysis.backtest import backtest
+        from sim.analysis.backtest import DEFAULT_ORIGINS, backtest
         bfolder = out / "backtest"
         if bfolder.exists():
             import shutil
             shutil.rmtree(bfolder)
         cal = {k: v for k, v in small.items() if k != "predictive"}
         t = time.perf_counter()
-        bt = backtest(load("plan"), obs, [2021, 2022], bfolder, backend=backend,
+        bt = backtest(load("plan"), obs, list(DEFAULT_ORIGINS), bfolder, backend=backend,
                       workers=a.workers, progress=True, calibration=cal,
                       replicates=20 if a.quick else 200, source=str(obs_path))
         rec["backtest_seconds"] = round(time.perf_counter() - t, 1)

@@ -72,3 +72,44 @@ def test_results_page_is_written_from_the_named_folder(tmp_path):
     assert "4 replicates (0 failed)" in text
     assert "clustersim run plan -n 4" in text  # the command as recorded in the manifest
     assert "| nan |" not in text and "prior: uncertainties from their declared ranges" in text
+
+
+def _backtest_generator():
+    spec = importlib.util.spec_from_file_location("make_backtest",
+                                                  REPO / "docs" / "make_backtest.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_backtest_page_is_written_from_the_named_folder(tmp_path):
+    """docs/make_backtest.py rewrites only its part of the page, from the folder's tables."""
+    from sim.cli.main import main
+    mod = _backtest_generator()
+    folder = tmp_path / "bt"
+    assert main(["backtest", "--origin", "2020", "-n", "4", "--households-per-agent", "8000",
+                 "--workers", "1", "-q", "--out", str(folder)]) == 0
+    page = tmp_path / "backtest.md"
+    page.write_text(f"# hand\n\nbefore\n\n{mod.BEGIN}\nold\n{mod.END}\n\nafter\n",
+                    encoding="utf-8")
+    assert mod.main([str(folder), "--out", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert text.startswith("# hand\n\nbefore\n\n") and text.endswith("\n\nafter\n")
+    assert "\nold\n" not in text
+    gen = text.split(mod.BEGIN)[1].split(mod.END)[0]
+    assert "### Origin 2020" in gen and "4 replicates per forecast" in gen
+    for g in ("| anchored |", "| exogenous |", "| free |"):
+        assert g in gen
+    assert "| `agri_output` | free |" in gen and "| `grain` | free |" in gen
+    assert "Bar on the free group" in gen and "no calibration" in gen
+    assert "| nan" not in gen
+
+
+def test_backtest_page_names_the_command_its_tables_come_from():
+    mod = _backtest_generator()
+    text = (REPO / "docs" / "backtest.md").read_text(encoding="utf-8")
+    assert text.count(mod.BEGIN) == text.count(mod.END) == 1
+    gen = text.split(mod.BEGIN)[1].split(mod.END)[0]
+    assert "python docs/make_backtest.py --run" in gen
+    assert "clustersim backtest " + " ".join(mod.ARGS) in gen
+    assert "### Origin 2020" in gen and "### Origin 2021" in gen

@@ -23,20 +23,25 @@ of the forecast distribution. ``crps_rel`` = CRPS / |observed| lets metrics be a
 Every held-out row also carries its ``group`` (:func:`group_of`), which says how much of its
 forecast the agents make:
 
-* ``anchored``: a metric the run re-anchors on its observed value at the origin
-  (``sim.model.assimilate.METRICS``: household incomes by source, each cluster's largest firm's
-  revenue, processing revenue, gross agricultural output) and total rural income, the sum of
-  the anchored incomes by source. Its forecast starts from the data; what follows the origin is
-  the model's.
+* ``anchored``: a metric the run re-anchors on its observed value of the origin year
+  (:func:`anchored_at`: those of ``sim.model.assimilate.METRICS`` with a row in the origin
+  year — household incomes by source, each cluster's largest firm's revenue, processing
+  revenue, gross agricultural output) and total rural income when all four incomes by source
+  are. Its forecast starts from the data; what follows the origin is the model's. A metric
+  without a row in the origin year is not re-anchored there and is free (gross agricultural
+  output from origin 2021: its only row is 2022's). From origin 2020 the run's own start is
+  the published 2020 state of every such metric but gross agricultural output, whose 2020
+  level is sampled (``START_ANCHORED``).
 * ``exogenous``: a series the model reads as data (``sim.config.exogenous``: national rural
   income, the national product markets); after the origin it continues at its sampled growth,
   so the agents play no part in it.
 * ``free``: every other metric: the agents produce it.
 
 Without assimilation (``--no-assimilate``) nothing is re-anchored at the origin, so the
-anchored metrics are scored as free. The test the model is held to (at least 80% of the free
-held-out rows inside the model's 90% interval, and a lower mean relative CRPS than both naive
-forecasts on the same rows) is judged on the free group (:func:`summarise_groups`).
+anchored metrics are scored as free (from an origin after 2020). The test the model is held
+to (at least 80% of the free held-out rows inside the model's 90% interval, and a lower mean
+relative CRPS than both naive forecasts on the same rows) is judged on the free group
+(:func:`summarise_groups`).
 
 Separation of what is known at the origin: :func:`backtest` cuts the observations at the
 origin (``observed.until``) before anything else and hands only that cut to
@@ -44,7 +49,11 @@ origin (``observed.until``) before anything else and hands only that cut to
 forecasts exist. The model's exogenous series (national rural income) come from the same
 cut: from an origin in 2021-2025 the scenario runs with ``data_until`` = the origin, its
 series taken from the rows up to the origin (:func:`origin_scenario`); a ``data_until`` of
-the base scenario is replaced, never kept.
+the base scenario is replaced, never kept, and a posterior it carries is dropped. Origin
+2020 uses no row after 2020 at all: the scenario runs without ``data_until`` (the sampled
+growth from 2020, the view of ``--vintage 2021``), there is nothing after 2020 to calibrate
+to (the forecast draws from the declared ranges), and the naive forecasts see the rows up to
+2020.
 """
 
 from __future__ import annotations
@@ -68,30 +77,61 @@ from sim.config import exogenous
 from sim.config.errors import ScenarioError
 from sim.config.scenario import with_data_until
 from sim.model import assimilate as assim
+from sim.run.posterior import KEY as POSTERIOR_KEY
 from sim.run.store import atomic_parquet, atomic_write_bytes
 
 FORECASTERS = ("model", "trend", "last_growth")
-DEFAULT_ORIGINS = (2021, 2022)
+DEFAULT_ORIGINS = (2020, 2021, 2022)
 GROUPS = ("anchored", "exogenous", "free")
-# metrics the run sums from anchored ones (sim.model.outcomes): anchored with them
-ANCHORED_SUMS = ("rural_income",)
+# metrics the run sums from anchored ones (sim.model.outcomes): anchored when all their parts
+# are
+ANCHORED_SUMS = {"rural_income": tuple(f"rural_income_{s}" for s in assim.INCOME_PARTS)}
+# Anchored at origin 2020: the model's own start is the published 2020 state of every
+# re-anchored metric (ClusterModel._calibrate_2020: incomes by source, the largest firms,
+# processing revenue), except gross agricultural output, whose 2020 level is not published
+# (sampled over a range, sim.model.assimilate): at origin 2020 it is free.
+START_ANCHORED = tuple(m for m in assim.METRICS if m != "agri_output")
 EXOGENOUS = tuple(exogenous.SERIES) + tuple(exogenous.MARKETS.values())
 # the bar for the free group: share inside the model's 90% interval
 COVER_BAR = 0.8
 
 
-def group_of(metric: str, assimilate: bool = True) -> str:
+def anchored_at(scenario: dict, origin: int, assimilate: bool = True) -> frozenset[str]:
+    """The metrics whose state at ``origin`` the run sets on their published ``origin`` value.
+
+    After 2020: the metrics of the scenario's observed state for the origin year
+    (``exogenous.state[origin]``, ``sim.model.assimilate``), none without ``assimilate``; a
+    metric re-anchored in an earlier year only (gross agricultural output, observed in 2022,
+    from origin 2023) is not: its origin value is the model's. At 2020 (``START_YEAR``):
+    ``START_ANCHORED``, the model's own start, with or without ``assimilate``. A sum of
+    anchored metrics (``ANCHORED_SUMS``) is anchored when all its parts are.
+    """
+    if origin <= START_YEAR:
+        out = set(START_ANCHORED)
+    elif not assimilate:
+        out = set()
+    else:
+        state = (scenario.get(exogenous.KEY) or {}).get(exogenous.STATE_KEY) or {}
+        out = set(state.get(str(origin)) or {})
+    out |= {s for s, parts in ANCHORED_SUMS.items() if set(parts) <= out}
+    return frozenset(out)
+
+
+def group_of(metric: str, assimilate: bool = True,
+             anchored: frozenset[str] | set[str] | None = None) -> str:
     """``anchored``, ``exogenous`` or ``free``: how ``metric``'s forecast is made.
 
     ``exogenous`` is any series read as data (``sim.config.exogenous``) or any
-    ``national_market_*`` row; ``anchored`` (only with ``assimilate``) a metric
-    ``sim.model.assimilate`` re-anchors, or a sum of them (``ANCHORED_SUMS``).
+    ``national_market_*`` row; ``anchored`` a metric in ``anchored`` (:func:`anchored_at`:
+    what the run re-anchored at the origin). Without ``anchored`` (a table written before it
+    was recorded) a metric ``sim.model.assimilate`` can re-anchor, or a sum of them, counts
+    as anchored when ``assimilate``.
     """
     if metric in EXOGENOUS or metric.startswith("national_market_"):
         return "exogenous"
-    if assimilate and (metric in assim.METRICS or metric in ANCHORED_SUMS):
-        return "anchored"
-    return "free"
+    if anchored is None:
+        anchored = set(assim.METRICS) | set(ANCHORED_SUMS) if assimilate else set()
+    return "anchored" if metric in anchored else "free"
 
 
 # ------------------------------------------------------------------ naive forecasts
@@ -177,7 +217,7 @@ def score_lognormal(mu: float, sigma: float, y: float) -> dict:
 # ------------------------------------------------------------------ forecast and score
 def origin_scenario(base: dict, train: pd.DataFrame, origin: int, source: str = "",
                     assimilate: bool = True) -> dict:
-    """``base`` with its exogenous series observed up to ``origin`` only.
+    """``base`` with its exogenous series observed up to ``origin`` only, and no posterior.
 
     ``data_until`` = ``origin`` with the series from ``train`` (the rows up to the origin)
     when the origin is a simulated year and ``train`` holds every series; otherwise none
@@ -190,7 +230,10 @@ def origin_scenario(base: dict, train: pd.DataFrame, origin: int, source: str = 
     Raises:
         CalibrationError: a series in ``train`` with a gap year (naming metric and year).
     """
-    scn = {k: v for k, v in base.items() if k not in ("data_until", exogenous.KEY)}
+    # a posterior in ``base`` was fitted to some data (perhaps every year): each origin
+    # calibrates its own from the rows up to it, or (none after 2020) draws from the ranges
+    scn = {k: v for k, v in base.items()
+           if k not in ("data_until", exogenous.KEY, POSTERIOR_KEY)}
     train = obsmod.until(train, origin)
     if origin < exogenous.YEARS[0] or any(
             not (train["metric"] == m).any() for m in exogenous.SERIES):
@@ -210,7 +253,8 @@ def forecast(base: dict, train: pd.DataFrame, origin: int, folder: Path, *, repl
     """Forecasts of every year after ``origin`` from the observations up to it only.
 
     Returns ``{"model": long table (replicate, metric, year, value) of all model metrics,
-    "naive": {metric: naive(...)}, "calibrated": bool, "note": str}``.
+    "naive": {metric: naive(...)}, "calibrated": bool, "note": str, "anchored": the metrics
+    re-anchored at the origin (:func:`anchored_at`)}``.
     """
     from sim.analysis.observed import model_metrics
     from sim.run.posterior import attach
@@ -237,20 +281,24 @@ def forecast(base: dict, train: pd.DataFrame, origin: int, folder: Path, *, repl
     traj = traj[traj["year"].isin(years)].reset_index(drop=True)
     return {"model": traj, "naive": {m: naive(train, m, years) for m in
                                      sorted(set(train["metric"]))},
-            "calibrated": calibrated, "note": note, "years": years}
+            "calibrated": calibrated, "note": note, "years": years,
+            "anchored": sorted(anchored_at(base, origin))}
 
 
 def score(fc: dict, held_out: pd.DataFrame, origin: int,
           assimilate: bool = True) -> pd.DataFrame:
     """Score every held-out row against the model and the naive forecasts.
 
-    ``assimilate``: whether the forecast was re-anchored at the origin (sets ``group``).
+    ``group`` comes from the metrics the forecast re-anchored at the origin
+    (``fc["anchored"]``); a forecast without that list is grouped by ``assimilate``, whether
+    it was re-anchored at all (:func:`group_of`).
     """
     rows = []
     model = {k: g["value"].to_numpy(float) for k, g in fc["model"].groupby(["metric", "year"])}
+    anchored = set(fc["anchored"]) if fc.get("anchored") is not None else None
     for r in held_out.itertuples():
         base = {"origin": origin, "metric": r.metric,
-                "group": group_of(r.metric, assimilate), "year": int(r.year),
+                "group": group_of(r.metric, assimilate, anchored), "year": int(r.year),
                 "horizon": int(r.year) - origin, "observed": float(r.value),
                 "quality": r.quality, "line": int(r.line)}
         if r.year > LAST_YEAR:
@@ -424,6 +472,7 @@ def backtest(base: dict, observed: pd.DataFrame, origins: list[int], folder: str
                 "households_per_agent": households_per_agent, "calibration": calibration,
                 "assimilate": assimilate,
                 "exogenous": used_series,
+                "anchored": {str(o): fc["anchored"] for o, fc in forecasts.items()},
                 "scored_rows": int(table[table["forecaster"] == "model"]["crps"].notna().sum()),
                 "free_bar": {str(k): v for k, v in free_bar(
                     summary[summary["metric"].isin([f"({g})" for g in GROUPS])]).items()},

@@ -135,3 +135,61 @@ def test_ranges_resting_on_plan_year_data_say_so():
         prov = BY_NAME[name].provenance
         assert "not available to a 2021 forecaster" in prov, name
         assert "Ranges a 2021 forecaster could have declared" in prov, name
+
+
+def test_anchored_at_the_origin_is_what_the_run_re_anchored_in_the_origin_year():
+    """On the shipped data: from 2021 the incomes, processing revenue and Fenjiu (rows in
+    2021), not gross agricultural output (its only row is 2022's); from 2020 the model's own
+    start, all but gross agricultural output (its 2020 level is sampled)."""
+    from sim.config.observed import DEFAULT_OBSERVED, parse_observed
+    from sim.config.scenario import load
+    from sim.model import assimilate
+    obs = parse_observed(DEFAULT_OBSERVED)
+    base = load("plan")
+    incomes = {f"rural_income_{s}" for s in assimilate.INCOME_PARTS}
+    want21 = incomes | {"rural_income", "processing_output", "top_firm_revenue_brewing"}
+    got = {o: bt.anchored_at(bt.origin_scenario(base, obs, o), o) for o in (2020, 2021, 2022)}
+    assert got[2021] == want21
+    assert got[2022] == want21 | {"agri_output"}
+    assert got[2020] == set(bt.START_ANCHORED) | {"rural_income"}
+    assert "agri_output" not in got[2020] and "top_firm_revenue_dairy" in got[2020]
+    # nothing is re-anchored without assimilation, except the model's own 2020 start
+    assert bt.anchored_at(bt.origin_scenario(base, obs, 2021, assimilate=False), 2021) == set()
+    assert bt.anchored_at(base, 2020, assimilate=False) == got[2020]
+    # the split of the held-out rows the issue counts (origin 2021: 14, 3 and 4)
+    held = obs[(obs["year"] > 2021) & (obs["year"] <= 2025)]
+    groups = [bt.group_of(m, anchored=got[2021]) for m in held["metric"]]
+    assert {g: groups.count(g) for g in bt.GROUPS} == {"anchored": 14, "exogenous": 3,
+                                                      "free": 4}
+    free = held[[g == "free" for g in groups]]
+    assert sorted(set(free["metric"])) == ["agri_output", "grain"]
+    # origin 2020: the rows of 2021-2024; gross agricultural output and grain are free
+    held = obs[obs["year"] > 2020]
+    by = {m: bt.group_of(m, anchored=got[2020]) for m in held["metric"]}
+    assert by["agri_output"] == by["grain"] == "free"
+    assert by["rural_income_wage"] == by["top_firm_revenue_brewing"] == "anchored"
+    assert by["national_rural_income"] == "exogenous"
+
+
+def test_the_model_starts_from_the_published_2020_state_of_what_origin_2020_anchors():
+    """START_ANCHORED at origin 2020 is a claim about the model: its 2020 values of those
+    metrics are the published 2020 rows (within 2%: the incomes are closed on the survey's
+    structure, Fenjiu's revenue on its output), and gross agricultural output's is not
+    fixed (sampled)."""
+    from sim.analysis.calibrate import simulate_metrics
+    from sim.config.observed import DEFAULT_OBSERVED, parse_observed
+    from sim.config.scenario import load
+    from tests._shared import HPA
+    obs = parse_observed(DEFAULT_OBSERVED)
+    o20 = obs[obs["year"] == 2020].set_index("metric")["value"]
+    metrics = sorted(set(bt.START_ANCHORED) | {"rural_income", "agri_output"})
+    t = simulate_metrics(load("plan"), metrics, 3, 7, HPA, "serial", 1, None)
+    t20 = t[t["year"] == 2020].groupby("metric")["value"]
+    checked = 0
+    for m in sorted(set(bt.START_ANCHORED) | {"rural_income"}):
+        if m in o20:
+            lo, hi = t20.min()[m], t20.max()[m]
+            assert abs(lo / o20[m] - 1) < 0.02 and abs(hi / o20[m] - 1) < 0.02, m
+            checked += 1
+    assert checked >= 6
+    assert t20.max()["agri_output"] > t20.min()["agri_output"]

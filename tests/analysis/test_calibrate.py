@@ -664,7 +664,7 @@ def test_every_option_of_calibrate_and_backtest_shows_its_default():
             h = p._get_formatter()._expand_help(a)
             assert "default" in h, (name, a.dest, h)
         assert "(default: 20210820)" in text          # the seed, as an example
-    assert "(default: [2021, 2022])" in sub.choices["backtest"].format_help()
+    assert "(default: [2020, 2021, 2022])" in sub.choices["backtest"].format_help()
 
 
 @pytest.mark.integration
