@@ -144,9 +144,8 @@ def test_scenario_key_set_override_and_derive_agree(tmp_path):
 
 
 @pytest.mark.parametrize("year, what", [
-    (2020, "outside the allowed 2021-2024"),
-    (2026, "outside the allowed 2021-2024"),
-    (2025, "outside the allowed 2021-2024"),    # the file ends in 2024
+    (2020, "outside the allowed 2021-2025"),    # the shipped file reaches 2025
+    (2026, "outside the allowed 2021-2025"),
     ("2023", "must be a year"),
     (True, "must be a year"),
 ])
@@ -157,6 +156,13 @@ def test_bad_year_names_flag_range_and_file(year, what):
     assert msg.startswith("--data-until: ") and what in msg
     if "allowed" in what:
         assert SHIPPED in msg and "national_rural_income" in msg
+
+
+def test_a_year_after_the_files_last_is_refused(tmp_path):
+    f = _csv(tmp_path / "to2024.csv", range(2020, 2025))
+    with pytest.raises(ScenarioError, match="outside the allowed 2021-2024") as e:
+        with_data_until(load("plan"), 2025, file=f)
+    assert "to2024.csv" in str(e.value)
 
 
 def _csv(path, years, extra=""):
@@ -197,11 +203,11 @@ def test_a_hand_written_exogenous_block_is_checked(tmp_path):
 def test_cli_run_rejects_bad_years_with_exit_2_and_writes_nothing(tmp_path, capsys):
     from sim.cli.main import main
     out = tmp_path / "out"
-    for year in ("2026", "2025", "2019"):
+    for year in ("2026", "2019"):
         assert main(["run", "plan", "--data-until", year, "-n", "2", "--out", str(out),
                      "-q"]) == 2
         err = capsys.readouterr().err
-        assert "--data-until" in err and "2021-2024" in err and SHIPPED in err, err
+        assert "--data-until" in err and "2021-2025" in err and SHIPPED in err, err
     assert not out.exists()
 
 
