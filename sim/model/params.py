@@ -210,8 +210,8 @@ PARAMS: tuple[Param, ...] = (
           "Fenjiu's excess spread over every firm (`--every-firm-alike`: median gap -0.0000 "
           "at 0.00500, +0.0001 at 0.00516), an upper bound for the firms other than Fenjiu. "
           "Data years: the 2015-2020 pace, Fenjiu's 2018-2020 revenues and, through the "
-          "ranges in place, national market rates through 2020 only (re-run 2026-12-07; the "
-          "value before, -0.0227, ran with ranges resting on 2021-24 data: CHANGELOG).",
+          "ranges in place, national market rates through 2020 only. The value before this "
+          "re-run, -0.0227, ran with ranges resting on plan-year data (CHANGELOG).",
           description="Market-share gain of Shanxi firms absent new policy."),
     Param("top_firm_excess_growth", "uncertainty", _c0(brewing=0.105), _c0(brewing=0.06),
           _c0(brewing=0.155), "1/yr",
@@ -223,8 +223,8 @@ PARAMS: tuple[Param, ...] = (
           "excess = 0.197 - ln(1 + g), 0.062-0.153, rounded outward to 0.06-0.155; default at "
           "the brewing default 0.095: 0.106, rounded to 0.105 (2019-2020 alone: "
           "ln(1.176/1.046) = 0.117, inside). Data years: Fenjiu 2018-2020, national 2017 and "
-          "2020 (the 2021 vintage: no data after 2020; Fenjiu's 2021-2024 revenues are "
-          "validation rows, top_firm_revenue_brewing). Other clusters: 0, no range, meaning "
+          "2020, nothing later. Fenjiu's revenues after 2020 are validation rows "
+          "(top_firm_revenue_brewing). Other clusters: 0, no range, meaning "
           "none (no listed or reported largest firm with a revenue series; the largest firm "
           "grows with its cluster). Sources: data notes, 'Largest firms'.",
           per="cluster",
