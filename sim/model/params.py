@@ -256,7 +256,7 @@ PARAMS: tuple[Param, ...] = (
           "2003), Fenjiu 2018-2020.",
           description="Rate at which the largest firm's excess growth over its market "
                       "fades (exponential decay from 2020)."),
-    Param("market_growth_persistence", "uncertainty", 0.45, 0.1, 0.8, "1 (AR(1) coefficient)",
+    Param("market_growth_persistence", "uncertainty", 0.45, 0.1, 0.8, "autocorrelation per yr",
           "Persistence rho of a year's deviation of national market growth from its trend "
           "(g_t = mu + rho (g_t-1 - mu) + sigma eps_t), one value for all clusters: only "
           "three clusters have more than one yearly national rate before 2021 (cosmetics 8, "

@@ -49,6 +49,7 @@ UNIT_ZH = {
     "yuan/person": "元/人", "yuan/mu": "元/亩", "count": "个",
     "× 2020 level": "×2020年水平", "× city's mean county": "×所在市县均水平",
     "share of provincial rural income": "占全省农村居民收入比例", "元/person/yr": "元/人/年",
+    "autocorrelation per yr": "年自相关系数",
 }
 
 STATUS = {
