@@ -14,6 +14,8 @@ Both paces are trend paces, net of the COVID-19 year: 2020's level sat
 and the median of the difference is brought to zero.
 
     python experiments/calibrate_share_gain.py            # 60 replicates, 1:1000
+    python experiments/calibrate_share_gain.py --every-firm-alike   # the range's upper end:
+        # the brewing leader's excess pinned at 0 (every firm grows alike)
 """
 
 from __future__ import annotations
@@ -30,13 +32,13 @@ TARGET_CAGR = 0.082     # plan Ch.1 §1: processing output +8.2%/yr over 2015-20
 OUTPUT_2015, OUTPUT_2020 = 1481.0, 2186.0  # plan Ch.1 §1, 亿元 (8.2%/yr between them)
 
 
-def median_gap(gain: float, n: int, hpa: int, seed: int) -> float:
+def median_gap(gain: float, n: int, hpa: int, seed: int, pins: dict | None = None) -> float:
     """Median over replicates of no_new_policy's 2020-25 trend pace minus 2015-20's.
 
     The ten-cluster output at ``gain``; both paces net of the replicate's 2020 COVID-19
     shortfall.
     """
-    scn = derive(load("no_new_policy"), {"uncertainties.shanxi_share_gain": gain})
+    scn = derive(load("no_new_policy"), {"uncertainties.shanxi_share_gain": gain, **(pins or {})})
     g = []
     for s in replicate_seeds(seed, n):
         r = run_replicate(scn, int(s), households_per_agent=hpa)
@@ -54,13 +56,17 @@ def main() -> None:
     p.add_argument("--hpa", type=int, default=1000)
     p.add_argument("--seed", type=int, default=20210820)
     p.add_argument("--steps", type=int, default=8)
+    p.add_argument("--every-firm-alike", action="store_true",
+                   help="pin top_firm_excess_growth.brewing at 0 (the range's upper end)")
     a = p.parse_args()
+    pins = ({"uncertainties.top_firm_excess_growth.brewing": 0.0} if a.every_firm_alike
+            else {})
     lo, hi = -0.04, 0.04
     print(f"target: the 2015-2020 pace ({TARGET_CAGR:.3f}/yr, plan Ch.1 §1), both paces "
           "net of the 2020 COVID-19 shortfall")
     for _ in range(a.steps):
         mid = (lo + hi) / 2
-        c = median_gap(mid, a.n, a.hpa, a.seed)
+        c = median_gap(mid, a.n, a.hpa, a.seed, pins)
         print(f"  shanxi_share_gain {mid:.5f}: median trend pace 2020-25 minus 2015-20 "
               f"{c:+.4f}", flush=True)
         lo, hi = (mid, hi) if c < 0 else (lo, mid)

@@ -12,8 +12,10 @@ its origin cuts them too (docs/architecture.md says why they are not a file of t
 National market growth per cluster is taken the same way from the sibling file
 ``data/observed/national_markets.csv``: for the clusters whose ``national_demand_growth`` range
 was set from a reported yearly series (``MARKETS``), each year up to the cut-off with a
-reported y/y growth uses that growth in place of the sampled trend rate (a year without a
-report keeps the trend: the series have gaps, and a gap is not an error here). Farm and food
+reported y/y growth uses that growth in place of that year's draw of the market's AR(1) path
+around the sampled trend, and the path continues from the deviation the report implies (a
+year without a report is drawn: the series have gaps, and a gap is not an error here;
+``sim.model.national.market_path``). Farm and food
 price indices have no yearly rows in ``data/`` and stay sampled (docs/inputs.md, "Exogenous
 series").
 

@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 
 from sim.model import equations as eq
-from sim.model import plan
+from sim.model import national, plan
 from sim.model.rng import stream
 
 NC, NK, NP = len(plan.CITIES), len(plan.CLUSTERS), len(plan.PLATFORMS)
@@ -143,8 +143,9 @@ def init_firms(m) -> None:
 def market_growth(m, year_index: int) -> np.ndarray:
     """Growth of demand for each cluster's products this year (log, 1/yr).
 
-    National market growth (the sampled trend or, in a year up to the scenario's
-    data_until with a report, the reported growth) plus Shanxi's share gain: the base
+    National market growth (the year's value of the cluster's AR(1) path around the sampled
+    trend or, in a year up to the scenario's data_until with a report, the reported growth)
+    plus Shanxi's share gain: the base
     trend, marketing funds, subsidy cost cuts passed into prices, and — for perishable
     clusters — the *change* in cold-chain coverage (a level effect on share: coverage
     reached stays, it does not keep raising growth).
@@ -159,11 +160,9 @@ def market_growth(m, year_index: int) -> np.ndarray:
     gain = eq.share_gain(unc["shanxi_share_gain"], unc["brand_effect"], brand,
                          np.maximum(m.firms.demand, 1e-6), unc["cold_chain_effect"],
                          perish * cov_change, unc["subsidy_passthrough"], cost_cut)
-    national = unc["national_demand_growth"]
-    reported = m.national_markets.get(m.year)   # observed up to data_until (sim.model.national)
-    if reported is not None:
-        national = np.where(np.isnan(reported), national, reported)
-    return national + gain
+    # the year's national growth: the AR(1) path around the sampled trend, a reported year
+    # (up to data_until) in its place (sim.model.national.market_path)
+    return m.market_path[:, year_index] + gain
 
 
 def median(x: np.ndarray) -> float:
@@ -234,9 +233,12 @@ def grow_and_invest(m, year_index: int) -> None:
     # Where a cluster's 2020 largest firm has a published growth of its own beyond its
     # national market (top_firm_excess_growth, 0 = none), it grows by that excess in place
     # of the cluster's base share gain (policy effects on share still apply); the share it
-    # wins is new demand for the cluster, so the other firms' sales are as without it.
-    excess = np.asarray(m.uncertain["top_firm_excess_growth"], float)
-    top_gain = np.where(excess != 0.0, excess - m.uncertain["shanxi_share_gain"], 0.0)
+    # wins is new demand for the cluster, so the other firms' sales are as without it. The
+    # excess reverts to the market at rate top_firm_excess_reversion from 2020 on.
+    excess0 = np.asarray(m.uncertain["top_firm_excess_growth"], float)
+    excess = national.top_firm_excess(excess0, float(m.uncertain["top_firm_excess_reversion"]),
+                                      m.year)
+    top_gain = np.where(excess0 != 0.0, excess - m.uncertain["shanxi_share_gain"], 0.0)
     top = m.firms.top_firm
     on = selling[top] & (top_gain != 0.0)
     if on.any():

@@ -9,10 +9,16 @@ growth continues from the last observed level after it (the observed years, 2021
 already hold the rebound, so data wins unchanged); the realised growth is what the
 growth-gap target compares Shanxi with.
 
-The clusters' national markets grow at the replicate's sampled trend
-(``national_demand_growth``); with a scenario's exogenous series a cluster's reported growth
-replaces the trend in each year up to the cut-off that has a report
-(:func:`observed_market_growth`), and that year's growth already holds any rebound from 2020.
+The clusters' national markets grow by year as an AR(1) process in log growth around the
+replicate's sampled trend (:func:`market_path`): ``g_t = mu + rho (g_{t-1} - mu) + sigma
+eps_t``, ``mu`` = ``national_demand_growth``, ``rho`` = ``market_growth_persistence``,
+``sigma`` = ``market_growth_sd``, ``eps`` one standard normal per cluster and year from the
+cluster's own stream (``markets:growth:<cluster>``: common random numbers; every firm of the
+cluster sees the same year). A market can therefore slow down, and fall in a year. With a
+scenario's exogenous series a cluster's reported growth replaces the draw in each year up to
+the cut-off that has a report (:func:`observed_market_growth`), that year's growth already
+holding any rebound from 2020, and the process continues from the deviation the report
+implies (net of the rebound), so a slowdown seen in the data carries forward.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import numpy as np
 
 from sim.model import plan
 from sim.model.equations import covid_rebound
+from sim.model.rng import stream
 
 NATIONAL_RURAL_INCOME_2020 = 17131.0  # 元, NBS 2020 statistical communiqué
 METRIC = "national_rural_income"
@@ -47,6 +54,68 @@ def observed_market_growth(exogenous: dict | None) -> dict[int, np.ndarray]:
             row = out.setdefault(int(y), np.full(len(keys), np.nan))
             row[keys.index(cluster)] = np.log1p(float(v))
     return out
+
+
+MARKET_STREAM = "markets:growth"  # + ":<cluster>": one standard normal per year 2021-2025
+
+
+def market_shocks(seed: int) -> np.ndarray:
+    """The standard-normal shocks of every cluster's national market, (cluster, year).
+
+    Each cluster draws its five years from its own stream, so a scenario change moves no
+    cluster's shocks (common random numbers) and no existing stream is shifted.
+    """
+    return np.array([stream(seed, f"{MARKET_STREAM}:{key}").normal(0.0, 1.0, len(plan.YEARS))
+                     for key in plan.CLUSTER_KEYS])
+
+
+def market_path(mu, rho: float, sigma: float, eps: np.ndarray,
+                observed: dict[int, np.ndarray] | None = None,
+                rebound: np.ndarray | None = None) -> np.ndarray:
+    """Each cluster's national market growth by year (log, 1/yr), (cluster, year 2021-2025).
+
+    AR(1) around the trend: the deviation ``d_t = rho d_{t-1} + sigma eps_t`` from
+    ``d_2020 = 0`` (2020 is calibrated as a trend year; its COVID-19 dip is
+    ``covid_2020_shortfall``'s level step, not a deviation), ``g_t = mu + d_t``. In a year
+    with a report (``observed[year]``, log growth, NaN: none) the report is the year's
+    growth, and the deviation carried on is the report less the year's COVID-19 rebound
+    (``rebound``: log level step per year, the report holding it) less ``mu``; the year's
+    shock is drawn all the same, so a report changes no later draw.
+
+    Args:
+        mu: Trend growth per cluster (``national_demand_growth``).
+        rho: Persistence of a deviation from one year to the next.
+        sigma: SD of a year's shock (log growth).
+        eps: Standard-normal shocks, (cluster, year) (:func:`market_shocks`).
+        observed: Year -> reported log growth per cluster (:func:`observed_market_growth`).
+        rebound: Log COVID-19 rebound step per year (0 but in 2021), or None: none.
+    """
+    mu = np.asarray(mu, float)
+    eps = np.asarray(eps, float)
+    observed = observed or {}
+    out = np.empty(eps.shape)
+    d = np.zeros(eps.shape[0])
+    for t, year in enumerate(plan.YEARS):
+        d = rho * d + sigma * eps[:, t]
+        g = mu + d
+        obs = observed.get(year)
+        if obs is not None:
+            have = ~np.isnan(obs)
+            step = 0.0 if rebound is None else float(rebound[t])
+            d = np.where(have, obs - step - mu, d)
+            g = np.where(have, obs, g)
+        out[:, t] = g
+    return out
+
+
+def top_firm_excess(excess0, kappa: float, year: int) -> np.ndarray:
+    """The largest firm's excess growth in ``year``: ``excess0 × exp(−kappa (year − 2020))``.
+
+    ``excess0`` is the excess measured up to 2020 (``top_firm_excess_growth``); it reverts
+    to the market at rate ``kappa`` (``top_firm_excess_reversion``), as firms' growth
+    differences do (Geroski et al. 2003; Chan, Karceski & Lakonishok 2003).
+    """
+    return np.asarray(excess0, float) * np.exp(-kappa * (year - plan.BASE_YEAR))
 
 
 def _rebound(shortfall: float, year: int) -> float:

@@ -50,6 +50,7 @@ UNIT_ZH = {
     "yuan/person": "元/人", "yuan/mu": "元/亩", "count": "个",
     "× 2020 level": "×2020年水平", "× city's mean county": "×所在市县均水平",
     "share of provincial rural income": "占全省农村居民收入比例", "元/person/yr": "元/人/年",
+    "autocorrelation per yr": "年自相关系数",
 }
 
 STATUS = {
@@ -374,6 +375,9 @@ PARAM_ZH = {
     "national_demand_growth": "全国市场需求增速",
     "shanxi_share_gain": "晋企市场份额自然增长",
     "top_firm_excess_growth": "龙头企业超出市场的增速",
+    "top_firm_excess_reversion": "龙头企业超额增速的回落速度",
+    "market_growth_persistence": "全国市场增速偏离的持续性",
+    "market_growth_sd": "全国市场增速的年度冲击",
     "brand_effect": "品牌营销对份额增长的作用",
     "cold_chain_effect": "冷链覆盖对份额增长的作用",
     "subsidy_passthrough": "补贴降本转为价格优势的比例",

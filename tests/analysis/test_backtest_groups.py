@@ -130,8 +130,7 @@ def test_every_uncertainty_names_its_data_years_or_is_an_assumption():
 
 def test_ranges_resting_on_plan_year_data_say_so():
     from sim.model.params import BY_NAME
-    for name in ("national_demand_growth", "shanxi_share_gain", "top_firm_excess_growth",
-                 "covid_2020_shortfall"):
+    for name in ("covid_2020_shortfall",):
         prov = BY_NAME[name].provenance
         assert "not available to a 2021 forecaster" in prov, name
         assert "Ranges a 2021 forecaster could have declared" in prov, name
@@ -197,3 +196,17 @@ def test_the_model_starts_from_the_published_2020_state_of_what_origin_2020_anch
             checked += 1
     assert checked >= 6
     assert t20.max()["agri_output"] > t20.min()["agri_output"]
+
+
+def test_the_product_market_ranges_rest_on_data_through_2020():
+    # re-declared from data through 2020 (issue #21 items 1 and 4): each names its data
+    # years, none of them after 2020, and no longer carries the plan-year warning
+    from sim.model.params import BY_NAME
+    for name in ("national_demand_growth", "shanxi_share_gain", "top_firm_excess_growth",
+                 "market_growth_persistence", "market_growth_sd", "top_firm_excess_reversion"):
+        prov = BY_NAME[name].provenance
+        assert "Data years:" in prov, name
+        years = [int(y) for y in re.findall(r"\b(20\d\d)\b", prov.split("Data years:")[1]
+                                            .split(". ")[0])]
+        assert years and max(years) <= 2020, (name, years)
+        assert "not available to a 2021 forecaster" not in prov, name

@@ -98,18 +98,33 @@ def _first_growth_step(excess):
     m._draw_shocks(m.year)  # 2021's first quarter as start_year plays it, to the growth
     m._deliver_policy(m.year, 0)
     firms.grow_and_invest(m, 0)
-    return m.firms.sales.copy(), m.firms.top_firm.copy(), m.firms.demand.copy()
+    return (m.firms.sales.copy(), m.firms.top_firm.copy(), m.firms.demand.copy(),
+            m.uncertain["top_firm_excess_reversion"])
+
+
+def test_the_largest_firms_excess_fades_faster_at_a_higher_reversion_rate():
+    def top_sales(kappa):
+        scn = derive(load("plan"), {"uncertainties.top_firm_excess_reversion": kappa})
+        m = build_model(scn, 3, households_per_agent=HPA)
+        m._draw_shocks(m.year)
+        m._deliver_policy(m.year, 0)
+        firms.grow_and_invest(m, 0)
+        return m.firms.sales[m.firms.top_firm[K["brewing"]]]
+    slow, fast = top_sales(0.1), top_sales(0.7)
+    assert fast < slow
 
 
 def test_the_largest_firm_grows_by_its_excess_and_the_rest_of_its_cluster_does_not_pay():
     # Fenjiu-type growth (issue #10 data: the 2018-2020 revenues): the brewing cluster's
     # 2020 largest firm grows by its excess over its market in place of the base share gain;
     # what it wins is new demand, so every other firm sells what it would have sold
-    lo, top, d_lo = _first_growth_step(0.077)
-    hi, top_hi, d_hi = _first_growth_step(0.12)
+    # (in 2021 the excess measured to 2020 has reverted for one year: × exp(-kappa))
+    lo, top, d_lo, kappa = _first_growth_step(0.077)
+    hi, top_hi, d_hi, _ = _first_growth_step(0.12)
     b = top[K["brewing"]]
     assert np.array_equal(top, top_hi)
-    np.testing.assert_allclose(hi[b] / lo[b], np.exp(0.12 - 0.077), rtol=1e-12)
+    np.testing.assert_allclose(hi[b] / lo[b], np.exp((0.12 - 0.077) * np.exp(-kappa)),
+                               rtol=1e-12)
     others = np.ones(len(lo), bool)
     others[b] = False
     np.testing.assert_allclose(hi[others], lo[others], rtol=1e-12)  # nobody else moves
