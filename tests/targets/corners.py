@@ -29,14 +29,22 @@ ROOT_SEED, REPLICATES, HPA = 20210820, 50, 1000
 HIGH = {"national_demand_growth", "shanxi_share_gain", "brand_effect", "cold_chain_effect",
         "subsidy_passthrough", "price_shock_sd", "firm_growth_sd", "policy_delivery",
         "adoption_sensitivity", "off_farm_wage_growth", "transfer_income_growth",
-        "entry_rate", "contract_premium", "linked_2020_fraction", "platform_2020_fraction",
+        "entry_rate", "contract_premium", "linked_2020_fraction",
         "other_processing_growth", "primary_va_growth", "grain_trend",
         "training_certified_share", "land_service_cost_cut", "input_cost_inflation",
-        "covid_2020_shortfall"}   # a larger 2020 shortfall means a larger 2021 rebound
+        "covid_2020_shortfall",   # a larger 2020 shortfall means a larger 2021 rebound
+        "top_firm_excess_growth", "pv_income_yi", "poor_offfarm_hire_rate",
+        "poor_offfarm_job_growth",
+        # wider yearly market swings, like the price and firm shocks: a larger best case
+        "market_growth_sd", "market_growth_persistence",
+        # outside buyers absorb more of a large harvest at a smaller price fall
+        "other_buyers_elasticity"}
 LOW = {"drought_probability", "drought_yield_loss", "disease_probability",
        "disease_output_loss", "hurdle_rate", "capital_output_ratio",
        "construction_lag_quarters", "national_rural_income_growth", "cold_chain_2020_wan_t",
-       "agri_output_growth"}
+       "agri_output_growth",
+       "top_firm_excess_reversion",   # the leader's excess lasts longer
+       "agri_output_2020_yi"}         # a smaller denominator for the processing ratio
 # Constants at the end that favours large firms, linked farmers and platform capacity.
 CONSTANTS = {"leader_share_2020": "high", "supplier_share": "high", "local_hire_share": "high",
              "output_per_worker_wan_yuan": "low", "labourers_per_household": "high",
