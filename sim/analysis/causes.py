@@ -57,6 +57,7 @@ KIND_OF: dict[str, str] = {
     "national_demand_growth": "markets", "shanxi_share_gain": "markets",
     "top_firm_excess_growth": "markets", "price_shock_sd": "markets",
     "other_processing_growth": "markets", "other_buyers_elasticity": "markets",
+    "market_growth_persistence": "markets", "market_growth_sd": "markets",
     # agent behaviour
     "firm_growth_sd": "behaviour", "hurdle_rate": "behaviour",
     "adoption_sensitivity": "behaviour", "capital_output_ratio": "behaviour",

@@ -50,6 +50,7 @@ UNIT_ZH = {
     "yuan/person": "元/人", "yuan/mu": "元/亩", "count": "个",
     "× 2020 level": "×2020年水平", "× city's mean county": "×所在市县均水平",
     "share of provincial rural income": "占全省农村居民收入比例", "元/person/yr": "元/人/年",
+    "autocorrelation per yr": "年自相关系数",
 }
 
 STATUS = {
@@ -397,7 +398,9 @@ PARAM_ZH = {
     "contract_premium": "订单价格高于现货价格的溢价",
     "linked_2020_fraction": "2020年带动农民占2025年目标的比例",
     "cold_chain_2020_wan_t": "2020年已有冷链库容",
-    "other_processing_growth": "十大集群以外加工业产值增速",
+    "other_processing_growth": "十大集群以外加工业市场趋势增速",
+    "market_growth_persistence": "全国市场增速偏离的持续性",
+    "market_growth_sd": "全国市场增速的年度冲击",
     "agri_output_2020_yi": "2020年农林牧渔业总产值",
     "agri_output_growth": "农林牧渔业总产值名义增速",
     "primary_va_growth": "第一产业增加值名义增速（未计干旱）",
