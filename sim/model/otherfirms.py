@@ -36,6 +36,10 @@ from sim.model import entry, firms, plan
 from sim.model import equations as eq
 from sim.model.rng import stream
 
+# The share of processing revenue still reduced-form (issue #21 item 2: goal 0, at most
+# 0.2): none; the ten clusters' firms and these firms make all of it
+# (tests/model/test_otherfirms.py measures it)
+REDUCED_FORM_SHARE = 0.0
 ROWS = 300  # representative firms in 2020 (a numerical resolution, like households_per_agent)
 KEY = "other_processing"
 MARKET_STREAM = "markets:growth"  # as sim.model.national on branch markets: + ":<market>"
