@@ -121,3 +121,40 @@ def test_their_market_can_fall_and_a_deviation_persists():
                                              np.random.default_rng(s).normal(size=5))
                       for s in range(200)])
     assert (draws < 0).any()
+
+
+def test_an_observed_processing_total_resizes_them_and_their_market():
+    # with data to 2021 and an observed total 100 亿 above the run's own, the firms outside
+    # the clusters (and their market) are scaled by the factor the anchoring reports; the
+    # clusters' firms are untouched
+    import copy
+
+    from sim.config.scenario import validate, with_data_until
+    scn = with_data_until(load("plan"), 2021, assimilate=False)
+
+    def through_2021(s):
+        m = build_model(s, SEED, households_per_agent=HPA)
+        while m.year <= 2021:
+            m.step()
+        return m
+
+    plain = through_2021(scn)
+    anchored_scn = copy.deepcopy(scn)
+    anchored_scn["exogenous"]["state"] = {
+        "2021": {"processing_output": plain.record.rows[2021]["processing_output"] + 100.0}}
+    anchored = through_2021(validate(anchored_scn, "test"))
+    r = anchored.assimilated[2021]["processing_output"]
+    assert r > 1.0
+    a, b = anchored.other.table, plain.other.table
+    np.testing.assert_allclose(a.sales, r * b.sales, rtol=1e-12)
+    np.testing.assert_allclose(a.capacity, r * b.capacity, rtol=1e-12)
+    assert anchored.other.demand == pytest.approx(r * plain.other.demand, rel=1e-12)
+    # their output, its price draw divided out, is the observed total less the clusters'
+    # output with the clusters' price and disease draws divided out
+    row = plain.record.rows[2021]
+    shock = firms.year_draws(plain)
+    clusters = sum(row[f"output_{c.key}"] / shock[k] for k, c in enumerate(plan.CLUSTERS))
+    own = (row["processing_output"] - sum(row[f"output_{c.key}"] for c in plan.CLUSTERS)) \
+        / otherfirms.year_draw(plain)
+    assert r * own == pytest.approx(row["processing_output"] + 100.0 - clusters, rel=1e-12)
+    np.testing.assert_array_equal(anchored.firms.sales, plain.firms.sales)
