@@ -315,9 +315,10 @@ PARAMS: tuple[Param, ...] = (
     Param("other_processing_growth", "uncertainty", 0.06, 0.04, 0.09, "1/yr",
           f"{A} around the 8.1%/yr of 2015-2020 (Ch.1 §1: 2020 processing revenue 2,186 亿, "
           "+47.6% on 2015) and the national series (规模以上农产品加工企业 主营业务收入 "
-          "18.48万亿 in 2014, 'expected to pass 20万亿' in 2015, +8%: "
-          "data/observed/national_markets.csv; no other yearly national rate before 2021 was "
-          "found). The trend of the market of processing outside the ten clusters "
+          "18.48万亿 in 2014, data/observed/national_markets.csv, and 'expected to pass "
+          "20万亿' in 2015, +8%, on the same source page https://fxbwd.com/113642.html; no "
+          "yearly national rate before 2021 was found). The trend of the market of "
+          "processing outside the ten clusters "
           "(sim.model.otherfirms): its log growth is an AR(1) around ln(1 + this rate) with "
           "market_growth_persistence and market_growth_sd. Measured on Shanxi's own revenue, "
           "so it holds Shanxi's share movements (no shanxi_share_gain is added). Range and "
