@@ -32,13 +32,13 @@ year is re-anchored every year, as in a filter):
   persist; anchoring the level on one year would make that year's weather permanent (2021's
   grain harvest, 1,421 万吨, was a flood year). An observed year informs their trend rates
   through calibration instead.
-* **Processing outside the ten clusters** (``processing_output``): the part of the
-  province's processing revenue the ten clusters do not explain is re-estimated as observed
-  minus the clusters' output in Y (the year's price and disease draws divided out) with
-  their largest firms re-anchored (as its 2020 level is
-  the plan's total minus the clusters' 2020 output) and grows at its sampled rate from there.
-  When the clusters alone already exceed the observed total, the residual is not anchored
-  (it cannot be negative) and the total runs above the observation.
+* **Processing outside the ten clusters** (``processing_output``): its firms
+  (``sim.model.otherfirms``) are resized, with their market, so that their output in Y
+  equals observed minus the clusters' output (the year's price and disease draws divided
+  out, theirs too) with the clusters' largest firms re-anchored (as their 2020 total is
+  the plan's total minus the clusters' 2020 output); they grow under their own rules from
+  there. When the clusters alone already exceed the observed total, they are not resized
+  (their output cannot be negative) and the total runs above the observation.
 
 Observations are taken as exact, whatever their quality (the calibration weights a W row
 a quarter of an S row; the anchoring does not). An observation equal to the model's own
@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model import firms, plan
+from sim.model import firms, otherfirms, plan
 from sim.model.province import agri_output_trend
 
 INCOME_PARTS = ("wage", "operating", "property", "transfer")
@@ -95,13 +95,15 @@ def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
             clusters += observed[metric] - sim[metric] / shock[k]
             done[metric] = r
     if PROCESSING in observed:
-        # the residual against the clusters as re-anchored (a leader's observed revenue is
-        # in the observed total)
-        own = sim[PROCESSING] - sim["output_total"]      # the model's residual part
+        # the firms outside the clusters against the clusters as re-anchored (a leader's
+        # observed revenue is in the observed total), their price draw divided out
+        # (the clusters summed as ``clusters`` is, so that the model's own value gives 1)
+        own = (sim[PROCESSING] - sum(sim[f"output_{c.key}"] for c in plan.CLUSTERS)) \
+            / otherfirms.year_draw(m)
         want = observed[PROCESSING] - clusters
         if want > 0 and own > 0:
             r = want / own
-            m.levels.rescale(PROCESSING, r)
+            otherfirms.resize(m, r)
             done[PROCESSING] = r
     return done
 

@@ -24,7 +24,15 @@ def entrant_size(m, ki: int) -> tuple[float, float]:
     Entrants are drawn from their own cluster's size distribution, scaled down by
     ``entrant_relative_size`` (entrants start smaller than incumbents).
     """
-    s = m.firms.sales[m.firms.alive & (m.firms.cluster == ki) & (m.firms.sales > 0)]
+    return size_params(m, m.firms.sales[m.firms.alive & (m.firms.cluster == ki)
+                                         & (m.firms.sales > 0)])
+
+
+def size_params(m, s: np.ndarray) -> tuple[float, float]:
+    """(log median, log SD) of an entrant's planned output among incumbents selling ``s``.
+
+    The rule of :func:`entrant_size`, shared with the firms outside the clusters.
+    """
     if s.size < 2:
         return float(np.log(m.const["entrant_median_yi"])), float(m.const["entrant_size_sd"])
     logs = np.log(s)
@@ -85,14 +93,25 @@ def entry_exit(m) -> None:
     if entrants:  # one append to the table for all clusters, rows in cluster order
         add_entrants(m, entrants, cs, isub)
     exits = np.concatenate([exits, np.ones(len(ft.cluster) - len(exits))])  # entrants stay
-    const = m.const
-    small = ft.capacity < const["exit_small_capacity_yi"]
-    idle = ft.low_util >= const["exit_idle_quarters"]
-    gone = ft.alive & ((idle & small & (exits < const["exit_probability"]))
-                       | ((ft.sales < const["exit_min_sales_yi"]) & (ft.capacity > 0)))
+    gone = leaving(m, ft, exits)
     for r in np.flatnonzero(gone):  # in the order the firms were created
         ft.agents[r].exit()
         ft.agents[r] = None
+
+
+def leaving(m, ft, u: np.ndarray, per_row: float = 1.0) -> np.ndarray:
+    """Which firms exit (idle small ones, at ``exit_probability``; any below minimum sales).
+
+    ``u``: one uniform draw per row; ``per_row``: the firms a row stands for (its size
+    is ``per_row`` firms' sizes; 1 for the cluster firms). Shared with the firms outside
+    the clusters.
+    """
+    const = m.const
+    small = ft.capacity < const["exit_small_capacity_yi"] * per_row
+    idle = ft.low_util >= const["exit_idle_quarters"]
+    return ft.alive & ((idle & small & (u < const["exit_probability"]))
+                       | ((ft.sales < const["exit_min_sales_yi"] * per_row)
+                          & (ft.capacity > 0)))
 
 
 def entry_rates(m, cs: np.ndarray, isub: np.ndarray) -> np.ndarray:
@@ -106,19 +125,28 @@ def entry_rates(m, cs: np.ndarray, isub: np.ndarray) -> np.ndarray:
     capacity = np.bincount(ft.cluster, (ft.capacity + ft.pipeline.sum(axis=1)) * ft.alive,
                            minlength=NK) * m.const["target_utilisation"]
     expected = m.firms.demand * np.exp(m.firms.market_growth * (m.lag / 4.0 + 1.0))
+    n_alive = np.bincount(ft.cluster[ft.alive], minlength=NK)
+    return entry_intensity(m, n_alive, expected, capacity, effective_margin(m), cs, isub,
+                           m.firms.market_growth)
+
+
+def entry_intensity(m, n_alive, expected, capacity, margin, cs, isub, growth):
+    """Expected entrants of markets with ``n_alive`` firms (the rule of :func:`entry_rates`).
+
+    ``expected``: demand expected when a new plant opens; ``capacity``: the capacity there
+    or being built at target utilisation; ``growth``: the markets' growth this year.
+    """
     used = np.clip(expected / np.maximum(capacity, 1e-9), 0.0, 1.0)
-    ret = eq.investment_return(effective_margin(m) * used, m.uncertain["capital_output_ratio"],
-                               cs)
+    ret = eq.investment_return(margin * used, m.uncertain["capital_output_ratio"], cs)
     req = eq.required_return(m.uncertain["hurdle_rate"], isub)
     attract = eq.invest_share(ret, req, m.const["investment_response"])  # in [0, 1]
-    n_alive = np.bincount(ft.cluster[ft.alive], minlength=NK)
     # Churn entry (entry_rate) plus entry that keeps the number of firms growing with the
     # market (entry_growth_share × market growth): with a stationary size distribution the
     # count of firms grows with the market it serves (Luttmer 2007).
     # At full attractiveness the growth term keeps the count growing with the market.
     lam = n_alive * attract * (m.uncertain["entry_rate"] * m.const["entry_attraction_scale"]
                                + m.const["entry_growth_share"]
-                               * np.maximum(m.firms.market_growth, 0.0))
+                               * np.maximum(growth, 0.0))
     return lam
 
 

@@ -194,7 +194,16 @@ def growth_sd(m) -> np.ndarray:
     for ki in range(NK):
         s = ft.sales[ft.alive & (ft.cluster == ki)]
         med[ki] = median(s) if s.size else 1.0
-    rel = np.divide(ft.sales, med[ft.cluster], out=np.ones_like(ft.sales), where=ft.sales > 0)
+    return gibrat_sd(m, ft.sales, med[ft.cluster])
+
+
+def gibrat_sd(m, sales: np.ndarray, med: np.ndarray) -> np.ndarray:
+    """The share-growth SD of firms of ``sales`` whose market's median firm sells ``med``.
+
+    The rule of :func:`growth_sd`, shared with the firms outside the clusters
+    (``sim.model.otherfirms``).
+    """
+    rel = np.divide(sales, med, out=np.ones_like(sales), where=sales > 0)
     bound = m.const["growth_sd_size_bound"]
     scale = np.clip(rel ** -m.const["growth_sd_size_elasticity"], 1.0 / bound, bound)
     return m.uncertain["firm_growth_sd"] * scale
@@ -246,11 +255,20 @@ def grow_and_invest(m, year_index: int) -> None:
         extra = np.where(on, weight[top] * np.expm1(top_gain), 0.0)
         m.firms.demand = m.firms.demand * (1.0 + extra / np.maximum(before, 1e-12))
         weight[top] = weight[top] + extra
-    total = np.bincount(ft.cluster, weight, minlength=NK)
-    ft.sales = np.where(selling, m.firms.demand[ft.cluster] * weight
-                        / np.maximum(total[ft.cluster], 1e-12),
-                        np.where(alive, ft.sales, 0.0))
+    ft.sales = market_shares(ft, weight, m.firms.demand, selling, NK)
     invest(m, year_index, g, top_gain)
+
+
+def market_shares(ft: FirmTable, weight: np.ndarray, demand: np.ndarray,
+                  selling: np.ndarray, n_markets: int) -> np.ndarray:
+    """Each firm's sales: its market's ``demand`` × its ``weight`` / the market's weights.
+
+    Firms not yet ``selling`` keep their planned size (0 once dead). Shared with the firms
+    outside the clusters (``sim.model.otherfirms``).
+    """
+    total = np.bincount(ft.cluster, weight, minlength=n_markets)
+    return np.where(selling, demand[ft.cluster] * weight / np.maximum(total[ft.cluster], 1e-12),
+                    np.where(ft.alive, ft.sales, 0.0))
 
 
 def invest(m, year_index: int, g: np.ndarray, top_gain: np.ndarray) -> None:
@@ -260,29 +278,41 @@ def invest(m, year_index: int, g: np.ndarray, top_gain: np.ndarray) -> None:
     cluster's 2020 largest firm (``grow_and_invest``). Investment is capped by credit.
     """
     ft, top = m.firms, m.firms.top_firm
-    alive = ft.alive
     cs = m.lever("capital_subsidy_rate", year_index)
     isub = m.lever("interest_subsidy_pp", year_index)
     horizon = m.lag / 4.0 + 1.0
     g_firm = g[ft.cluster]
     g_firm[top] = g_firm[top] + top_gain  # the gaining firm plans for its own growth
-    want = ft.sales * np.exp(g_firm * horizon) / m.const["target_utilisation"]
-    gap = np.maximum(want - ft.capacity - ft.pipeline.sum(axis=1), 0.0) * alive
     margin = effective_margin(m)
-    ret = eq.investment_return(margin[ft.cluster], m.uncertain["capital_output_ratio"],
-                               cs[ft.cluster])
-    req = eq.required_return(m.uncertain["hurdle_rate"], isub[ft.cluster])
+    add, capex = capacity_additions(m, ft, g_firm, horizon, margin[ft.cluster], cs[ft.cluster],
+                                    isub[ft.cluster])
+    ft.pipeline[:, m.lag] += add
+    ft.invested += capex
+    m.firms.cum_investment_yi += float(capex.sum())
+    subsidy_cost(m, capex, ft.cluster, cs, isub)
+
+
+def capacity_additions(m, ft: FirmTable, g_firm: np.ndarray, horizon: float,
+                       margin: np.ndarray, cs: np.ndarray,
+                       isub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(capacity added, its capex) of each firm this year: the investment rule.
+
+    Each firm closes the share of the gap to the capacity its expected sales need that
+    its return beats its hurdle by (``equations.invest_share``), capped by credit.
+    ``g_firm``, ``margin``, ``cs``, ``isub``: per firm. Shared with the firms outside the
+    clusters (``sim.model.otherfirms``).
+    """
+    want = ft.sales * np.exp(g_firm * horizon) / m.const["target_utilisation"]
+    gap = np.maximum(want - ft.capacity - ft.pipeline.sum(axis=1), 0.0) * ft.alive
+    ret = eq.investment_return(margin, m.uncertain["capital_output_ratio"], cs)
+    req = eq.required_return(m.uncertain["hurdle_rate"], isub)
     share = eq.invest_share(ret, req, m.const["investment_response"])
     add = gap * share
     capex = add * m.uncertain["capital_output_ratio"]
     limit = m.const["credit_multiple"] * m.const["equity_ratio"] * ft.capacity
     scale = np.minimum(1.0, np.divide(limit, capex, out=np.ones_like(capex),
                                       where=capex > 0))
-    add, capex = add * scale, capex * scale
-    ft.pipeline[:, m.lag] += add
-    ft.invested += capex
-    m.firms.cum_investment_yi += float(capex.sum())
-    subsidy_cost(m, capex, ft.cluster, cs, isub)
+    return add * scale, capex * scale
 
 
 def subsidy_cost(m, capex: np.ndarray, cluster: np.ndarray, cs: np.ndarray,
@@ -311,9 +341,7 @@ def year_draws(m) -> np.ndarray:
 def produce(m) -> None:
     """Quarterly production of every firm; capacity under construction arrives."""
     ft = m.firms
-    ft.capacity += ft.pipeline[:, 0]
-    ft.pipeline[:, :-1] = ft.pipeline[:, 1:]
-    ft.pipeline[:, -1] = 0.0
+    arrive(ft)
     sp = eq.spoilage(m.coverage, m.const["spoilage_2020"], m.const["cold_coverage_2020"],
                      m.const["spoilage_elasticity"])
     perish = np.array([c.perishable for c in plan.CLUSTERS])
@@ -322,11 +350,23 @@ def produce(m) -> None:
     factor = year_draws(m) * keep
     q = np.minimum(ft.sales, ft.capacity * m.const["max_utilisation"]) * factor[ft.cluster]
     q = q * m.raw.output_share[ft.cluster]  # raw material too dear to buy caps output
+    settle(m, ft, q)
+    m.firms.output_q += np.bincount(ft.cluster, ft.output / 4.0, minlength=NK)
+    m.firms.top_output_q += ft.output[m.firms.top_firm] / 4.0
+
+
+def arrive(ft: FirmTable) -> None:
+    """Capacity under construction due this quarter arrives."""
+    ft.capacity += ft.pipeline[:, 0]
+    ft.pipeline[:, :-1] = ft.pipeline[:, 1:]
+    ft.pipeline[:, -1] = 0.0
+
+
+def settle(m, ft: FirmTable, q: np.ndarray) -> None:
+    """Firms' output this quarter is ``q`` (annualised); idle quarters are counted."""
     ft.output = np.where(ft.alive, q, 0.0)
     util = np.divide(q, ft.capacity, out=np.zeros_like(q), where=ft.capacity > 0)
     ft.low_util = np.where(util < m.const["low_utilisation"], ft.low_util + 1, 0)
-    m.firms.output_q += np.bincount(ft.cluster, ft.output / 4.0, minlength=NK)
-    m.firms.top_output_q += ft.output[m.firms.top_firm] / 4.0
 
 
 def per_cluster_draws(m, name: str, draw) -> np.ndarray:

@@ -17,6 +17,7 @@ from sim.model import (
     firms,
     households,
     national,
+    otherfirms,
     plan,
     platforms,
     poverty,
@@ -104,6 +105,7 @@ class ClusterModel(mesa.Model):
         self.land = LandMarket(self.seed, self.const, self.uncertain)
         self._init_households()
         firms.init_firms(self)
+        self.other = otherfirms.OtherProcessing(self)  # processing outside the clusters
         self._calibrate_2020()
         self.platforms = platforms.init_platforms(self)  # from the 2020 flows: after calibration
         entry.recognise_leaders(self, first=True)
@@ -294,10 +296,12 @@ class ClusterModel(mesa.Model):
         delivered = self._deliver_policy(year, year_index)
         self.clear_land_market(year)
         firms.grow_and_invest(self, year_index)
+        otherfirms.grow_and_invest(self)
         purchases = rawmaterial.local_purchases(self)  # contracts do not change them
         self.form_links(year, purchases)
         self.raw = rawmaterial.clear(self, purchases=purchases)
         self.firms.start_year()
+        self.other.start_year()
         self.fiscal.charge_levers(self.lever, year_index, self.const, self.farmers,
                                   self.subsidy, **delivered)
 
@@ -314,6 +318,7 @@ class ClusterModel(mesa.Model):
         self.drought = drought
         sd = unc["price_shock_sd"]
         self.price = np.exp(rng.normal(-0.5 * sd * sd, sd, NK))
+        self.other.draw_price(self.seed, year, sd)  # its own stream: no draw above moves
         livestock = np.array([c.livestock for c in plan.CLUSTERS])
         outbreak = (rng.random(NK) < unc["disease_probability"]) & livestock
         self.disease_keep = np.where(livestock, eq.mean_one(
@@ -358,6 +363,7 @@ class ClusterModel(mesa.Model):
         entry.recognise_leaders(self)
         self.record.year(self, year)
         entry.entry_exit(self)
+        otherfirms.entry_exit(self)
         if year in self.anchor_state:
             self.assimilated[year] = assimilate.anchor(self, year, self.anchor_state[year])
 
@@ -378,6 +384,7 @@ class ClusterModel(mesa.Model):
         if q == 0:
             self.start_year()
         firms.produce(self)
+        otherfirms.produce(self)
         if q == 3:
             self.end_year()
         self.quarter_index += 1

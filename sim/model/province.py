@@ -1,6 +1,6 @@
-"""The province's reduced-form levels: gross agricultural output, processing outside the clusters.
+"""The province's reduced-form level: gross agricultural output.
 
-No agent produces these; they follow sampled trend rates from their 2020 levels
+No agent produces it; it follows a sampled trend rate from its 2020 level
 (docs/ODD.md §3.3, "Province submodels"). A scenario's cut-off year can re-anchor a level on
 its observation (``sim.model.assimilate``): the factor it applies is kept in
 :class:`LevelScales`, the state this module owns, and every later year reads through it.
@@ -8,11 +8,7 @@ its observation (``sim.model.assimilate``): the factor it applies is kept in
 
 from __future__ import annotations
 
-from sim.model import equations as eq
 from sim.model import plan
-
-OTHER_PROCESSING_2020_YI = plan.PROVINCE.processing_output_2020_yi - sum(
-    c.implied_output_2020_yi_yuan for c in plan.CLUSTERS)
 
 
 class LevelScales:
@@ -36,14 +32,3 @@ def agri_output_trend(m, year: int) -> float:
     return u["agri_output_2020_yi"] * m.levels.scale("agri_output") * (
         1 + u["agri_output_growth"]) ** (year - plan.BASE_YEAR)
 
-
-def other_processing(m, year: int) -> float:
-    """Processing revenue outside the ten clusters in ``year`` (亿元).
-
-    It sells into the same demand COVID-19 held down in 2020: its trend path closes the gap
-    in 2021 as the clusters' markets do.
-    """
-    u = m.uncertain
-    return OTHER_PROCESSING_2020_YI * m.levels.scale("processing_output") * (
-        1 + u["other_processing_growth"]) ** (year - plan.BASE_YEAR) * float(
-        eq.covid_rebound(u["covid_2020_shortfall"], year, plan.BASE_YEAR))

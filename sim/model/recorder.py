@@ -18,7 +18,7 @@ import numpy as np
 from sim.model import national, plan
 from sim.model.outcomes import FISCAL_LABELS, LINKAGE_KEYS, METRIC_BY_NAME
 from sim.model.platforms import linked_farmers
-from sim.model.province import agri_output_trend, other_processing
+from sim.model.province import agri_output_trend
 
 INCOME_SOURCES = ("wage", "operating", "property", "transfer")
 
@@ -161,7 +161,9 @@ def _province(r: dict, m, ctx: Year) -> None:
     dfac = (1.0 - u["drought_yield_loss"] * dshare) \
         / (1.0 - u["drought_yield_loss"] * u["drought_probability"])
     # (levels × their scale: 1 until a cut-off year re-anchors them on its data)
-    r["processing_output"] = r["output_total"] + other_processing(m, year)
+    # the ten clusters' firms and the firms outside them (sim.model.otherfirms)
+    other = m.other.output_2020 if year == plan.BASE_YEAR else m.other.output_q
+    r["processing_output"] = r["output_total"] + other
     agri = agri_output_trend(m, year) * dfac
     r["agri_output"] = agri
     r["processing_ratio"] = r["processing_output"] / agri

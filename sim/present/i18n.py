@@ -401,7 +401,7 @@ PARAM_ZH = {
     "contract_premium": "订单价格高于现货价格的溢价",
     "linked_2020_fraction": "2020年带动农民占2025年目标的比例",
     "cold_chain_2020_wan_t": "2020年已有冷链库容",
-    "other_processing_growth": "十大集群以外加工业产值增速",
+    "other_processing_growth": "十大集群以外加工业市场趋势增速",
     "agri_output_2020_yi": "2020年农林牧渔业总产值",
     "agri_output_growth": "农林牧渔业总产值名义增速",
     "primary_va_growth": "第一产业增加值名义增速（未计干旱）",

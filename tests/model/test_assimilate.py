@@ -61,6 +61,7 @@ def _average_weather(monkeypatch):
         m.price = np.ones_like(m.price)
         m.disease_keep = np.ones_like(m.disease_keep)
         m.cluster_yield = np.ones_like(m.cluster_yield)
+        m.other.price = 1.0          # the firms outside the clusters' price draw
 
     monkeypatch.setattr(ClusterModel, "_draw_shocks", calm)
 
@@ -170,10 +171,11 @@ def test_processing_residual_leaves_the_leaders_observed_revenue_in_the_clusters
     proc = own["processing_output"] + 100.0
     m = _model_through(_with_state(scn, {"top_firm_revenue_brewing": lead,
                                          "processing_output": proc}), YEAR)
-    residual = own["processing_output"] - own["output_total"]
-    # the clusters' output with the year's price and disease draws divided out (they are the
-    # replicate's own), the leader at its observed revenue
+    # the firms outside the clusters, and the clusters' output, with the year's price and
+    # disease draws divided out (they are the replicate's own), the leader at its observed
+    # revenue
     e = m.const["demand_price_elasticity"]
+    residual = (own["processing_output"] - own["output_total"]) / m.other.price ** (1 - e)
     shock = {c.key: m.price[k] ** (1 - e) * m.disease_keep[k]
              for k, c in enumerate(plan.CLUSTERS)}
     clusters = sum(own[f"output_{c}"] / s for c, s in shock.items())

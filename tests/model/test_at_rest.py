@@ -20,7 +20,10 @@ from sim.run.replicate import run_replicate
 # then continue 2020's trend.
 CALM = {"uncertainties.drought_probability": 0.0, "uncertainties.disease_probability": 0.0,
         "uncertainties.price_shock_sd": 0.0, "uncertainties.firm_growth_sd": 0.0,
-        "uncertainties.covid_2020_shortfall": 0.0}
+        "uncertainties.covid_2020_shortfall": 0.0,
+        # the yearly shocks to a market's growth (the market of the processing firms outside
+        # the clusters; sim.model.otherfirms)
+        "uncertainties.market_growth_sd": 0.0}
 
 
 @pytest.fixture(scope="module")
