@@ -148,7 +148,8 @@ def _causes_section(res: dict) -> list[str]:
     if res["replicates"].empty:
         return []
     table = decompose(res["replicates"], res["summary"],
-                      manifest_view(res["manifest"]).get("data_until"))
+                      manifest_view(res["manifest"]).get("data_until"),
+                      exogenous=res["manifest"]["scenario"].get("exogenous"))
     out = ["## What decides each headline answer", "",
            "Share (%) of each headline 2025 outcome's variance across this run's replicates "
            "by kind of cause, on the reported basis (`clustersim causes results/plan`; "

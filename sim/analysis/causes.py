@@ -5,8 +5,9 @@ Every uncertain input of a replicate belongs to one kind of cause (:data:`KIND_O
 * ``macro`` - exogenous macro series, weather and disease: national income, wage and
   transfer growth, input costs, the COVID-19 year, droughts and outbreaks, the trends of the
   reduced-form provincial aggregates;
-* ``markets`` - the clusters' product markets: national demand, Shanxi's share, the leading
-  firm's excess growth, price shocks, the growth of processing outside the ten clusters;
+* ``markets`` - the clusters' product markets: national demand, its yearly shocks, Shanxi's
+  share, the leading firm's excess growth, price shocks, the market of processing outside
+  the ten clusters;
 * ``behaviour`` - how agents decide: investment hurdle, adoption, entry, growth dispersion,
   capital intensity, contract premiums, hiring;
 * ``levers`` - how strongly the policy levers work when they are used: delivery, the effects
@@ -39,9 +40,11 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from sim.model import reported
+from sim.model import equations as eq
+from sim.model import national, otherfirms, plan, reported
 from sim.model.outcomes import HEADLINE_GROUPS, TARGET_BY_NAME
 from sim.model.params import BRIDGE_BY_NAME, UNCERTAINTIES
+from sim.model.rng import stream
 
 KINDS = ("macro", "markets", "behaviour", "levers", "initial", "bridges")
 CHANCE = "chance"
@@ -73,6 +76,10 @@ KIND_OF: dict[str, str] = {
     "agri_output_2020_yi": "initial", "pv_income_yi": "initial",
 }
 KIND_OF.update({name: "bridges" for name in BRIDGE_BY_NAME})
+# not a declared input: the replicate's yearly market shocks, summarised per market
+# (:func:`market_shocks`)
+SHOCKS = "market_shocks"
+KIND_OF[SHOCKS] = "markets"
 # squared terms enter only with this many replicates per regression coefficient
 ROWS_PER_TERM = 10
 # no shares below this many replicates, nor below two per varying input
@@ -95,12 +102,52 @@ def unclassified() -> list[str]:
     return [p.name for p in UNCERTAINTIES if p.name not in KIND_OF]
 
 
-def inputs(reps: pd.DataFrame, target: str, data_until: int | None) -> pd.DataFrame:
-    """The sampled inputs of each replicate, plus the target's bridge factor where it applies.
+def market_shocks(reps: pd.DataFrame, exogenous: dict | None = None) -> pd.DataFrame:
+    """Each replicate's yearly market shocks, summarised: per market, the sum over 2021-2025
+    of its log growth's deviation from the trend (what the shocks add to the 2025 level).
+
+    The shocks are not sampled inputs but draws of the replicate's own streams, so they are
+    recomputed from its seed and inputs as the model draws them (:func:`sim.model.national.
+    market_path`, with the view's reported years; the market of processing outside the
+    clusters, :mod:`sim.model.otherfirms`). Without them the markets' yearly swings would
+    read as chance.
+    """
+    need = {"in.market_growth_persistence", "in.market_growth_sd", "in.covid_2020_shortfall"}
+    if not len(reps) or not need <= set(reps.columns):
+        return pd.DataFrame(index=reps.index)
+    observed = national.observed_market_growth(exogenous)
+    years = np.array(plan.YEARS)
+    keys = list(plan.CLUSTER_KEYS)
+    rows = []
+    for _, r in reps.iterrows():
+        seed = int(r["seed"])
+        mu = np.array([r[f"in.national_demand_growth.{k}"] for k in keys], float)
+        rho, sd = float(r["in.market_growth_persistence"]), float(r["in.market_growth_sd"])
+        short = float(r["in.covid_2020_shortfall"])
+        rebound = np.log(eq.covid_rebound(short, years, plan.BASE_YEAR)
+                         / eq.covid_rebound(short, years - 1, plan.BASE_YEAR))
+        g = national.market_path(mu, rho, sd, national.market_shocks(seed), observed, rebound)
+        row = dict(zip(keys, (g - mu[:, None]).sum(axis=1), strict=True))
+        if "in.other_processing_growth" in reps.columns:
+            eps = stream(seed, f"{otherfirms.MARKET_STREAM}:{otherfirms.KEY}").normal(
+                0.0, 1.0, len(plan.YEARS))
+            mu_o = np.log1p(float(r["in.other_processing_growth"]))
+            row[otherfirms.KEY] = float((otherfirms.market_path(mu_o, rho, sd, eps)
+                                         - mu_o).sum())
+        rows.append(row)
+    return pd.DataFrame(rows, index=reps.index).add_prefix(f"in.{SHOCKS}.")
+
+
+def inputs(reps: pd.DataFrame, target: str, data_until: int | None,
+           shocks: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The sampled inputs of each replicate, plus the target's bridge factor where it applies
+    and the markets' yearly shocks (``shocks``, :func:`market_shocks`) when given.
 
     Inputs that do not vary in the batch (pinned by the scenario) are left out.
     """
     x = reps[[c for c in reps.columns if c.startswith("in.")]].astype(float)
+    if shocks is not None and shocks.shape[1]:
+        x = pd.concat([x, shocks], axis=1)
     b = reported.BRIDGE_BY_TARGET.get(target)
     if b is not None and reported.known(b, data_until):
         x = x.assign(**{f"in.{b.param}": reported.draw_factors(reps["seed"], b)})
@@ -203,17 +250,20 @@ def decompose_one(x: pd.DataFrame, y: np.ndarray) -> dict:
 
 
 def decompose(reps: pd.DataFrame, summary: pd.DataFrame, data_until: int | None,
-              groups: tuple[str, ...] = HEADLINE_GROUPS) -> pd.DataFrame:
+              groups: tuple[str, ...] = HEADLINE_GROUPS,
+              exogenous: dict | None = None) -> pd.DataFrame:
     """One row per target of ``groups`` (the headline ones by default), in summary order.
 
     Columns: ``target``, the shares by kind (:data:`KINDS`) and ``chance`` (adding up to 1),
     ``explained`` (1 - chance), ``top_input`` and ``top_share`` (the single input that
     explains most alone, and how much), ``n``, ``log`` (shares of the log outcome) and
-    ``reason`` (why a row has no shares).
+    ``reason`` (why a row has no shares). ``exogenous``: the batch scenario's exogenous
+    block (the reported market years the shocks are recomputed with; None: none).
     """
     rows = []
+    shocks = market_shocks(reps, exogenous)
     for target in summary.loc[summary["group"].isin(groups), "target"]:
-        x = inputs(reps, target, data_until)
+        x = inputs(reps, target, data_until, shocks)
         rows.append({"target": target,
                      **decompose_one(x, outcome(reps, target, data_until))})
     return pd.DataFrame(rows, columns=["target", *KINDS, CHANCE, "explained", "top_input",

@@ -139,7 +139,8 @@ def cmd_causes(a) -> int:
     res = load_batch(a.folder)
     view = manifest_view(res["manifest"])
     kw = {"groups": tuple(res["summary"]["group"].unique())} if a.all else {}
-    table = decompose(res["replicates"], res["summary"], view.get("data_until"), **kw)
+    table = decompose(res["replicates"], res["summary"], view.get("data_until"),
+                      exogenous=res["manifest"]["scenario"].get("exogenous"), **kw)
     print(f"{a.folder}: {view_line(view)}; {len(res['replicates'])} replicates")
     print(format_causes(table))
     if a.csv:

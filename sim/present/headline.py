@@ -53,7 +53,8 @@ def reported_basis(res: dict) -> pd.DataFrame:
 
 def causes(res: dict) -> pd.DataFrame:
     """The variance decomposition of the headline targets (:mod:`sim.analysis.causes`)."""
-    return decompose(res["replicates"], res["summary"], data_until(res))
+    return decompose(res["replicates"], res["summary"], data_until(res),
+                     exogenous=res["manifest"].get("scenario", {}).get("exogenous"))
 
 
 def _flag(f) -> str:

@@ -122,3 +122,36 @@ def test_causes_command_prints_the_table_and_writes_csv(tmp_path, capsys):
     assert set(KINDS) <= set(table.columns) and "output_total" in set(table["target"])
     assert main(["causes", str(tmp_path / "missing")]) == 2
     assert "no such results folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("until", [None, 2024])
+def test_market_shocks_are_the_models_own_draws(until):
+    # the yearly market shocks are recomputed from the seed as the model draws them, in the
+    # ex-ante view and with reported years (which replace their year's draw)
+    from sim.analysis.causes import market_shocks
+    from sim.config.scenario import load, with_data_until
+    from sim.model import plan
+    from sim.run.replicate import build_model, model_inputs
+    from tests._shared import HPA
+    scn = load("plan") if until is None else with_data_until(load("plan"), until)
+    rows = []
+    for seed in (11, 12):
+        u = model_inputs(scn, seed, HPA)["uncertainties"]
+        row = {"seed": seed}
+        for name, v in u.items():
+            if np.ndim(v):
+                row.update({f"in.{name}.{k}": float(x)
+                            for k, x in zip(plan.CLUSTER_KEYS, v, strict=True)})
+            else:
+                row[f"in.{name}"] = float(v)
+        rows.append(row)
+        m = build_model(scn, seed, HPA)
+        want = (m.market_path - np.asarray(u["national_demand_growth"])[:, None]).sum(axis=1)
+        row["want"] = want
+    reps = pd.DataFrame(rows)
+    got = market_shocks(reps, scn.get("exogenous"))
+    for i, r in reps.iterrows():
+        assert got.loc[i, [f"in.market_shocks.{k}" for k in plan.CLUSTER_KEYS]].to_numpy() \
+            == pytest.approx(r["want"], abs=1e-12)
+    assert "in.market_shocks.other_processing" in got.columns
+    assert kind_of("in.market_shocks.brewing") == "markets"
