@@ -103,8 +103,10 @@ def unclassified() -> list[str]:
 
 
 def market_shocks(reps: pd.DataFrame, exogenous: dict | None = None) -> pd.DataFrame:
-    """Each replicate's yearly market shocks, summarised: per market, the sum over 2021-2025
-    of its log growth's deviation from the trend (what the shocks add to the 2025 level).
+    """Each replicate's yearly market shocks, summarised per market.
+
+    Per market: the sum over 2021-2025 of its log growth's deviation from the trend (what
+    the shocks add to the 2025 level).
 
     The shocks are not sampled inputs but draws of the replicate's own streams, so they are
     recomputed from its seed and inputs as the model draws them (:func:`sim.model.national.
@@ -140,8 +142,10 @@ def market_shocks(reps: pd.DataFrame, exogenous: dict | None = None) -> pd.DataF
 
 def inputs(reps: pd.DataFrame, target: str, data_until: int | None,
            shocks: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The sampled inputs of each replicate, plus the target's bridge factor where it applies
-    and the markets' yearly shocks (``shocks``, :func:`market_shocks`) when given.
+    """The sampled inputs of each replicate, with the bridge factor and the market shocks.
+
+    The target's bridge factor where it applies, and the markets' yearly shocks
+    (``shocks``, :func:`market_shocks`) when given.
 
     Inputs that do not vary in the batch (pinned by the scenario) are left out.
     """
