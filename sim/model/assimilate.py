@@ -86,7 +86,10 @@ def anchor(m, year: int, observed: dict[str, float]) -> dict[str, float]:
     # the clusters' output with the year's price and disease draws divided out, as for the
     # weather above; then each anchored leader at its observed revenue
     shock = firms.year_draws(m)
-    clusters = sum(sim[f"output_{c.key}"] / shock[k] for k, c in enumerate(plan.CLUSTERS))
+    # Python floats (not numpy scalars) on both sides of the processing re-anchoring below:
+    # Python 3.12's sum compensates Python floats only, so mixing the two would tell the
+    # model's own value apart from itself by a rounding
+    clusters = sum(float(sim[f"output_{c.key}"] / shock[k]) for k, c in enumerate(plan.CLUSTERS))
     for k, c in enumerate(plan.CLUSTERS):
         metric = f"{TOP}{c.key}"
         if metric in observed and sim[metric] > 0 and m.firms.alive[m.firms.top_firm[k]]:
