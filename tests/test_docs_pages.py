@@ -64,11 +64,18 @@ def test_results_page_is_written_from_the_named_folder(tmp_path):
     assert mod.main([str(out), "--out", str(page)]) == 0
     text = page.read_text(encoding="utf-8")
     main_table, reported = text.split("## On the province's reported basis")
+    reported, causes = reported.split("## What decides each headline answer")
     rows = [ln for ln in main_table.splitlines() if ln.startswith("| `")]
     assert [r.split("`")[1] for r in rows] == [t.name for t in TARGETS]
+    from sim.model.outcomes import HEADLINE_GROUPS
     from sim.model.reported import BRIDGES
     bridged = [ln.split("`")[1] for ln in reported.splitlines() if ln.startswith("| `")]
     assert bridged == [b.target for b in BRIDGES]
+    # the decomposition: a row per headline target; four replicates are too few for shares
+    decided = [ln for ln in causes.splitlines() if ln.startswith("| `")]
+    assert [ln.split("`")[1] for ln in decided] == [t.name for t in TARGETS
+                                                   if t.group in HEADLINE_GROUPS]
+    assert all("fewer than" in ln for ln in decided)
     assert "4 replicates (0 failed)" in text
     assert "clustersim run plan -n 4" in text  # the command as recorded in the manifest
     assert "| nan |" not in text and "prior: uncertainties from their declared ranges" in text
