@@ -40,11 +40,9 @@ from math import factorial
 import numpy as np
 import pandas as pd
 
-from sim.model import equations as eq
 from sim.model import national, otherfirms, plan, reported
 from sim.model.outcomes import HEADLINE_GROUPS, TARGET_BY_NAME
 from sim.model.params import BRIDGE_BY_NAME, UNCERTAINTIES
-from sim.model.rng import stream
 
 KINDS = ("macro", "markets", "behaviour", "levers", "initial", "bridges")
 CHANCE = "chance"
@@ -118,24 +116,21 @@ def market_shocks(reps: pd.DataFrame, exogenous: dict | None = None) -> pd.DataF
     if not len(reps) or not need <= set(reps.columns):
         return pd.DataFrame(index=reps.index)
     observed = national.observed_market_growth(exogenous)
-    years = np.array(plan.YEARS)
     keys = list(plan.CLUSTER_KEYS)
     rows = []
     for _, r in reps.iterrows():
         seed = int(r["seed"])
-        mu = np.array([r[f"in.national_demand_growth.{k}"] for k in keys], float)
-        rho, sd = float(r["in.market_growth_persistence"]), float(r["in.market_growth_sd"])
-        short = float(r["in.covid_2020_shortfall"])
-        rebound = np.log(eq.covid_rebound(short, years, plan.BASE_YEAR)
-                         / eq.covid_rebound(short, years - 1, plan.BASE_YEAR))
-        g = national.market_path(mu, rho, sd, national.market_shocks(seed), observed, rebound)
-        row = dict(zip(keys, (g - mu[:, None]).sum(axis=1), strict=True))
+        u = {"national_demand_growth": np.array([r[f"in.national_demand_growth.{k}"]
+                                                 for k in keys], float),
+             **{name: float(r[f"in.{name}"]) for name in (
+                 "market_growth_persistence", "market_growth_sd", "covid_2020_shortfall")}}
+        g = national.replicate_market_path(u, seed, observed)
+        row = dict(zip(keys, (g - u["national_demand_growth"][:, None]).sum(axis=1),
+                       strict=True))
         if "in.other_processing_growth" in reps.columns:
-            eps = stream(seed, f"{otherfirms.MARKET_STREAM}:{otherfirms.KEY}").normal(
-                0.0, 1.0, len(plan.YEARS))
-            mu_o = np.log1p(float(r["in.other_processing_growth"]))
-            row[otherfirms.KEY] = float((otherfirms.market_path(mu_o, rho, sd, eps)
-                                         - mu_o).sum())
+            u["other_processing_growth"] = float(r["in.other_processing_growth"])
+            mu_o = np.log1p(u["other_processing_growth"])
+            row[otherfirms.KEY] = float((otherfirms.own_market_path(seed, u) - mu_o).sum())
         rows.append(row)
     return pd.DataFrame(rows, index=reps.index).add_prefix(f"in.{SHOCKS}.")
 

@@ -76,15 +76,8 @@ class ClusterModel(mesa.Model):
         self.national_markets = national.observed_market_growth(exogenous)
         # each cluster's national market growth by year: AR(1) around the trend, reports
         # in their years (sim.model.national.market_path)
-        short = uncertainties["covid_2020_shortfall"]
-        years = np.array(plan.YEARS)
-        rebound = np.log(eq.covid_rebound(short, years, plan.BASE_YEAR)
-                         / eq.covid_rebound(short, years - 1, plan.BASE_YEAR))
-        self.market_path = national.market_path(
-            uncertainties["national_demand_growth"],
-            float(uncertainties["market_growth_persistence"]),
-            float(uncertainties["market_growth_sd"]),
-            national.market_shocks(int(seed)), self.national_markets, rebound)
+        self.market_path = national.replicate_market_path(uncertainties, seed,
+                                                          self.national_markets)
         # data assimilation up to the cut-off year (sim.model.assimilate): {year: observed}
         self.anchor_state = assimilate.observed_state(exogenous)
         self.levels = LevelScales()  # reduced-form levels re-anchored on data

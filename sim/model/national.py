@@ -108,6 +108,26 @@ def market_path(mu, rho: float, sigma: float, eps: np.ndarray,
     return out
 
 
+def rebound_steps(shortfall: float) -> np.ndarray:
+    """The log COVID-19 rebound step of each year 2021-2025 (``covid_2020_shortfall``)."""
+    years = np.array(plan.YEARS)
+    return np.log(covid_rebound(shortfall, years, plan.BASE_YEAR)
+                  / covid_rebound(shortfall, years - 1, plan.BASE_YEAR))
+
+
+def replicate_market_path(uncertainties: dict, seed: int,
+                          observed: dict[int, np.ndarray] | None = None) -> np.ndarray:
+    """A replicate's national market growth by cluster and year (:func:`market_path`).
+
+    From its sampled trend, persistence and shock size, its own shocks
+    (:func:`market_shocks`) and the view's reported years (``observed``).
+    """
+    return market_path(uncertainties["national_demand_growth"],
+                       float(uncertainties["market_growth_persistence"]),
+                       float(uncertainties["market_growth_sd"]), market_shocks(int(seed)),
+                       observed, rebound_steps(uncertainties["covid_2020_shortfall"]))
+
+
 def top_firm_excess(excess0, kappa: float, year: int) -> np.ndarray:
     """The largest firm's excess growth in ``year``: ``excess0 × exp(−kappa (year − 2020))``.
 

@@ -57,6 +57,14 @@ def market_path(mu, rho: float, sigma: float, eps: np.ndarray) -> np.ndarray:
                                 np.asarray(eps, float)[None, :])[0]
 
 
+def own_market_path(seed: int, uncertainties: dict) -> np.ndarray:
+    """The log growth by year of this market for a replicate, from its own stream's shocks."""
+    eps = stream(seed, f"{MARKET_STREAM}:{KEY}").normal(0.0, 1.0, len(plan.YEARS))
+    return market_path(np.log1p(uncertainties["other_processing_growth"]),
+                       uncertainties["market_growth_persistence"],
+                       uncertainties["market_growth_sd"], eps)
+
+
 class OtherFirm(firms.Firm):
     """A representative firm of processing outside the clusters (``per_row`` firms)."""
 
@@ -91,9 +99,7 @@ class OtherProcessing:
                               / const["utilisation_2020"], sizes, np.zeros(ROWS, bool))
         self.table.agents.extend(OtherFirm(m, int(r)) for r in rows)
         self.demand = float(sizes.sum())  # the market, current 亿元: 2020 sales
-        eps = stream(m.seed, f"{MARKET_STREAM}:{KEY}").normal(0.0, 1.0, len(plan.YEARS))
-        self.path = market_path(np.log1p(u["other_processing_growth"]),
-                                u["market_growth_persistence"], u["market_growth_sd"], eps)
+        self.path = own_market_path(m.seed, u)
         self.growth = 0.0  # this year's market growth (log)
         self.output_q = 0.0  # this year's output so far, 亿元
         self.output_2020 = float(sizes.sum())

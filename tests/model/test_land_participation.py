@@ -12,18 +12,11 @@ import pytest
 from sim.config.scenario import derive, load
 from sim.model import land, plan
 from sim.run.replicate import build_model
+from tests.model.test_land import _market as land_market
 
 
 def _market(n=4000, seed=0):
-    rng = np.random.default_rng(seed)
-    city = rng.integers(0, 3, n)
-    weight = rng.uniform(1, 5, n)
-    bidder = rng.random(n) < 0.4
-    r_offer = rng.normal(300, 150, n)
-    wtp = rng.normal(450, 150, n)
-    q_offer = np.where(bidder, 0.0, rng.uniform(5, 20, n))
-    q_bid = np.where(bidder, rng.uniform(5, 20, n), 0.0)
-    return city, weight, r_offer, q_offer, wtp, q_bid, rng.random(n), rng.random(n)
+    return land_market(n, seed)
 
 
 def _share_out(w, out):
